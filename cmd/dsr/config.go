@@ -1,0 +1,143 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is everything dsr reads from its environment, with the defaults in one place.
+type Config struct {
+	DatabaseURL       string
+	ChatStoreURL      string
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalPort      int
+	DataDir           string
+	HTTPAddr          string
+	IMAPURL           string
+	SMTPURL           string
+	DPOEmail          string
+	SecretKey         []byte
+	LogLevel          slog.Level
+}
+
+const (
+	defaultDatabaseURL  = "postgres://postgres@127.0.0.1:5432/dsr?sslmode=disable"
+	defaultChatStoreURL = "postgres://postgres@127.0.0.1:5432/dsr_chatstore?sslmode=disable"
+)
+
+// loadConfig reads the environment. Secrets come from the variable or from the file that
+// its *_FILE variant names.
+func loadConfig() (Config, error) {
+	c := Config{
+		DatabaseURL:       env("DATABASE_URL", defaultDatabaseURL),
+		ChatStoreURL:      env("CHATSTORE_URL", defaultChatStoreURL),
+		TemporalAddress:   os.Getenv("TEMPORAL_ADDRESS"),
+		TemporalNamespace: env("DSR_TEMPORAL_NAMESPACE", "dsr"),
+		DataDir:           env("DSR_DATA_DIR", "./data"),
+		HTTPAddr:          env("HTTP_ADDR", "127.0.0.1:8080"),
+		IMAPURL:           os.Getenv("IMAP_URL"),
+		SMTPURL:           os.Getenv("SMTP_URL"),
+		DPOEmail:          os.Getenv("DSR_DPO_EMAIL"),
+	}
+	port, err := strconv.Atoi(env("DSR_TEMPORAL_PORT", "7233"))
+	if err != nil {
+		return c, fmt.Errorf("DSR_TEMPORAL_PORT: %q is not a port number", os.Getenv("DSR_TEMPORAL_PORT"))
+	}
+	c.TemporalPort = port
+	if err := c.LogLevel.UnmarshalText([]byte(env("DSR_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("DSR_LOG_LEVEL: %w", err)
+	}
+	key, err := secret("DSR_SECRET_KEY")
+	if err != nil {
+		return c, err
+	}
+	c.SecretKey = []byte(key)
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	for name, u := range map[string]string{"DATABASE_URL": c.DatabaseURL, "CHATSTORE_URL": c.ChatStoreURL} {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") || strings.Trim(p.Path, "/") == "" {
+			errs = append(errs, fmt.Errorf("%s must be a postgres:// URL with a database name", name))
+		}
+	}
+	if c.TemporalPort < 1 || c.TemporalPort > 65535-103 {
+		errs = append(errs, fmt.Errorf("DSR_TEMPORAL_PORT %d is out of range", c.TemporalPort))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_ADDR %q is not host:port", c.HTTPAddr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("DSR_DATA_DIR must not be empty"))
+	}
+	if len(c.SecretKey) > 0 && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("DSR_SECRET_KEY must be at least 32 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// ensureSecretKey gives a configuration without DSR_SECRET_KEY a key of its own, generated
+// once and kept in the data directory (mode 0600), so a local install works out of the box.
+func (c *Config) ensureSecretKey(log *slog.Logger) error {
+	if len(c.SecretKey) > 0 {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.SecretKey = []byte(strings.TrimSpace(string(b)))
+		return nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return fmt.Errorf("generate secret key: %w", err)
+	}
+	key := hex.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", c.DataDir, err)
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	log.Warn("DSR_SECRET_KEY is not set: generated one in the data directory; set DSR_SECRET_KEY or DSR_SECRET_KEY_FILE in production", slog.String("path", path))
+	c.SecretKey = []byte(key)
+	return nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads NAME, or the file NAME_FILE points at.
+func secret(name string) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	path := os.Getenv(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

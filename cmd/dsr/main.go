@@ -1,0 +1,256 @@
+// Command dsr is the data-subject-request orchestrator: `dsr serve` runs everything in one
+// process; the other subcommands manage tenants, the schema and demo data.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"dsr/deadline"
+	"dsr/demo"
+	"dsr/postgres"
+	"dsr/schema"
+	"dsr/store"
+	"dsr/workflows"
+)
+
+const usage = `dsr: GDPR data-subject-request orchestrator
+
+Usage:
+  dsr serve                      API + worker (+ embedded Temporal unless TEMPORAL_ADDRESS is set)
+  dsr worker                     worker only, against TEMPORAL_ADDRESS
+  dsr migrate                    apply the schema to DATABASE_URL and CHATSTORE_URL
+  dsr tenant create --name N [--region eu] [--country FR] [--tz Europe/Paris] [--target-days 4]
+  dsr demo seed --tenant ID [--end-users N] [--messages M]
+  dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
+
+Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
+DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_LOG_LEVEL. See README.md.
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dsr:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + "\n\n" + usage }
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd += " " + rest[0]
+		rest = rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, true)
+	case "worker":
+		return serve(ctx, rest, false)
+	case "migrate":
+		return migrate(ctx, rest, out)
+	case "tenant create":
+		return tenantCreate(ctx, rest, out)
+	case "demo seed":
+		return demoSeed(ctx, rest, out)
+	case "sla due":
+		return slaDue(rest, out)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+// databases opens and migrates both databases.
+func databases(ctx context.Context, cfg Config) (orch, chat *sqlx.DB, err error) {
+	orch, err = postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("orchestrator database: %w", err)
+	}
+	chat, err = postgres.Open(ctx, cfg.ChatStoreURL)
+	if err != nil {
+		orch.Close()
+		return nil, nil, fmt.Errorf("chat store: %w", err)
+	}
+	for _, m := range []struct {
+		db  *sqlx.DB
+		set schema.Set
+	}{{orch, schema.Orchestrator}, {chat, schema.ChatStore}} {
+		if _, err := schema.Migrate(ctx, m.db, m.set); err != nil {
+			orch.Close()
+			chat.Close()
+			return nil, nil, err
+		}
+	}
+	return orch, chat, nil
+}
+
+func migrate(ctx context.Context, args []string, out io.Writer) error {
+	if err := parse(flag.NewFlagSet("migrate", flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+	fmt.Fprintln(out, "schema is up to date")
+	return nil
+}
+
+func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
+	name := fs.String("name", "", "tenant (controller) name")
+	region := fs.String("region", "eu", "data region: eu, us or apac")
+	country := fs.String("country", "FR", "country whose public holidays count (ISO 3166 alpha-2)")
+	tz := fs.String("tz", "Europe/Paris", "IANA time zone of the tenant")
+	target := fs.Int("target-days", deadline.DefaultTargetDays, "working days to the target")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return usageError{"tenant create: --name is required"}
+	}
+	valid := false
+	for _, r := range workflows.Regions {
+		valid = valid || r == *region
+	}
+	if !valid {
+		return usageError{fmt.Sprintf("tenant create: --region %q must be one of %s", *region, strings.Join(workflows.Regions, ", "))}
+	}
+	policy := deadline.Policy{Country: strings.ToUpper(*country), TZ: *tz, TargetDays: *target}
+	if err := policy.Validate(); err != nil {
+		return usageError{"tenant create: " + err.Error()}
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+	s := store.New(orch)
+	t, err := s.CreateTenant(ctx, store.Tenant{Name: strings.TrimSpace(*name), Region: *region, Country: policy.Country, TZ: *tz, TargetDays: *target})
+	if err != nil {
+		return err
+	}
+	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, t.ID, t.Name); err != nil {
+		return fmt.Errorf("create account %s in the chat store: %w", t.ID, err)
+	}
+	key, err := s.CreateAPIKey(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(map[string]string{"id": t.ID, "api_key": key})
+}
+
+func demoSeed(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("demo seed", flag.ContinueOnError)
+	tenantID := fs.String("tenant", "", "tenant id (from dsr tenant create)")
+	users := fs.Int("end-users", demo.DefaultEndUsers, "number of end-users")
+	messages := fs.Int("messages", demo.DefaultMessages, "number of messages")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenantID == "" {
+		return usageError{"demo seed: --tenant is required"}
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+	t, err := store.New(orch).GetTenant(ctx, *tenantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("demo seed: no tenant %s (create one with dsr tenant create)", *tenantID)
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	stats, err := demo.Seed(ctx, chat, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: *users, Messages: *messages})
+	if err != nil {
+		return err
+	}
+	stats.Duration = time.Since(start)
+	return json.NewEncoder(out).Encode(stats)
+}
+
+func slaDue(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sla due", flag.ContinueOnError)
+	received := fs.String("received", "", "instant of receipt, RFC 3339")
+	country := fs.String("country", "", "country (ISO 3166 alpha-2)")
+	tz := fs.String("tz", "", "IANA time zone")
+	target := fs.Int("target-days", deadline.DefaultTargetDays, "working days to the target")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *received == "" || *country == "" || *tz == "" {
+		return usageError{"sla due: --received, --country and --tz are required"}
+	}
+	at, err := time.Parse(time.RFC3339, *received)
+	if err != nil {
+		return usageError{fmt.Sprintf("sla due: --received %q is not RFC 3339 (e.g. 2026-11-30T10:00:00Z)", *received)}
+	}
+	due, err := deadline.Compute(at, deadline.Policy{Country: *country, TZ: *tz, TargetDays: *target})
+	if err != nil {
+		return err
+	}
+	b, err := due.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", b)
+	return err
+}

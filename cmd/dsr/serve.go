@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"dsr/activities"
+	"dsr/connectors"
+	"dsr/connectors/chatstore"
+	"dsr/engine"
+	"dsr/http/api"
+	"dsr/http/server"
+	"dsr/intake"
+	"dsr/schema"
+	"dsr/store"
+	"dsr/workflows"
+)
+
+// serve runs the worker, and with all set also the embedded Temporal server (unless
+// TEMPORAL_ADDRESS is set) and the HTTP server, until SIGINT or SIGTERM.
+func serve(ctx context.Context, args []string, all bool) error {
+	name := "worker"
+	if all {
+		name = "serve"
+	}
+	if err := parse(flag.NewFlagSet(name, flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	started := time.Now()
+	if err := cfg.ensureSecretKey(log); err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+
+	hostPort := cfg.TemporalAddress
+	if hostPort == "" {
+		if !all {
+			return errors.New("dsr worker needs TEMPORAL_ADDRESS (dsr serve embeds a server instead)")
+		}
+		eng, err := engine.Start(ctx, engine.Options{
+			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
+			Port:             cfg.TemporalPort,
+			Namespace:        cfg.TemporalNamespace,
+			SearchAttributes: intake.SearchAttributes,
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := eng.Stop(); err != nil {
+				log.Error("stop embedded temporal", slog.Any("error", err))
+			}
+		}()
+		hostPort = eng.HostPort()
+		log.Info("embedded temporal started", slog.String("address", hostPort))
+	}
+	c, err := client.Dial(client.Options{
+		HostPort:  hostPort,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(log.With(slog.String("component", "temporal-client"))),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to temporal at %s: %w", hostPort, err)
+	}
+	defer c.Close()
+	if cfg.TemporalAddress != "" {
+		if err := engine.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, intake.SearchAttributes); err != nil {
+			log.Warn("could not add search attributes; add DsrTenant and DsrType (keyword) to the namespace", slog.Any("error", err))
+		}
+	}
+
+	st := store.New(orch)
+	registry, err := connectors.NewRegistry(chatstore.New(chat))
+	if err != nil {
+		return err
+	}
+	acts := &activities.Activities{
+		Store:      st,
+		Connectors: registry,
+		PackageDir: filepath.Join(cfg.DataDir, "packages"),
+		SecretKey:  cfg.SecretKey,
+	}
+	queues := []string{workflows.TaskQueue}
+	for _, r := range workflows.Regions {
+		queues = append(queues, workflows.RegionQueue(r))
+	}
+	var workers []worker.Worker
+	for _, q := range queues {
+		w := worker.New(c, q, worker.Options{WorkerStopTimeout: 20 * time.Second})
+		if q == workflows.TaskQueue {
+			w.RegisterWorkflow(workflows.DSR)
+		}
+		w.RegisterActivity(acts)
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker on %s: %w", q, err)
+		}
+		workers = append(workers, w)
+	}
+	defer func() {
+		for _, w := range workers {
+			w.Stop()
+		}
+	}()
+
+	// Start the workflow of any open request that has none (a crash between recording a
+	// request and starting it); workflows that exist carry on by themselves.
+	go func() {
+		for attempt := 0; ; attempt++ {
+			_, err := intake.Resume(ctx, st, c, log)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			log.Warn("resume open requests", slog.Any("error", err), slog.Int("attempt", attempt))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
+
+	if !all {
+		log.Info("worker running", slog.Any("queues", queues))
+		<-ctx.Done()
+		log.Info("stopping")
+		return nil
+	}
+
+	handler := server.New(server.Options{
+		API: &api.API{Store: st, Temporal: c, PackageDir: acts.PackageDir, Log: log},
+		Log: log,
+		Ready: []server.Check{
+			{Name: "database", Fn: func(ctx context.Context) error { return migrated(ctx, orch, chat) }},
+			{Name: "temporal", Fn: func(ctx context.Context) error {
+				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			}},
+			{Name: "worker", Fn: func(ctx context.Context) error { return polling(ctx, c, cfg.TemporalNamespace) }},
+		},
+	})
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("dsr serving", slog.String("http", "http://"+ln.Addr().String()), slog.Duration("startup", time.Since(started)))
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("stopping: draining HTTP, then workers")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		log.Warn("http shutdown", slog.Any("error", err))
+	}
+	return nil
+}
+
+// migrated checks that both databases answer and have every migration.
+func migrated(ctx context.Context, orch, chat *sqlx.DB) error {
+	for _, db := range []struct {
+		db  *sqlx.DB
+		set schema.Set
+	}{{orch, schema.Orchestrator}, {chat, schema.ChatStore}} {
+		n, err := schema.Pending(ctx, db.db, db.set)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%s: %d migrations pending", db.set, n)
+		}
+	}
+	return nil
+}
+
+// polling checks that a worker polls the workflow task queue.
+func polling(ctx context.Context, c client.Client, namespace string) error {
+	resp, err := c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+		Namespace:     namespace,
+		TaskQueue:     &taskqueuepb.TaskQueue{Name: workflows.TaskQueue},
+		TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW,
+	})
+	if err != nil {
+		return err
+	}
+	if len(resp.GetPollers()) == 0 {
+		return errors.New("no worker polls " + workflows.TaskQueue)
+	}
+	return nil
+}
+

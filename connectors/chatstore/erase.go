@@ -1,0 +1,194 @@
+package chatstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"dsr/connectors"
+)
+
+// Keys of Outcome.Rows for an erasure. A table name counts the rows deleted from it; the
+// *_cleared keys count rows that stay with the controller with the subject's columns set to
+// NULL.
+const (
+	RowsEndUsers                      = "end_users"
+	RowsAgents                        = "agents"
+	RowsConversations                 = "conversations"
+	RowsMessages                      = "messages"
+	RowsAttachments                   = "attachments"
+	RowsOAuthTokens                   = "oauth_tokens"
+	RowsSessions                      = "sessions"
+	RowsSavedSearches                 = "saved_searches"
+	RowsMessagesAuthorCleared         = "messages_author_cleared"
+	RowsConversationsRequesterCleared = "conversations_requester_cleared"
+	RowsConversationsAgentCleared     = "conversations_agent_cleared"
+)
+
+// OwnerException is recorded when the subject is the tenant's account owner, whose staff
+// profile is kept while the account exists.
+var OwnerException = connectors.Exception{
+	Category: "agent_profile",
+	Article:  "Art. 17(3)(b)",
+	Reason:   "account owner: the owner's identity is needed to perform the contract with the controller while the account exists; erase it when the account is closed or ownership is transferred",
+}
+
+// Notes of an erasure. They carry counts at most, never personal data.
+const (
+	noteBodiesKept      = "scope profile: conversations and message bodies stay with the controller (the requester and the author name and id on the subject's messages were set to NULL); bodies may still mention the subject"
+	noteAgentNameKept   = "scope profile: transcripts keep messages.author_name on %d message(s) the agent wrote; erase with scope full to clear it"
+	noteAgentNameGone   = "scope full: author name and id cleared on the agent's messages; the messages stay in the controller's transcripts"
+	noteOverride        = "erased on DPO override despite %d open conversation(s)"
+	noteFullWithAgents  = "scope full: the subject's conversations were deleted with every message in them, agents' replies included"
+	noteOwnerNotRemoved = "the account owner's staff profile, tokens, sessions and saved searches were kept (see exceptions)"
+)
+
+// Set-based statements of an erasure. $1 are the end_users ids, $2 the agents ids.
+const (
+	// A full erasure of end-users deletes, children first, the attachments and messages of
+	// their conversations, then those they wrote in other conversations.
+	deleteOwnConversationAttachmentsSQL = `DELETE FROM attachments WHERE message_id IN (
+    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.requester_id = ANY($1::bigint[]))`
+	deleteAuthoredAttachmentsSQL = `DELETE FROM attachments a USING messages m
+    WHERE a.message_id = m.id AND m.author_kind = 'end_user' AND m.author_id = ANY($1::bigint[])`
+	deleteOwnConversationMessagesSQL = `DELETE FROM messages WHERE conversation_id IN (
+    SELECT id FROM conversations WHERE requester_id = ANY($1::bigint[]))`
+	deleteAuthoredMessagesSQL = `DELETE FROM messages WHERE author_kind = 'end_user' AND author_id = ANY($1::bigint[])`
+	deleteConversationsSQL      = `DELETE FROM conversations WHERE requester_id = ANY($1::bigint[])`
+	clearRequesterSQL           = `UPDATE conversations SET requester_id = NULL WHERE requester_id = ANY($1::bigint[])`
+	clearEndUserAuthorSQL       = `UPDATE messages SET author_name = NULL, author_id = NULL
+    WHERE author_kind = 'end_user' AND author_id = ANY($1::bigint[])`
+	clearAgentAuthorSQL = `UPDATE messages SET author_name = NULL, author_id = NULL
+    WHERE author_kind = 'agent' AND author_id = ANY($1::bigint[])`
+	countAgentMessagesSQL = `SELECT count(*) FROM messages WHERE author_kind = 'agent' AND author_id = ANY($1::bigint[])`
+	clearAgentSQL         = `UPDATE conversations SET agent_id = NULL WHERE agent_id = ANY($1::bigint[])`
+)
+
+// Erase deletes the subject's data in one transaction, for req.ErasureScope (empty means
+// connectors.ScopeProfile):
+//
+//   - End-user, scope profile: OAuth tokens, sessions, saved searches and the end_users row
+//     are deleted; their conversations stay with requester_id NULL and their messages stay
+//     with author_name and author_id NULL. Scope full also deletes their conversations with
+//     every message and attachment in them, and the messages (with attachments) they wrote in
+//     other conversations.
+//   - An end-user who is the requester on open conversations makes Erase fail with
+//     connectors.ErrBlocked unless req.Override is set.
+//   - Agent or admin: OAuth tokens, sessions, saved searches and the agents row are deleted
+//     and conversations.agent_id is set to NULL. Transcripts keep author_name (a note says
+//     so) unless the scope is full, which sets author_name and author_id NULL on their
+//     messages.
+//   - Account owner: nothing of the staff profile is deleted; Outcome.Exceptions records
+//     OwnerException.
+//   - Unknown subject: an outcome with no rows and a note, not an error.
+//
+// Outcome.Rows counts rows per table as the Rows* constants describe.
+func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	scope := req.ErasureScope
+	if scope == "" {
+		scope = connectors.ScopeProfile
+	}
+	if scope != connectors.ScopeProfile && scope != connectors.ScopeFull {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s: erasure scope %q unknown: %w", req.ID, req.ErasureScope, connectors.ErrInvalid)
+	}
+	full := scope == connectors.ScopeFull
+	return c.apply(ctx, req, ActionErase, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
+		if len(subj.EndUsers) > 0 {
+			if err := eraseEndUsers(ctx, tx, subj.EndUsers, full, req.Override, out); err != nil {
+				return err
+			}
+		}
+		if staff := subj.agentIDs(isNotOwner); len(staff) > 0 {
+			if err := eraseAgents(ctx, tx, staff, full, out); err != nil {
+				return err
+			}
+		}
+		if len(subj.agentIDs(isOwner)) > 0 {
+			out.Exceptions = append(out.Exceptions, OwnerException)
+			out.Notes = append(out.Notes, noteOwnerNotRemoved)
+		}
+		return nil
+	})
+}
+
+// step is one counted statement of an erasure.
+type step struct {
+	key   string
+	what  string
+	query string
+}
+
+func runSteps(ctx context.Context, tx *sqlx.Tx, ids []int64, out *connectors.Outcome, steps []step) error {
+	arg := pq.Array(ids)
+	for _, s := range steps {
+		n, err := exec(ctx, tx, s.what, s.query, arg)
+		if err != nil {
+			return err
+		}
+		out.Rows[s.key] += n
+	}
+	return nil
+}
+
+func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override bool, out *connectors.Outcome) error {
+	var open int64
+	if err := tx.GetContext(ctx, &open, openConversationsSQL, pq.Array(ids)); err != nil {
+		return fmt.Errorf("count open conversations: %w", err)
+	}
+	if open > 0 {
+		if !override {
+			return fmt.Errorf("end-user is the requester on %d open conversation(s): %w", open, connectors.ErrBlocked)
+		}
+		out.Notes = append(out.Notes, fmt.Sprintf(noteOverride, open))
+	}
+	var steps []step
+	if full {
+		// Children first, so that every deleted row is counted by the statement that
+		// deletes it rather than by a cascade.
+		steps = append(steps,
+			step{RowsAttachments, "delete attachments in the end-user's conversations", deleteOwnConversationAttachmentsSQL},
+			step{RowsAttachments, "delete attachments of the end-user's other messages", deleteAuthoredAttachmentsSQL},
+			step{RowsMessages, "delete the messages of the end-user's conversations", deleteOwnConversationMessagesSQL},
+			step{RowsMessages, "delete the end-user's other messages", deleteAuthoredMessagesSQL},
+			step{RowsConversations, "delete the end-user's conversations", deleteConversationsSQL},
+		)
+		out.Notes = append(out.Notes, noteFullWithAgents)
+	} else {
+		steps = append(steps,
+			step{RowsConversationsRequesterCleared, "clear the requester of the end-user's conversations", clearRequesterSQL},
+		)
+		out.Notes = append(out.Notes, noteBodiesKept)
+	}
+	steps = append(steps,
+		step{RowsMessagesAuthorCleared, "clear the author of the end-user's messages", clearEndUserAuthorSQL},
+		step{RowsOAuthTokens, "delete the end-user's oauth tokens", `DELETE FROM oauth_tokens WHERE end_user_id = ANY($1::bigint[])`},
+		step{RowsSessions, "delete the end-user's sessions", `DELETE FROM sessions WHERE end_user_id = ANY($1::bigint[])`},
+		step{RowsSavedSearches, "delete the end-user's saved searches", `DELETE FROM saved_searches WHERE end_user_id = ANY($1::bigint[])`},
+		step{RowsEndUsers, "delete the end-user", `DELETE FROM end_users WHERE id = ANY($1::bigint[])`},
+	)
+	return runSteps(ctx, tx, ids, out, steps)
+}
+
+func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *connectors.Outcome) error {
+	var steps []step
+	if full {
+		steps = append(steps, step{RowsMessagesAuthorCleared, "clear the author of the agent's messages", clearAgentAuthorSQL})
+		out.Notes = append(out.Notes, noteAgentNameGone)
+	} else {
+		var kept int64
+		if err := tx.GetContext(ctx, &kept, countAgentMessagesSQL, pq.Array(ids)); err != nil {
+			return fmt.Errorf("count the agent's messages: %w", err)
+		}
+		out.Notes = append(out.Notes, fmt.Sprintf(noteAgentNameKept, kept))
+	}
+	steps = append(steps,
+		step{RowsConversationsAgentCleared, "unassign the agent's conversations", clearAgentSQL},
+		step{RowsOAuthTokens, "delete the agent's oauth tokens", `DELETE FROM oauth_tokens WHERE agent_id = ANY($1::bigint[])`},
+		step{RowsSessions, "delete the agent's sessions", `DELETE FROM sessions WHERE agent_id = ANY($1::bigint[])`},
+		step{RowsSavedSearches, "delete the agent's saved searches", `DELETE FROM saved_searches WHERE agent_id = ANY($1::bigint[])`},
+		step{RowsAgents, "delete the agent", `DELETE FROM agents WHERE id = ANY($1::bigint[])`},
+	)
+	return runSteps(ctx, tx, ids, out, steps)
+}

@@ -1,0 +1,111 @@
+package chatstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"dsr/connectors"
+)
+
+// Actions, as stored in dsr_receipts.action and in Outcome.Action.
+const (
+	ActionRectify  = connectors.TypeRectification
+	ActionErase    = connectors.TypeErasure
+	ActionRestrict = connectors.TypeRestriction
+	ActionObject   = connectors.TypeObjection
+)
+
+// receiptLockClass is the first key of the advisory locks taken on request ids; the
+// two-key form keeps them apart from single-key locks such as the migration lock.
+const receiptLockClass = 0x64737201 // "dsr" 1
+
+// noteNotFound is the note of an outcome for a subject the chat store does not know.
+const noteNotFound = "subject not found in the chat store for this tenant; nothing to do"
+
+// action is the body of one mutating action: it runs inside the transaction, with the
+// subject's rows locked, and fills out.
+type action func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error
+
+// apply runs fn for req in one transaction that also writes the receipt of (req.ID, name).
+// When a receipt already exists it returns the stored outcome, marked Replayed, and does
+// nothing. The advisory lock on the request id makes a concurrent call with the same id wait
+// and then find the receipt.
+func (c *Connector) apply(ctx context.Context, req connectors.Request, name string, fn action) (connectors.Outcome, error) {
+	if strings.TrimSpace(req.ID) == "" {
+		return connectors.Outcome{}, fmt.Errorf("%s: request id is empty: %w", name, connectors.ErrInvalid)
+	}
+	if err := validateSubject(req.Subject); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+	}
+	tx, err := c.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: begin: %w", name, req.ID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, receiptLockClass, req.ID); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: lock request: %w", name, req.ID, err)
+	}
+	var stored []byte
+	err = tx.GetContext(ctx, &stored, `SELECT outcome FROM dsr_receipts WHERE request_id = $1 AND action = $2`, req.ID, name)
+	switch {
+	case err == nil:
+		var out connectors.Outcome
+		if err := json.Unmarshal(stored, &out); err != nil {
+			return connectors.Outcome{}, fmt.Errorf("%s for request %s: decode stored receipt: %w", name, req.ID, err)
+		}
+		out.Replayed = true
+		return out, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read receipt: %w", name, req.ID, err)
+	}
+
+	out := connectors.Outcome{Connector: c.Name(), Action: name, Rows: map[string]int64{}}
+	if err := tx.GetContext(ctx, &out.AppliedAt, `SELECT now()`); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read clock: %w", name, req.ID, err)
+	}
+	out.AppliedAt = out.AppliedAt.UTC()
+
+	subj, err := resolve(ctx, tx, req.Subject, true)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+	}
+	if subj.found() {
+		if err := fn(ctx, tx, subj, &out); err != nil {
+			return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+		}
+	} else {
+		out.Notes = append(out.Notes, noteNotFound)
+	}
+
+	body, err := json.Marshal(out)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: encode receipt: %w", name, req.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dsr_receipts (request_id, action, outcome) VALUES ($1, $2, $3)`, req.ID, name, body); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: write receipt: %w", name, req.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: commit: %w", name, req.ID, err)
+	}
+	return out, nil
+}
+
+// exec runs one set-based statement and returns how many rows it touched.
+func exec(ctx context.Context, tx *sqlx.Tx, what, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	return n, nil
+}

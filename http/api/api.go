@@ -1,0 +1,518 @@
+// Package api is the customer admin API v1: tenants submit, follow, approve, deny and cancel
+// data-subject requests for their end-users and agents, and download packages. Every call
+// authenticates with a tenant's API key and sees only that tenant's requests.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"dsr/bundle"
+	"dsr/connectors"
+	"dsr/deadline"
+	"dsr/intake"
+	"dsr/store"
+	"dsr/workflows"
+)
+
+// API holds the handlers' dependencies.
+type API struct {
+	Store      *store.Store
+	Temporal   client.Client
+	PackageDir string
+	Log        *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+const tenantKey = "dsr.tenant"
+
+// Register adds the v1 routes to r.
+func (h *API) Register(r gin.IRouter) {
+	v1 := r.Group("/v1", h.authenticate)
+	v1.POST("/requests", h.create)
+	v1.GET("/requests", h.list)
+	v1.GET("/requests/:id", h.get)
+	v1.GET("/requests/:id/package", h.pkg)
+	v1.POST("/requests/:id/cancel", h.action(workflows.UpdateCancel, false))
+	v1.POST("/requests/:id/approve", h.action(workflows.UpdateApprove, false))
+	v1.POST("/requests/:id/deny", h.action(workflows.UpdateDeny, true))
+}
+
+// Error codes of the JSON error shape.
+const (
+	CodeUnauthorized = "unauthorized"
+	CodeNotFound     = "not_found"
+	CodeBadRequest   = "bad_request"
+	CodeInvalid      = "invalid_request"
+	CodeConflict     = "conflict"
+	CodeIdempotency  = "idempotency_key_reused"
+	CodeUnavailable  = "unavailable"
+	CodeInternal     = "internal"
+)
+
+// Fail writes the JSON error shape. Server errors are logged and hidden from the caller.
+func Fail(c *gin.Context, log *slog.Logger, status int, code, message string, err error) {
+	if status >= 500 {
+		log.Error("request failed", slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
+			slog.Int("status", status), slog.Any("error", err))
+	}
+	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
+}
+
+func (h *API) fail(c *gin.Context, status int, code, message string, err error) {
+	Fail(c, h.Log, status, code, message, err)
+}
+
+func (h *API) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *API) authenticate(c *gin.Context) {
+	auth := c.GetHeader("Authorization")
+	key, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || key == "" {
+		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <api key>", nil)
+		return
+	}
+	t, err := h.Store.TenantByAPIKey(c, strings.TrimSpace(key))
+	if errors.Is(err, store.ErrNotFound) {
+		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "unknown or revoked API key", nil)
+		return
+	}
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not check the API key", err)
+		return
+	}
+	c.Set(tenantKey, t)
+}
+
+func tenant(c *gin.Context) store.Tenant {
+	return c.MustGet(tenantKey).(store.Tenant)
+}
+
+// createBody is the body of POST /v1/requests.
+type createBody struct {
+	Type    string `json:"type"`
+	Subject struct {
+		Email string `json:"email"`
+	} `json:"subject"`
+	Rectification     map[string]string `json:"rectification,omitempty"`
+	ErasureScope      string            `json:"erasure_scope,omitempty"`
+	ObjectionPurposes []string          `json:"objection_purposes,omitempty"`
+	Reference         string            `json:"reference,omitempty"`
+}
+
+var types = []string{connectors.TypeAccess, connectors.TypeRectification, connectors.TypeErasure,
+	connectors.TypeRestriction, connectors.TypePortability, connectors.TypeObjection}
+
+// validate checks and normalises the body; its message is shown to the caller.
+func (b *createBody) validate() error {
+	if !slices.Contains(types, b.Type) {
+		return fmt.Errorf("type must be one of %s", strings.Join(types, ", "))
+	}
+	email := strings.TrimSpace(b.Subject.Email)
+	addr, err := mail.ParseAddress(email)
+	if email == "" || err != nil || addr.Address != email || len(email) > 320 {
+		return errors.New("subject.email must be a plain email address")
+	}
+	b.Subject.Email = email
+	if b.Type == connectors.TypeRectification {
+		if len(b.Rectification) == 0 {
+			return fmt.Errorf("rectification needs at least one field to set (%s)", strings.Join(connectors.RectifiableFields, ", "))
+		}
+		for f, v := range b.Rectification {
+			if !slices.Contains(connectors.RectifiableFields, f) {
+				return fmt.Errorf("rectification.%s cannot be set; fields: %s", f, strings.Join(connectors.RectifiableFields, ", "))
+			}
+			if len(v) > 1000 {
+				return fmt.Errorf("rectification.%s is longer than 1000 characters", f)
+			}
+			if f == "email" {
+				if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+					return errors.New("rectification.email must be a plain email address")
+				}
+			}
+		}
+	} else if len(b.Rectification) > 0 {
+		return errors.New("rectification goes only with type rectification")
+	}
+	if b.Type == connectors.TypeErasure {
+		switch b.ErasureScope {
+		case "":
+			b.ErasureScope = connectors.ScopeFull
+		case connectors.ScopeProfile, connectors.ScopeFull:
+		default:
+			return errors.New("erasure_scope must be profile or full")
+		}
+	} else if b.ErasureScope != "" {
+		return errors.New("erasure_scope goes only with type erasure")
+	}
+	if b.Type == connectors.TypeObjection {
+		if len(b.ObjectionPurposes) == 0 {
+			return fmt.Errorf("objection_purposes needs at least one of %s", strings.Join(connectors.Purposes, ", "))
+		}
+		for _, p := range b.ObjectionPurposes {
+			if !slices.Contains(connectors.Purposes, p) {
+				return fmt.Errorf("objection_purposes: %q is not one of %s", p, strings.Join(connectors.Purposes, ", "))
+			}
+		}
+		slices.Sort(b.ObjectionPurposes)
+		b.ObjectionPurposes = slices.Compact(b.ObjectionPurposes)
+	} else if len(b.ObjectionPurposes) > 0 {
+		return errors.New("objection_purposes goes only with type objection")
+	}
+	if len(b.Reference) > 200 {
+		return errors.New("reference is longer than 200 characters")
+	}
+	return nil
+}
+
+func decodeStrict(r io.Reader, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func (h *API) create(c *gin.Context) {
+	t := tenant(c)
+	var body createBody
+	if err := decodeStrict(c.Request.Body, &body); err != nil {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "body is not valid JSON for a request: "+err.Error(), nil)
+		return
+	}
+	if err := body.validate(); err != nil {
+		h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, err.Error(), nil)
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 255 {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "Idempotency-Key is longer than 255 characters", nil)
+		return
+	}
+	canonical, err := json.Marshal(body)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not record the request", err)
+		return
+	}
+	sum := sha256.Sum256(canonical)
+
+	received := h.now().UTC()
+	due, err := deadline.Compute(received, deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not compute the deadlines for this tenant", err)
+		return
+	}
+	req, created, err := h.Store.CreateRequest(c, store.NewRequest{
+		TenantID:     t.ID,
+		Type:         body.Type,
+		Source:       "api",
+		SubjectEmail: body.Subject.Email,
+		Params: store.Params{
+			Rectification:     body.Rectification,
+			ErasureScope:      body.ErasureScope,
+			ObjectionPurposes: body.ObjectionPurposes,
+		},
+		Reference:      body.Reference,
+		IdempotencyKey: key,
+		RequestHash:    hex.EncodeToString(sum[:]),
+		ReceivedAt:     received,
+		ClockStartedAt: &received,
+		TargetDue:      asTime(due.Target),
+		LegalDue:       asTime(due.Legal),
+		ExtendedDue:    asTime(due.Extended),
+	})
+	if errors.Is(err, store.ErrIdempotencyMismatch) {
+		h.fail(c, http.StatusUnprocessableEntity, CodeIdempotency, "this Idempotency-Key was used with a different request body", nil)
+		return
+	}
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not record the request", err)
+		return
+	}
+	// Start (or, on a replay, make sure of) the workflow before answering 201: a request
+	// answered 201 is running. If this fails the row stays and the resume pass starts it.
+	if err := intake.Start(c, h.Temporal, t, req); err != nil {
+		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable,
+			"the request "+req.ID+" was recorded but could not be started yet; it will start automatically, or retry with the same Idempotency-Key", err)
+		return
+	}
+	if !created {
+		c.Header("Idempotent-Replayed", "true")
+	} else {
+		h.Log.Info("request created", slog.String("request_id", req.ID), slog.String("tenant_id", t.ID), slog.String("type", req.Type))
+	}
+	events, err := h.Store.Events(c, req.ID)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not read the request", err)
+		return
+	}
+	c.JSON(http.StatusCreated, view(req, events))
+}
+
+func asTime(d deadline.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
+
+func (h *API) load(c *gin.Context) (store.Request, bool) {
+	req, err := h.Store.GetRequest(c, tenant(c).ID, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		h.fail(c, http.StatusNotFound, CodeNotFound, "no request "+c.Param("id"), nil)
+		return req, false
+	}
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not read the request", err)
+		return req, false
+	}
+	return req, true
+}
+
+func (h *API) get(c *gin.Context) {
+	req, ok := h.load(c)
+	if !ok {
+		return
+	}
+	events, err := h.Store.Events(c, req.ID)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not read the request's events", err)
+		return
+	}
+	c.JSON(http.StatusOK, view(req, events))
+}
+
+func (h *API) list(c *gin.Context) {
+	f := store.ListFilter{TenantID: tenant(c).ID, Status: c.Query("status"), Type: c.Query("type"), After: c.Query("cursor")}
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "status must be one of "+strings.Join(statuses, ", "), nil)
+		return
+	}
+	if f.Type != "" && !slices.Contains(types, f.Type) {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "type must be one of "+strings.Join(types, ", "), nil)
+		return
+	}
+	if f.After != "" && !validID(f.After) {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
+		return
+	}
+	f.Limit = 50
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			h.fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 200", nil)
+			return
+		}
+		f.Limit = n
+	}
+	reqs, more, err := h.Store.ListRequests(c, f)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not list requests", err)
+		return
+	}
+	out := struct {
+		Requests   []requestView `json:"requests"`
+		NextCursor string        `json:"next_cursor,omitempty"`
+	}{Requests: make([]requestView, 0, len(reqs))}
+	for _, r := range reqs {
+		out.Requests = append(out.Requests, view(r, nil))
+	}
+	if more {
+		out.NextCursor = reqs[len(reqs)-1].ID
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+var statuses = []string{store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusInProgress,
+	store.StatusWaiting, store.StatusCompleted, store.StatusDenied, store.StatusCanceled, store.StatusFailed}
+
+func validID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdef", r):
+			return false
+		}
+	}
+	return true
+}
+
+// action handles the updates a tenant may send: cancel, approve, deny.
+func (h *API) action(update string, needReason bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, ok := h.load(c)
+		if !ok {
+			return
+		}
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if c.Request.ContentLength != 0 {
+			if err := decodeStrict(c.Request.Body, &body); err != nil && !errors.Is(err, io.EOF) {
+				h.fail(c, http.StatusBadRequest, CodeBadRequest, "body must be a JSON object like {\"reason\": \"...\"}: "+err.Error(), nil)
+				return
+			}
+		}
+		if needReason && strings.TrimSpace(body.Reason) == "" {
+			h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, update+" needs a reason", nil)
+			return
+		}
+		if store.Final(req.Status) {
+			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+req.Status+"; nothing can change it now", nil)
+			return
+		}
+		ctx, cancel := context.WithTimeout(c, 30*time.Second)
+		defer cancel()
+		handle, err := h.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   workflows.WorkflowID(req.ID),
+			UpdateName:   update,
+			Args:         []any{workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		var state workflows.State
+		if err == nil {
+			err = handle.Get(ctx, &state)
+		}
+		if err != nil {
+			h.updateFailed(c, err)
+			return
+		}
+		if update == workflows.UpdateCancel && state.Status != store.StatusCanceled {
+			h.fail(c, http.StatusConflict, CodeConflict, "the request became "+state.Status+" before it could be canceled", nil)
+			return
+		}
+		h.get(c)
+	}
+}
+
+func (h *API) updateFailed(c *gin.Context, err error) {
+	var appErr *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr):
+		h.fail(c, http.StatusConflict, CodeConflict, appErr.Message(), nil)
+	case errors.As(err, &notFound):
+		h.fail(c, http.StatusConflict, CodeConflict, "the request is no longer running", nil)
+	default:
+		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable, "the workflow engine did not answer; try again", err)
+	}
+}
+
+func (h *API) pkg(c *gin.Context) {
+	req, ok := h.load(c)
+	if !ok {
+		return
+	}
+	if req.Type != connectors.TypeAccess && req.Type != connectors.TypePortability {
+		h.fail(c, http.StatusConflict, CodeConflict, "only access and portability requests have a package", nil)
+		return
+	}
+	if req.Status != store.StatusCompleted {
+		h.fail(c, http.StatusConflict, CodeConflict, "the package is not ready: the request is "+req.Status, nil)
+		return
+	}
+	f, err := os.Open(bundle.Path(h.PackageDir, req.ID))
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "the package could not be read", err)
+		return
+	}
+	defer f.Close() //nolint:errcheck // read only
+	st, err := f.Stat()
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "the package could not be read", err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="dsr-`+req.ID+`.zip"`)
+	http.ServeContent(c.Writer, c.Request, "package.zip", st.ModTime(), f)
+}
+
+// requestView is the API's shape of a request.
+type requestView struct {
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	Status       string          `json:"status"`
+	StatusReason string          `json:"status_reason,omitempty"`
+	Subject      subjectView     `json:"subject"`
+	Reference    string          `json:"reference,omitempty"`
+	ErasureScope string          `json:"erasure_scope,omitempty"`
+	Purposes     []string        `json:"objection_purposes,omitempty"`
+	Fields       []string        `json:"rectification_fields,omitempty"`
+	ReceivedAt   time.Time       `json:"received_at"`
+	TargetDue    string          `json:"target_due,omitempty"`
+	LegalDue     string          `json:"legal_due,omitempty"`
+	ExtendedDue  string          `json:"extended_due,omitempty"`
+	CompletedAt  *time.Time      `json:"completed_at"`
+	Result       json.RawMessage `json:"result"`
+	Events       []store.Event   `json:"events,omitempty"`
+}
+
+type subjectView struct {
+	Email string `json:"email"`
+}
+
+func view(r store.Request, events []store.Event) requestView {
+	v := requestView{
+		ID: r.ID, Type: r.Type, Status: r.Status, Subject: subjectView{Email: r.SubjectEmail},
+		ReceivedAt: r.ReceivedAt.UTC(), CompletedAt: r.CompletedAt, Events: events,
+		ErasureScope: r.Params.ErasureScope, Purposes: r.Params.ObjectionPurposes,
+		TargetDue: date(r.TargetDue), LegalDue: date(r.LegalDue), ExtendedDue: date(r.ExtendedDue),
+	}
+	for f := range r.Params.Rectification {
+		v.Fields = append(v.Fields, f)
+	}
+	slices.Sort(v.Fields)
+	if r.StatusReason != nil {
+		v.StatusReason = *r.StatusReason
+	}
+	if r.Reference != nil {
+		v.Reference = *r.Reference
+	}
+	if len(r.Result) > 0 {
+		v.Result = json.RawMessage(r.Result)
+	} else {
+		v.Result = json.RawMessage("null")
+	}
+	if v.CompletedAt != nil {
+		t := v.CompletedAt.UTC()
+		v.CompletedAt = &t
+	}
+	return v
+}
+
+func date(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}

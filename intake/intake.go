@@ -1,0 +1,94 @@
+// Package intake turns a recorded request into its running workflow. Starting is
+// idempotent (workflow id "dsr-<request id>"), so the API, a client's retry and the resume
+// pass at boot can all call Start for the same request.
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"dsr/connectors"
+	"dsr/store"
+	"dsr/workflows"
+)
+
+// Search attributes set on every DSR workflow, for finding them in Temporal's own tools.
+var (
+	TenantAttribute = temporal.NewSearchAttributeKeyKeyword("DsrTenant")
+	TypeAttribute   = temporal.NewSearchAttributeKeyKeyword("DsrType")
+)
+
+// SearchAttributes are the custom search attributes the namespace needs.
+var SearchAttributes = map[string]enums.IndexedValueType{
+	TenantAttribute.GetName(): enums.INDEXED_VALUE_TYPE_KEYWORD,
+	TypeAttribute.GetName():   enums.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
+// Input builds the workflow input of a recorded request.
+func Input(t store.Tenant, r store.Request) workflows.Input {
+	fromController := r.Source == "api"
+	return workflows.Input{
+		TenantID: t.ID,
+		Region:   t.Region,
+		Request: connectors.Request{
+			ID:                r.ID,
+			Type:              r.Type,
+			Subject:           connectors.Subject{TenantID: t.ID, Email: r.SubjectEmail},
+			Rectification:     r.Params.Rectification,
+			ErasureScope:      r.Params.ErasureScope,
+			ObjectionPurposes: r.Params.ObjectionPurposes,
+		},
+		Verified: fromController,
+		Approved: fromController,
+		Actor:    "tenant:" + t.ID,
+	}
+}
+
+// Start starts the request's workflow unless it already runs or ran.
+func Start(ctx context.Context, c client.Client, t store.Tenant, r store.Request) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(r.ID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(TenantAttribute.ValueSet(t.ID), TypeAttribute.ValueSet(r.Type)),
+	}, workflows.DSR, Input(t, r))
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start workflow of request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Resume starts the workflow of every open request that has none, for example one whose
+// process died between recording it and starting it. It returns how many it looked at.
+func Resume(ctx context.Context, s *store.Store, c client.Client, log *slog.Logger) (int, error) {
+	open, err := s.OpenRequests(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tenants := map[string]store.Tenant{}
+	for _, r := range open {
+		t, ok := tenants[r.TenantID]
+		if !ok {
+			if t, err = s.GetTenant(ctx, r.TenantID); err != nil {
+				return 0, fmt.Errorf("resume request %s: %w", r.ID, err)
+			}
+			tenants[r.TenantID] = t
+		}
+		if err := Start(ctx, c, t, r); err != nil {
+			return 0, err
+		}
+	}
+	if len(open) > 0 {
+		log.Info("open requests checked", slog.Int("count", len(open)))
+	}
+	return len(open), nil
+}

@@ -1,0 +1,122 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"dsr/store"
+)
+
+// ErrNotAllowed prefixes the rejection of an update that the request's state does not
+// allow; callers show the message (HTTP 409).
+var ErrNotAllowed = errors.New("not allowed now")
+
+func notAllowed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotAllowed, fmt.Sprintf(format, args...))
+}
+
+// register installs the state query and the updates. Each update is validated against the
+// current state (a rejected update leaves no trace in history), then waits until the
+// workflow has recorded its effect, so the caller reads the new status from the database.
+func (r *run) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return r.state, nil }); err != nil {
+		return fmt.Errorf("register query: %w", err)
+	}
+	type update struct {
+		name     string
+		validate func(Decision) error
+		apply    func(Decision)
+		done     func() bool
+	}
+	final := func() bool { return store.Final(r.state.Status) }
+	updates := []update{
+		{
+			name: UpdateVerify,
+			validate: func(Decision) error {
+				if r.state.Status != store.StatusVerifying {
+					return notAllowed("the request is %s, not waiting for identity verification", r.state.Status)
+				}
+				return nil
+			},
+			apply: func(d Decision) { r.verified = true },
+			done:  func() bool { return r.state.Status != store.StatusVerifying },
+		},
+		{
+			name: UpdateApprove,
+			validate: func(Decision) error {
+				if r.state.Status != store.StatusAwaitingApproval {
+					return notAllowed("the request is %s, not awaiting approval", r.state.Status)
+				}
+				return nil
+			},
+			apply: func(d Decision) { r.approved = true },
+			done:  func() bool { return r.state.Status != store.StatusAwaitingApproval },
+		},
+		{
+			name: UpdateDeny,
+			validate: func(d Decision) error {
+				if r.state.Status != store.StatusAwaitingApproval {
+					return notAllowed("the request is %s, not awaiting approval", r.state.Status)
+				}
+				if strings.TrimSpace(d.Reason) == "" {
+					return notAllowed("a denial needs a reason: the subject is told it")
+				}
+				return nil
+			},
+			apply: func(d Decision) { r.denied = true },
+			done:  final,
+		},
+		{
+			name: UpdateCancel,
+			validate: func(Decision) error {
+				switch r.state.Status {
+				case store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusWaiting:
+					if r.state.Applying && r.state.Status != store.StatusWaiting {
+						return notAllowed("the request is being applied")
+					}
+					return nil
+				}
+				return notAllowed("the request is %s and can no longer be canceled", r.state.Status)
+			},
+			apply: func(d Decision) { r.canceled = true },
+			done:  final,
+		},
+		{
+			name: UpdateOverride,
+			validate: func(d Decision) error {
+				if r.state.Status != store.StatusWaiting || len(r.state.Blockers) == 0 {
+					return notAllowed("the request is %s, not blocked", r.state.Status)
+				}
+				if strings.TrimSpace(d.Reason) == "" {
+					return notAllowed("an override needs a reason for the record")
+				}
+				return nil
+			},
+			apply: func(d Decision) { r.override = true },
+			done:  func() bool { return r.overrideSeen || final() },
+		},
+	}
+	for _, u := range updates {
+		err := workflow.SetUpdateHandlerWithOptions(ctx, u.name,
+			func(ctx workflow.Context, d Decision) (State, error) {
+				if d.Actor == "" {
+					d.Actor = "unknown"
+				}
+				r.decision = d
+				u.apply(d)
+				if err := workflow.Await(ctx, u.done); err != nil {
+					return r.state, err
+				}
+				return r.state, nil
+			},
+			workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return u.validate(d) }},
+		)
+		if err != nil {
+			return fmt.Errorf("register update %s: %w", u.name, err)
+		}
+	}
+	return nil
+}
