@@ -49,6 +49,6 @@
 // Rows are generated as they are sent to PostgreSQL with one COPY per table, in one
 // transaction, never held in memory; ids of agents, end-users, conversations and messages
 // are reserved from their sequences beforehand, so several tenants can be seeded into the
-// same store, even at once. A million messages load in about half a minute on a
-// two-core machine (see BenchmarkSeed).
+// same store, even at once. A million messages (100,000 end-users) load in about 20 seconds
+// on a two-core machine (see BenchmarkSeed).
 package demo

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -31,8 +32,18 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 	TypeAttribute.GetName():   enums.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
+// Intake starts workflows for recorded requests.
+type Intake struct {
+	Temporal client.Client
+	Store    *store.Store
+	// RecheckEvery is how often a blocked request looks at its blockers again; the
+	// workflow's default when zero.
+	RecheckEvery time.Duration
+	Log          *slog.Logger
+}
+
 // Input builds the workflow input of a recorded request.
-func Input(t store.Tenant, r store.Request) workflows.Input {
+func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
 	fromController := r.Source == "api"
 	return workflows.Input{
 		TenantID: t.ID,
@@ -45,21 +56,22 @@ func Input(t store.Tenant, r store.Request) workflows.Input {
 			ErasureScope:      r.Params.ErasureScope,
 			ObjectionPurposes: r.Params.ObjectionPurposes,
 		},
-		Verified: fromController,
-		Approved: fromController,
-		Actor:    "tenant:" + t.ID,
+		Verified:     fromController,
+		Approved:     fromController,
+		Actor:        "tenant:" + t.ID,
+		RecheckEvery: in.RecheckEvery,
 	}
 }
 
 // Start starts the request's workflow unless it already runs or ran.
-func Start(ctx context.Context, c client.Client, t store.Tenant, r store.Request) error {
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+func (in *Intake) Start(ctx context.Context, t store.Tenant, r store.Request) error {
+	_, err := in.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(r.ID),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(TenantAttribute.ValueSet(t.ID), TypeAttribute.ValueSet(r.Type)),
-	}, workflows.DSR, Input(t, r))
+	}, workflows.DSR, in.Input(t, r))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start workflow of request %s: %w", r.ID, err)
@@ -69,8 +81,8 @@ func Start(ctx context.Context, c client.Client, t store.Tenant, r store.Request
 
 // Resume starts the workflow of every open request that has none, for example one whose
 // process died between recording it and starting it. It returns how many it looked at.
-func Resume(ctx context.Context, s *store.Store, c client.Client, log *slog.Logger) (int, error) {
-	open, err := s.OpenRequests(ctx)
+func (in *Intake) Resume(ctx context.Context) (int, error) {
+	open, err := in.Store.OpenRequests(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -78,17 +90,17 @@ func Resume(ctx context.Context, s *store.Store, c client.Client, log *slog.Logg
 	for _, r := range open {
 		t, ok := tenants[r.TenantID]
 		if !ok {
-			if t, err = s.GetTenant(ctx, r.TenantID); err != nil {
+			if t, err = in.Store.GetTenant(ctx, r.TenantID); err != nil {
 				return 0, fmt.Errorf("resume request %s: %w", r.ID, err)
 			}
 			tenants[r.TenantID] = t
 		}
-		if err := Start(ctx, c, t, r); err != nil {
+		if err := in.Start(ctx, t, r); err != nil {
 			return 0, err
 		}
 	}
 	if len(open) > 0 {
-		log.Info("open requests checked", slog.Int("count", len(open)))
+		in.Log.Info("open requests checked", slog.Int("count", len(open)))
 	}
 	return len(open), nil
 }

@@ -47,6 +47,7 @@ func New(t testing.TB, sets ...schema.Set) *Schema {
 
 	admin, err := sqlx.Open("postgres", BaseURL())
 	require.NoError(t, err)
+	admin.SetMaxOpenConns(1)
 	t.Cleanup(func() { admin.Close() })
 
 	buf := make([]byte, 6)
@@ -64,6 +65,9 @@ func New(t testing.TB, sets ...schema.Set) *Schema {
 
 	db, err := sqlx.Open("postgres", u.String())
 	require.NoError(t, err)
+	// Tests run in parallel against one server (max_connections is 100 by default): keep
+	// each pool small.
+	db.SetMaxOpenConns(8)
 	t.Cleanup(func() {
 		db.Close()
 		_, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`)

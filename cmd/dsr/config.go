@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything dsr reads from its environment, with the defaults in one place.
@@ -28,6 +29,8 @@ type Config struct {
 	DPOEmail          string
 	SecretKey         []byte
 	LogLevel          slog.Level
+	// BlockerRecheck is how often a blocked request (open conversations) looks again.
+	BlockerRecheck time.Duration
 }
 
 const (
@@ -54,6 +57,9 @@ func loadConfig() (Config, error) {
 		return c, fmt.Errorf("DSR_TEMPORAL_PORT: %q is not a port number", os.Getenv("DSR_TEMPORAL_PORT"))
 	}
 	c.TemporalPort = port
+	if c.BlockerRecheck, err = time.ParseDuration(env("DSR_BLOCKER_RECHECK", "15m")); err != nil || c.BlockerRecheck < time.Second {
+		return c, fmt.Errorf("DSR_BLOCKER_RECHECK: %q is not a duration of at least 1s (e.g. 15m)", os.Getenv("DSR_BLOCKER_RECHECK"))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("DSR_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("DSR_LOG_LEVEL: %w", err)
 	}

@@ -127,11 +127,12 @@ func serve(ctx context.Context, args []string, all bool) error {
 		}
 	}()
 
+	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	// Start the workflow of any open request that has none (a crash between recording a
 	// request and starting it); workflows that exist carry on by themselves.
 	go func() {
 		for attempt := 0; ; attempt++ {
-			_, err := intake.Resume(ctx, st, c, log)
+			_, err := in.Resume(ctx)
 			if err == nil || ctx.Err() != nil {
 				return
 			}
@@ -152,7 +153,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 	}
 
 	handler := server.New(server.Options{
-		API: &api.API{Store: st, Temporal: c, PackageDir: acts.PackageDir, Log: log},
+		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
 		Log: log,
 		Ready: []server.Check{
 			{Name: "database", Fn: func(ctx context.Context) error { return migrated(ctx, orch, chat) }},
@@ -218,4 +219,3 @@ func polling(ctx context.Context, c client.Client, namespace string) error {
 	}
 	return nil
 }
-

@@ -56,9 +56,9 @@ const (
 	deleteOwnConversationMessagesSQL = `DELETE FROM messages WHERE conversation_id IN (
     SELECT id FROM conversations WHERE requester_id = ANY($1::bigint[]))`
 	deleteAuthoredMessagesSQL = `DELETE FROM messages WHERE author_kind = 'end_user' AND author_id = ANY($1::bigint[])`
-	deleteConversationsSQL      = `DELETE FROM conversations WHERE requester_id = ANY($1::bigint[])`
-	clearRequesterSQL           = `UPDATE conversations SET requester_id = NULL WHERE requester_id = ANY($1::bigint[])`
-	clearEndUserAuthorSQL       = `UPDATE messages SET author_name = NULL, author_id = NULL
+	deleteConversationsSQL    = `DELETE FROM conversations WHERE requester_id = ANY($1::bigint[])`
+	clearRequesterSQL         = `UPDATE conversations SET requester_id = NULL WHERE requester_id = ANY($1::bigint[])`
+	clearEndUserAuthorSQL     = `UPDATE messages SET author_name = NULL, author_id = NULL
     WHERE author_kind = 'end_user' AND author_id = ANY($1::bigint[])`
 	clearAgentAuthorSQL = `UPDATE messages SET author_name = NULL, author_id = NULL
     WHERE author_kind = 'agent' AND author_id = ANY($1::bigint[])`

@@ -37,6 +37,7 @@ import (
 type API struct {
 	Store      *store.Store
 	Temporal   client.Client
+	Intake     *intake.Intake
 	PackageDir string
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -259,7 +260,7 @@ func (h *API) create(c *gin.Context) {
 	}
 	// Start (or, on a replay, make sure of) the workflow before answering 201: a request
 	// answered 201 is running. If this fails the row stays and the resume pass starts it.
-	if err := intake.Start(c, h.Temporal, t, req); err != nil {
+	if err := h.Intake.Start(c, t, req); err != nil {
 		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable,
 			"the request "+req.ID+" was recorded but could not be started yet; it will start automatically, or retry with the same Idempotency-Key", err)
 		return

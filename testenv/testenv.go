@@ -1,0 +1,146 @@
+// Package testenv runs a complete dsr in a test: the embedded Temporal server (its own
+// SQLite file and free ports), a worker with the real activities and chat-store connector,
+// and both databases as private PostgreSQL schemas. Nothing is mocked.
+package testenv
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"dsr/activities"
+	"dsr/connectors"
+	"dsr/connectors/chatstore"
+	"dsr/engine"
+	"dsr/http/api"
+	"dsr/http/server"
+	"dsr/intake"
+	"dsr/pgtest"
+	"dsr/schema"
+	"dsr/store"
+	"dsr/workflows"
+)
+
+// Env is one running dsr.
+type Env struct {
+	Store      *store.Store
+	Orch, Chat *pgtest.Schema
+	Temporal   client.Client
+	Intake     *intake.Intake
+	// Server serves the HTTP API.
+	Server     *httptest.Server
+	PackageDir string
+}
+
+// Options tune the environment.
+type Options struct {
+	// RecheckEvery is how often blocked requests look again (default one second).
+	RecheckEvery time.Duration
+}
+
+// New starts everything and stops it when the test ends.
+func New(t *testing.T, o Options) *Env {
+	t.Helper()
+	if o.RecheckEvery == 0 {
+		o.RecheckEvery = time.Second
+	}
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dir := t.TempDir()
+
+	orch := pgtest.New(t, schema.Orchestrator)
+	chat := pgtest.New(t, schema.ChatStore)
+
+	eng, err := engine.Start(ctx, engine.Options{
+		DataDir:          filepath.Join(dir, "temporal"),
+		Namespace:        "dsr",
+		SearchAttributes: intake.SearchAttributes,
+		LogLevel:         "error",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, eng.Stop()) })
+
+	c, err := client.Dial(client.Options{HostPort: eng.HostPort(), Namespace: "dsr",
+		Logger: sdklog.NewStructuredLogger(log)})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	st := store.New(orch.DB)
+	reg, err := connectors.NewRegistry(chatstore.New(chat.DB))
+	require.NoError(t, err)
+	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"), SecretKey: []byte("0123456789abcdef0123456789abcdef")}
+	for _, q := range append([]string{workflows.TaskQueue}, queues()...) {
+		w := worker.New(c, q, worker.Options{})
+		if q == workflows.TaskQueue {
+			w.RegisterWorkflow(workflows.DSR)
+		}
+		w.RegisterActivity(acts)
+		require.NoError(t, w.Start())
+		t.Cleanup(w.Stop)
+	}
+	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: o.RecheckEvery, Log: log}
+	srv := httptest.NewServer(server.New(server.Options{
+		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
+		Log: log,
+	}))
+	t.Cleanup(srv.Close)
+	return &Env{Store: st, Orch: orch, Chat: chat, Temporal: c, Intake: in, Server: srv, PackageDir: acts.PackageDir}
+}
+
+func queues() []string {
+	var out []string
+	for _, r := range workflows.Regions {
+		out = append(out, workflows.RegionQueue(r))
+	}
+	return out
+}
+
+// Tenant creates a tenant (and its chat-store account) and returns it with an API key.
+func (e *Env) Tenant(t *testing.T, name string) (store.Tenant, string) {
+	t.Helper()
+	ctx := context.Background()
+	tn, err := e.Store.CreateTenant(ctx, store.Tenant{Name: name, Region: "eu", Country: "FR", TZ: "Europe/Paris"})
+	require.NoError(t, err)
+	_, err = e.Chat.DB.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2)`, tn.ID, name)
+	require.NoError(t, err)
+	key, err := e.Store.CreateAPIKey(ctx, tn.ID)
+	require.NoError(t, err)
+	return tn, key
+}
+
+// WaitStatus polls the record until the request reaches one of the statuses.
+func (e *Env) WaitStatus(t *testing.T, requestID string, statuses ...string) store.Request {
+	t.Helper()
+	var last store.Request
+	var lastErr error
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		r, err := e.Store.GetRequest(context.Background(), "", requestID)
+		lastErr = err
+		if err == nil {
+			last = r
+			for _, s := range statuses {
+				if r.Status == s {
+					return r
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	events, _ := e.Store.Events(context.Background(), requestID)
+	var kinds []string
+	for _, ev := range events {
+		kinds = append(kinds, ev.Kind+":"+ev.Message)
+	}
+	t.Fatalf("request %s never reached %v: last status %q, error %v, events %q", requestID, statuses, last.Status, lastErr, kinds)
+	return last
+}

@@ -1,0 +1,382 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"dsr/activities"
+	"dsr/bundle"
+	"dsr/connectors"
+	"dsr/store"
+)
+
+// recorder keeps what the Record activity was asked to write.
+type recorder struct {
+	mu      sync.Mutex
+	changes []store.Change
+}
+
+func (r *recorder) record(_ context.Context, c store.Change) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.changes = append(r.changes, c)
+	return nil
+}
+
+func (r *recorder) statuses() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.changes {
+		if c.Status != "" {
+			out = append(out, c.Status)
+		}
+	}
+	return out
+}
+
+func (r *recorder) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.changes {
+		out = append(out, c.Kind)
+	}
+	return out
+}
+
+type setup struct {
+	env *testsuite.TestWorkflowEnvironment
+	rec *recorder
+}
+
+func newSetup(t *testing.T) *setup {
+	t.Helper()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(DSR)
+	env.RegisterActivity(a)
+	rec := &recorder{}
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
+	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"chatstore"}, nil)
+	return &setup{env: env, rec: rec}
+}
+
+func input(typ string) Input {
+	return Input{
+		TenantID: "t1",
+		Region:   "eu",
+		Request: connectors.Request{
+			ID: "r1", Type: typ, Subject: connectors.Subject{TenantID: "t1", Email: "s@example.com"},
+			ErasureScope: connectors.ScopeFull,
+		},
+		Verified:     true,
+		Approved:     true,
+		Actor:        "tenant:t1",
+		RecheckEvery: time.Hour,
+	}
+}
+
+func outcome(action string) connectors.Outcome {
+	return connectors.Outcome{Connector: "chatstore", Action: action, Rows: map[string]int64{"end_users": 1}}
+}
+
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) Result {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	return res
+}
+
+// updateCallbacks captures the outcome of one update.
+type updateCallbacks struct {
+	rejected error
+	accepted bool
+	state    State
+	err      error
+	done     bool
+}
+
+func (u *updateCallbacks) Accept()          { u.accepted = true }
+func (u *updateCallbacks) Reject(err error) { u.rejected = err }
+func (u *updateCallbacks) Complete(v any, err error) {
+	u.done = true
+	u.err = err
+	if s, ok := v.(State); ok {
+		u.state = s
+	}
+}
+
+func TestErasureCompletes(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
+		return in.Connector == "chatstore" && in.Request.Type == connectors.TypeErasure && !in.Request.Override
+	})).Return(outcome("erasure"), nil).Once()
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Len(t, res.Connectors, 1)
+	require.Equal(t, int64(1), res.Connectors[0].Rows["end_users"])
+	require.Equal(t, []string{store.StatusInProgress, store.StatusCompleted}, s.rec.statuses())
+	require.Equal(t, []string{"workflow_started", "identity_verified", "approved", "status_changed", "connector_applied", "completed"}, s.rec.kinds())
+	// Every record has its own dedupe key, so a retried Record activity writes once.
+	seen := map[string]bool{}
+	for _, c := range s.rec.changes {
+		require.False(t, seen[c.DedupeKey], "dedupe key %s used twice", c.DedupeKey)
+		seen[c.DedupeKey] = true
+		require.Equal(t, "r1", c.RequestID)
+	}
+	s.env.AssertExpectations(t)
+}
+
+func TestErasureWaitsForOpenConversations(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	// Open for the first two looks (now and an hour later), closed at the third.
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Twice()
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+
+	var midState State
+	s.env.RegisterDelayedCallback(func() {
+		v, err := s.env.QueryWorkflow(QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&midState))
+	}, 30*time.Minute)
+
+	start := s.env.Now()
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, store.StatusWaiting, midState.Status)
+	require.Len(t, midState.Blockers, 1)
+	// One waiting record, however many times it looked; then back to in progress.
+	require.Equal(t, []string{store.StatusInProgress, store.StatusWaiting, store.StatusInProgress, store.StatusCompleted}, s.rec.statuses())
+	require.GreaterOrEqual(t, s.env.Now().Sub(start), 2*time.Hour, "rechecks are durable timers, an hour apart")
+	s.env.AssertExpectations(t)
+}
+
+func TestErasureOverride(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "2 open conversations", Count: 2}}
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
+	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
+		return in.Request.Override
+	})).Return(outcome("erasure"), nil).Once()
+
+	noReason := &updateCallbacks{}
+	override := &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateOverride, "", noReason, Decision{Actor: "dpo:alice"})
+	}, 10*time.Minute)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateOverride, "", override, Decision{Actor: "dpo:alice", Reason: "conversations abandoned"})
+	}, 20*time.Minute)
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.ErrorContains(t, noReason.rejected, "needs a reason")
+	require.Nil(t, override.rejected)
+	require.True(t, override.done)
+	require.NoError(t, override.err)
+	var overrideEvent *store.Change
+	for i, c := range s.rec.changes {
+		if c.Kind == "override" {
+			overrideEvent = &s.rec.changes[i]
+		}
+	}
+	require.NotNil(t, overrideEvent)
+	require.Equal(t, "dpo:alice", overrideEvent.Actor)
+	require.Contains(t, overrideEvent.Message, "conversations abandoned")
+	s.env.AssertExpectations(t)
+}
+
+func TestCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
+
+	cancel := &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateCancel, "", cancel, Decision{Actor: "tenant:t1", Reason: "subject withdrew"})
+	}, 3*time.Hour)
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCanceled, res.Status)
+	require.Equal(t, "subject withdrew", res.Reason)
+	require.Equal(t, store.StatusCanceled, cancel.state.Status)
+	s.env.AssertNotCalled(t, "Apply", mock.Anything, mock.Anything)
+}
+
+func TestBlockedRaceGoesBackToWaiting(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil)
+	// A conversation opened between the check and the change: the connector refuses once.
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
+		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("blocked", activities.ErrTypeBlocked, nil)).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Len(t, res.Connectors, 1, "the outcome is counted once")
+	s.env.AssertExpectations(t)
+}
+
+func TestAccessBuildsPackage(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	info := bundle.Info{File: "r1.zip", Bytes: 1234, SHA256: "abc", Rows: map[string]int64{"chatstore/messages": 10}}
+	s.env.OnActivity(a.BuildPackage, mock.Anything, mock.MatchedBy(func(in activities.PackageInput) bool {
+		return in.Request.ID == "r1" && len(in.Connectors) == 1
+	})).Return(info, nil).Once()
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.NotNil(t, res.Package)
+	require.Equal(t, int64(1234), res.Package.Bytes)
+	require.Contains(t, s.rec.kinds(), "package_ready")
+	s.env.AssertExpectations(t)
+}
+
+func TestObjectionSuppresses(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	in := input(connectors.TypeObjection)
+	in.Request.ObjectionPurposes = []string{"marketing"}
+	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{
+		TenantID: "t1", RequestID: "r1", Email: "s@example.com", Purposes: []string{"marketing"},
+	}).Return(nil).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("objection"), nil).Once()
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, []string{"marketing"}, res.Suppressed)
+	s.env.AssertExpectations(t)
+}
+
+func TestInvalidRequestFails(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
+		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("field shoe_size cannot be rectified", activities.ErrTypeInvalidRequest, nil)).Once()
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeRectification))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusFailed, res.Status)
+	require.Contains(t, res.Reason, "shoe_size")
+}
+
+func TestApprovalFlow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		update     string
+		decision   Decision
+		wantStatus string
+		wantReject string
+	}{
+		{name: "approve", update: UpdateApprove, decision: Decision{Actor: "dpo:bob"}, wantStatus: store.StatusCompleted},
+		{name: "deny", update: UpdateDeny, decision: Decision{Actor: "dpo:bob", Reason: "manifestly unfounded"}, wantStatus: store.StatusDenied},
+		{name: "cancel", update: UpdateCancel, decision: Decision{Actor: "tenant:t1"}, wantStatus: store.StatusCanceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t)
+			s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
+			in := input(connectors.TypeRestriction)
+			in.Approved = false
+
+			early := &updateCallbacks{}
+			denyNoReason := &updateCallbacks{}
+			cb := &updateCallbacks{}
+			late := &updateCallbacks{}
+			s.env.RegisterDelayedCallback(func() {
+				s.env.UpdateWorkflow(UpdateDeny, "", denyNoReason, Decision{Actor: "dpo:bob"})
+				s.env.UpdateWorkflow(tt.update, "", cb, tt.decision)
+			}, 24*time.Hour)
+			s.env.RegisterDelayedCallback(func() {
+				s.env.UpdateWorkflow(UpdateApprove, "", late, Decision{Actor: "dpo:bob"})
+			}, 48*time.Hour)
+			s.env.RegisterDelayedCallback(func() {
+				s.env.UpdateWorkflow(UpdateOverride, "", early, Decision{Actor: "dpo:bob", Reason: "x"})
+			}, time.Hour)
+
+			s.env.ExecuteWorkflow(DSR, in)
+
+			res := result(t, s.env)
+			require.Equal(t, tt.wantStatus, res.Status)
+			require.ErrorContains(t, denyNoReason.rejected, "needs a reason")
+			require.ErrorContains(t, early.rejected, "not blocked")
+			require.Nil(t, cb.rejected)
+			require.True(t, cb.done)
+			require.Contains(t, s.rec.statuses(), store.StatusAwaitingApproval)
+			// The workflow may already have closed when the late update arrives; either
+			// way it must not be accepted.
+			require.False(t, late.accepted, "approve after the decision")
+		})
+	}
+}
+
+func TestVerificationWait(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
+	in := input(connectors.TypeRestriction)
+	in.Verified = false
+	verify := &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateVerify, "", verify, Decision{Actor: "subject"})
+	}, 2*24*time.Hour)
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, store.StatusVerifying, s.rec.statuses()[0])
+	require.True(t, verify.done)
+}
+
+func TestRecordFailureSurfaces(t *testing.T) {
+	t.Parallel()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(DSR)
+	env.RegisterActivity(a)
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(temporal.NewNonRetryableApplicationError("db gone", "Test", errors.New("db gone")))
+
+	env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	require.True(t, env.IsWorkflowCompleted())
+	require.ErrorContains(t, env.GetWorkflowError(), "record workflow_started")
+}
