@@ -72,11 +72,34 @@ func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]connect
 	if err != nil {
 		return nil, err
 	}
+	defer keepAlive(ctx)()
 	b, err := c.Blockers(ctx, in.Request)
 	if err != nil {
 		return nil, fmt.Errorf("blockers of request %s at %s: %w", in.Request.ID, in.Connector, err)
 	}
 	return b, nil
+}
+
+// keepAlive heartbeats every few seconds until the returned stop is called, so that a
+// worker that dies mid-activity is noticed within the heartbeat timeout rather than the
+// activity's whole start-to-close timeout.
+func keepAlive(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(3 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // Apply carries out a rectification, erasure, restriction or objection at one connector.
@@ -86,6 +109,7 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (connectors.O
 	if err != nil {
 		return connectors.Outcome{}, err
 	}
+	defer keepAlive(ctx)()
 	var out connectors.Outcome
 	switch in.Request.Type {
 	case connectors.TypeRectification:
@@ -136,6 +160,7 @@ func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.
 		GeneratedAt: time.Now().UTC().Truncate(time.Second),
 	}
 	scope := connectors.ExportScope{Portability: in.Request.Type == connectors.TypePortability}
+	defer keepAlive(ctx)()
 	info, err := bundle.Build(ctx, a.PackageDir, meta, in.Request, scope, sources, func(rows int64) {
 		activity.RecordHeartbeat(ctx, rows)
 	})

@@ -376,11 +376,12 @@ type Change struct {
 	Actor     string `json:"actor"`
 	Message   string `json:"message"`
 	// Status, when set, becomes the request's status; StatusReason goes with it.
-	Status       string          `json:"status,omitempty"`
-	StatusReason string          `json:"status_reason,omitempty"`
-	Detail       json.RawMessage `json:"detail,omitempty"`
-	// Result, when set, becomes the request's result.
-	Result json.RawMessage `json:"result,omitempty"`
+	Status       string `json:"status,omitempty"`
+	StatusReason string `json:"status_reason,omitempty"`
+	// Detail is stored with the event as JSON.
+	Detail any `json:"detail,omitempty"`
+	// Result, when set, becomes the request's result (stored as JSON).
+	Result any `json:"result,omitempty"`
 }
 
 // Record appends the change's event and applies its status and result, in one
@@ -392,9 +393,11 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after commit
 
-	detail := []byte(c.Detail)
-	if len(detail) == 0 {
-		detail = []byte("{}")
+	detail := []byte("{}")
+	if c.Detail != nil {
+		if detail, err = json.Marshal(c.Detail); err != nil {
+			return false, fmt.Errorf("record %s on request %s: encode detail: %w", c.Kind, c.RequestID, err)
+		}
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO request_events (request_id, kind, status, actor, message, detail, dedupe_key)
@@ -408,8 +411,12 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 		return false, nil
 	}
 	var result any
-	if len(c.Result) > 0 {
-		result = []byte(c.Result)
+	if c.Result != nil {
+		b, err := json.Marshal(c.Result)
+		if err != nil {
+			return false, fmt.Errorf("record %s on request %s: encode result: %w", c.Kind, c.RequestID, err)
+		}
+		result = b
 	}
 	_, err = tx.ExecContext(ctx, `
 		UPDATE requests SET

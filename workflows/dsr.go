@@ -5,7 +5,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,11 +87,12 @@ type Result struct {
 var (
 	recordOptions = workflow.ActivityOptions{
 		TaskQueue:           TaskQueue,
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: 15 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	}
 	connectorOptions = workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		StartToCloseTimeout: 30 * time.Minute,
+		HeartbeatTimeout:    15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, MaximumInterval: 2 * time.Minute, MaximumAttempts: 25,
 			NonRetryableErrorTypes: []string{activities.ErrTypeBlocked, activities.ErrTypeInvalidRequest, activities.ErrTypeUnknownConnector},
@@ -100,7 +100,7 @@ var (
 	}
 	packageOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 6 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 5 * time.Second, MaximumInterval: 5 * time.Minute, MaximumAttempts: 10,
 			NonRetryableErrorTypes: []string{activities.ErrTypeUnknownConnector},
@@ -355,6 +355,8 @@ func describe(bs []connectors.Blocker) string {
 
 func summarize(o connectors.Outcome) string {
 	total := int64(0)
+	// A sum does not depend on the order of the map.
+	//workflowcheck:ignore
 	for _, n := range o.Rows {
 		total += n
 	}
@@ -429,18 +431,10 @@ func (r *run) recordReason(ctx workflow.Context, kind, status, reason, actor, me
 		StatusReason: reason,
 	}
 	if detail != nil {
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return fmt.Errorf("encode %s detail: %w", kind, err)
-		}
-		c.Detail = b
+		c.Detail = detail
 	}
 	if result != nil {
-		b, err := json.Marshal(result)
-		if err != nil {
-			return fmt.Errorf("encode result: %w", err)
-		}
-		c.Result = b
+		c.Result = result
 	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.Record, c).Get(ctx, nil)
 	if err != nil {

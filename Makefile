@@ -1,0 +1,42 @@
+# dsr: the two commands that matter are `make run` and `make test`.
+GO          ?= go
+BIN         := bin/dsr
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+TEST_TIMEOUT ?= 40m
+
+.DEFAULT_GOAL := help
+.PHONY: help build run test test-short lint fmt bench postgres clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/dsr
+	$(GO) build -o $(BIN) ./cmd/dsr
+
+postgres: ## start the local PostgreSQL cluster if it is installed and not running
+	@sh .ci/postgres
+
+run: postgres build ## build and run `dsr serve` with the embedded defaults (API on 127.0.0.1:8080)
+	./$(BIN) serve
+
+test: postgres ## run every test against the local PostgreSQL and an embedded Temporal server
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+test-short: ## the tests that need neither PostgreSQL nor Temporal
+	$(GO) test -count=1 ./deadline/ ./workflows/
+
+lint: ## go vet, gofmt, staticcheck and Temporal's workflowcheck
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(WORKFLOWCHECK) ./workflows/...
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+bench: postgres ## seed benchmark (1M messages); set DSR_SEED_MESSAGES to change the size
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./demo/
+
+clean: ## remove the binary and the local data directory
+	rm -rf bin data
