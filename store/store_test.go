@@ -656,6 +656,44 @@ func TestRecord(t *testing.T) {
 	require.Empty(t, events)
 }
 
+func TestRecordIsAtomic(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	acme := tenant(t, s)
+	tests := []struct {
+		name   string
+		change store.Change
+	}{
+		{name: "unknown status", change: store.Change{Status: "done"}},
+		{name: "detail not JSON", change: store.Change{Status: store.StatusVerifying, Detail: json.RawMessage(`{oops`)}},
+		{name: "result not JSON", change: store.Change{Status: store.StatusCompleted, Result: json.RawMessage(`not json`)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := request(t, s, acme.ID, "access")
+			c := tc.change
+			c.RequestID, c.DedupeKey, c.Kind, c.Actor = r.ID, "step-1", "step", "workflow"
+			ok, err := s.Record(ctx, c)
+			require.Error(t, err)
+			require.False(t, ok)
+
+			got, err := s.GetRequest(ctx, acme.ID, r.ID)
+			require.NoError(t, err)
+			require.Equal(t, r, got, "a failed change leaves the request as it was")
+			events, err := s.Events(ctx, r.ID)
+			require.NoError(t, err)
+			require.Empty(t, events, "a failed change leaves no event")
+
+			// The event was rolled back with the update: its dedupe key is still free.
+			ok, err = s.Record(ctx, store.Change{RequestID: r.ID, DedupeKey: "step-1", Kind: "step", Actor: "workflow",
+				Status: store.StatusVerifying})
+			require.NoError(t, err)
+			require.True(t, ok)
+		})
+	}
+}
+
 func TestRecordCompletedAtOnlyForFinalStatuses(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
@@ -704,10 +742,16 @@ func TestRequestEventsAppendOnly(t *testing.T) {
 	}{
 		{name: "update", query: `UPDATE request_events SET message = 'rewritten' WHERE request_id = $1`, op: "UPDATE"},
 		{name: "delete", query: `DELETE FROM request_events WHERE request_id = $1`, op: "DELETE"},
+		// TRUNCATE fires no row trigger: it needs a statement-level BEFORE TRUNCATE trigger.
+		{name: "truncate", query: `TRUNCATE request_events`, op: "TRUNCATE"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.DB().ExecContext(ctx, tc.query, r.ID)
+			var args []any
+			if strings.Contains(tc.query, "$1") {
+				args = append(args, r.ID)
+			}
+			_, err := s.DB().ExecContext(ctx, tc.query, args...)
 			var pqErr *pq.Error
 			require.True(t, errors.As(err, &pqErr), "want a PostgreSQL error, got %v", err)
 			require.Equal(t, pq.ErrorCode("P0001"), pqErr.Code, "raised by the trigger")

@@ -35,6 +35,8 @@ Usage:
   dsr tenant create --name N [--region eu] [--country FR] [--tz Europe/Paris] [--target-days 4]
   dsr demo seed --tenant ID [--end-users N] [--messages M]
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
+  dsr request override --id ID --reason TEXT [--actor NAME]
+                                 a DPO lets a blocked erasure go ahead
 
 Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
 DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_LOG_LEVEL. See README.md.
@@ -80,6 +82,8 @@ func run(args []string, out io.Writer) error {
 		return demoSeed(ctx, rest, out)
 	case "sla due":
 		return slaDue(rest, out)
+	case "request override":
+		return requestOverride(ctx, rest, out)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

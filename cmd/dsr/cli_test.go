@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOverrideFromCommandLine blocks an erasure on an open conversation and lets a DPO send
+// it ahead with `dsr request override`, against a running `dsr serve`.
+func TestOverrideFromCommandLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dsr serve; skipped in -short mode")
+	}
+	t.Parallel()
+	in := newInstall(t)
+	var tenant struct {
+		ID     string `json:"id"`
+		APIKey string `json:"api_key"`
+	}
+	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Override Co"), &tenant))
+	in.run("demo", "seed", "--tenant", tenant.ID, "--end-users", "50", "--messages", "500")
+	in.serve()
+
+	req, _ := http.NewRequest("POST", "http://"+in.http+"/v1/requests",
+		strings.NewReader(`{"type":"erasure","erasure_scope":"full","subject":{"email":"visitor1@example.com"}}`))
+	req.Header.Set("Authorization", "Bearer "+tenant.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var created struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
+	resp.Body.Close()
+
+	orch, err := sqlx.Open("postgres", in.orchURL)
+	require.NoError(t, err)
+	defer orch.Close()
+	status := func() string {
+		var s string
+		require.NoError(t, orch.Get(&s, `SELECT status FROM requests WHERE id = $1`, created.ID))
+		return s
+	}
+	require.Eventually(t, func() bool { return status() == "waiting" }, 30*time.Second, 100*time.Millisecond)
+
+	// Without a reason: refused before anything is sent.
+	cmd := exec.Command(binary, "request", "override", "--id", created.ID)
+	cmd.Env = in.env
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "--reason")
+
+	got := in.run("request", "override", "--id", created.ID, "--reason", "conversation abandoned for months", "--actor", "dpo:alice")
+	require.Contains(t, string(got), "blockers overridden")
+	require.Eventually(t, func() bool { return status() == "completed" }, 30*time.Second, 100*time.Millisecond)
+
+	var actor, message string
+	require.NoError(t, orch.QueryRow(`SELECT actor, message FROM request_events WHERE request_id = $1 AND kind = 'override'`, created.ID).Scan(&actor, &message))
+	require.Equal(t, "dpo:alice", actor)
+	require.Contains(t, message, "conversation abandoned")
+
+	// A completed request cannot be overridden.
+	cmd = exec.Command(binary, "request", "override", "--id", created.ID, "--reason", "again")
+	cmd.Env = in.env
+	out, err = cmd.CombinedOutput()
+	require.Error(t, err)
+	require.NotEmpty(t, out)
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		env      []string
+		exitCode int
+		want     string
+	}{
+		{name: "unknown command", args: []string{"frobnicate"}, exitCode: 2, want: "unknown command"},
+		{name: "tenant without name", args: []string{"tenant", "create"}, exitCode: 2, want: "--name is required"},
+		{name: "tenant bad region", args: []string{"tenant", "create", "--name", "x", "--region", "mars"}, exitCode: 2, want: "--region"},
+		{name: "tenant bad country", args: []string{"tenant", "create", "--name", "x", "--country", "XX"}, exitCode: 2, want: "XX"},
+		{name: "tenant bad zone", args: []string{"tenant", "create", "--name", "x", "--tz", "Mars/Olympus"}, exitCode: 2, want: "Mars/Olympus"},
+		{name: "sla due bad instant", args: []string{"sla", "due", "--received", "yesterday", "--country", "FR", "--tz", "Europe/Paris"}, exitCode: 2, want: "RFC 3339"},
+		{name: "no postgres", args: []string{"migrate"}, env: []string{"DATABASE_URL=postgres://postgres@127.0.0.1:1/dsr?sslmode=disable"}, exitCode: 1, want: "PostgreSQL is not reachable at 127.0.0.1:1"},
+		{name: "bad secret", args: []string{"migrate"}, env: []string{"DSR_SECRET_KEY=short"}, exitCode: 1, want: "DSR_SECRET_KEY must be at least 32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Env = append(cmd.Environ(), tt.env...)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "output: %s", out)
+			require.Equal(t, tt.exitCode, exit.ExitCode(), "output: %s", out)
+			require.Contains(t, string(out), tt.want)
+		})
+	}
+}
+
+func TestSLADue(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "sla", "due", "--received", "2026-11-30T10:00:00Z", "--country", "FR", "--tz", "Europe/Paris").Output()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"target_due":"2026-12-04","legal_due":"2026-12-30","extended_due":"2027-03-01"}`, string(out))
+}
