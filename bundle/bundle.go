@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -389,6 +390,13 @@ func csvValue(v any) string {
 		return strconv.FormatInt(*x, 10)
 	case []string:
 		return strings.Join(x, ";")
+	}
+	// Any other pointer: its value, or empty for nil.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		return csvValue(rv.Elem().Interface())
 	}
 	return fmt.Sprint(v)
 }

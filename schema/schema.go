@@ -65,8 +65,8 @@ func Migrations(set Set) ([]Migration, error) {
 	return out, nil
 }
 
-// lockKey is the advisory lock taken while migrating; any constant works as long as it is
-// the same in every dsr process.
+// lockKey, with the set's name, keys the advisory lock taken while migrating; any constant
+// works as long as it is the same in every dsr process.
 const lockKey = 0x647372 // "dsr"
 
 // Migrate applies the set's migrations that the database has not seen yet and returns how
@@ -82,19 +82,22 @@ func Migrate(ctx context.Context, db *sqlx.DB, set Set) (int, error) {
 	}
 	defer conn.Close()
 
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, lockKey, string(set)); err != nil {
 		return 0, fmt.Errorf("migrate %s: take lock: %w", set, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // the lock also ends with the session
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockKey, string(set)) //nolint:errcheck // the lock also ends with the session
 
+	// Both sets may share one database, so a version is recorded with its set.
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version integer PRIMARY KEY,
+		migration_set text NOT NULL,
+		version integer NOT NULL,
 		name text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		applied_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (migration_set, version))`); err != nil {
 		return 0, fmt.Errorf("migrate %s: create schema_migrations: %w", set, err)
 	}
 	var applied []int
-	if err := sqlx.SelectContext(ctx, conn, &applied, `SELECT version FROM schema_migrations`); err != nil {
+	if err := sqlx.SelectContext(ctx, conn, &applied, `SELECT version FROM schema_migrations WHERE migration_set = $1`, string(set)); err != nil {
 		return 0, fmt.Errorf("migrate %s: read applied versions: %w", set, err)
 	}
 	seen := make(map[int]bool, len(applied))
@@ -106,7 +109,7 @@ func Migrate(ctx context.Context, db *sqlx.DB, set Set) (int, error) {
 		if seen[m.Version] {
 			continue
 		}
-		if err := apply(ctx, conn, m); err != nil {
+		if err := apply(ctx, conn, set, m); err != nil {
 			return n, fmt.Errorf("migrate %s: %w", set, err)
 		}
 		n++
@@ -114,7 +117,7 @@ func Migrate(ctx context.Context, db *sqlx.DB, set Set) (int, error) {
 	return n, nil
 }
 
-func apply(ctx context.Context, conn *sqlx.Conn, m Migration) error {
+func apply(ctx context.Context, conn *sqlx.Conn, set Set, m Migration) error {
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("apply %s: begin: %w", m.Name, err)
@@ -123,7 +126,7 @@ func apply(ctx context.Context, conn *sqlx.Conn, m Migration) error {
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("apply %s: %w", m.Name, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (migration_set, version, name) VALUES ($1, $2, $3)`, string(set), m.Version, m.Name); err != nil {
 		return fmt.Errorf("apply %s: record version: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -140,7 +143,7 @@ func Pending(ctx context.Context, db *sqlx.DB, set Set) (int, error) {
 		return 0, err
 	}
 	var applied []int
-	if err := db.SelectContext(ctx, &applied, `SELECT version FROM schema_migrations`); err != nil {
+	if err := db.SelectContext(ctx, &applied, `SELECT version FROM schema_migrations WHERE migration_set = $1`, string(set)); err != nil {
 		return len(migrations), fmt.Errorf("read applied versions of %s: %w", set, err)
 	}
 	seen := make(map[int]bool, len(applied))

@@ -283,7 +283,11 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 	if err != nil {
 		return Request{}, false, fmt.Errorf("create request: read earlier request for idempotency key: %w", err)
 	}
-	if req.RequestHash == nil || *req.RequestHash != n.RequestHash {
+	stored := ""
+	if req.RequestHash != nil {
+		stored = *req.RequestHash
+	}
+	if stored != n.RequestHash {
 		return Request{}, false, ErrIdempotencyMismatch
 	}
 	return req, false, nil

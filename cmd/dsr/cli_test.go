@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,4 +111,27 @@ func TestSLADue(t *testing.T) {
 	out, err := exec.Command(binary, "sla", "due", "--received", "2026-11-30T10:00:00Z", "--country", "FR", "--tz", "Europe/Paris").Output()
 	require.NoError(t, err)
 	require.JSONEq(t, `{"target_due":"2026-12-04","legal_due":"2026-12-30","extended_due":"2027-03-01"}`, string(out))
+}
+
+// TestSigtermStopsCleanly checks that SIGTERM drains and ends `dsr serve` with exit code 0,
+// and that a second start on the same data directory is ready again.
+func TestSigtermStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dsr serve; skipped in -short mode")
+	}
+	t.Parallel()
+	in := newInstall(t)
+	serve := in.serve()
+	require.NoError(t, serve.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- serve.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "dsr serve exits 0 on SIGTERM")
+	case <-time.After(60 * time.Second):
+		t.Fatal("dsr serve did not stop within 60s of SIGTERM")
+	}
+	_, err := http.Get("http://" + in.http + "/healthz")
+	require.Error(t, err, "nothing listens after the stop")
+	in.serve()
 }

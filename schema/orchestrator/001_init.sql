@@ -71,6 +71,9 @@ $$;
 CREATE TRIGGER request_events_append_only
     BEFORE UPDATE OR DELETE ON request_events
     FOR EACH ROW EXECUTE FUNCTION request_events_append_only();
+CREATE TRIGGER request_events_no_truncate
+    BEFORE TRUNCATE ON request_events
+    FOR EACH STATEMENT EXECUTE FUNCTION request_events_append_only();
 
 -- Objections outlive erasure: the subject is kept only as a keyed hash of their email.
 CREATE TABLE suppressions (
