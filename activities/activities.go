@@ -52,10 +52,47 @@ func (a *Activities) ConnectorNames(_ context.Context) ([]string, error) {
 	return a.Connectors.Names(), nil
 }
 
-// ConnectorInput names a connector and the request it is to work on.
+// ConnectorInput names a connector and the request it is to work on. The request itself
+// (the subject's email, new values) is read from the orchestrator database, so that no
+// personal data goes into Temporal's history.
 type ConnectorInput struct {
-	Connector string             `json:"connector"`
-	Request   connectors.Request `json:"request"`
+	Connector string `json:"connector"`
+	RequestID string `json:"request_id"`
+	// Override is set when a DPO let the request go ahead despite blockers.
+	Override bool `json:"override,omitempty"`
+}
+
+// request reads a recorded request and builds what connectors are given.
+func (a *Activities) request(ctx context.Context, id string, override bool) (connectors.Request, error) {
+	r, err := a.Store.GetRequest(ctx, "", id)
+	if errors.Is(err, store.ErrNotFound) {
+		return connectors.Request{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", ErrTypeInvalidRequest, err)
+	}
+	if err != nil {
+		return connectors.Request{}, err
+	}
+	return connectors.Request{
+		ID:                r.ID,
+		Type:              r.Type,
+		Subject:           connectors.Subject{TenantID: r.TenantID, Email: r.SubjectEmail},
+		Rectification:     r.Params.Rectification,
+		ErasureScope:      r.Params.ErasureScope,
+		ObjectionPurposes: r.Params.ObjectionPurposes,
+		Override:          override,
+	}, nil
+}
+
+// classify turns connector errors that no retry can fix into non-retryable ones.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, connectors.ErrBlocked):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBlocked, err)
+	case errors.Is(err, connectors.ErrInvalid):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	return err
 }
 
 func (a *Activities) connector(name string) (connectors.Connector, error) {
@@ -72,10 +109,14 @@ func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]connect
 	if err != nil {
 		return nil, err
 	}
-	defer keepAlive(ctx)()
-	b, err := c.Blockers(ctx, in.Request)
+	req, err := a.request(ctx, in.RequestID, in.Override)
 	if err != nil {
-		return nil, fmt.Errorf("blockers of request %s at %s: %w", in.Request.ID, in.Connector, err)
+		return nil, err
+	}
+	defer keepAlive(ctx)()
+	b, err := c.Blockers(ctx, req)
+	if err != nil {
+		return nil, classify(fmt.Errorf("blockers of request %s at %s: %w", req.ID, in.Connector, err))
 	}
 	return b, nil
 }
@@ -109,42 +150,44 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (connectors.O
 	if err != nil {
 		return connectors.Outcome{}, err
 	}
+	req, err := a.request(ctx, in.RequestID, in.Override)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
 	defer keepAlive(ctx)()
 	var out connectors.Outcome
-	switch in.Request.Type {
+	switch req.Type {
 	case connectors.TypeRectification:
-		out, err = c.Rectify(ctx, in.Request)
+		out, err = c.Rectify(ctx, req)
 	case connectors.TypeErasure:
-		out, err = c.Erase(ctx, in.Request)
+		out, err = c.Erase(ctx, req)
 	case connectors.TypeRestriction:
-		out, err = c.Restrict(ctx, in.Request)
+		out, err = c.Restrict(ctx, req)
 	case connectors.TypeObjection:
-		out, err = c.Object(ctx, in.Request)
+		out, err = c.Object(ctx, req)
 	default:
-		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+in.Request.Type, ErrTypeInvalidRequest, nil)
+		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+req.Type, ErrTypeInvalidRequest, nil)
 	}
-	switch {
-	case errors.Is(err, connectors.ErrBlocked):
-		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBlocked, err)
-	case errors.Is(err, connectors.ErrInvalid):
-		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
-	case err != nil:
-		return out, fmt.Errorf("%s of request %s at %s: %w", in.Request.Type, in.Request.ID, in.Connector, err)
+	if err != nil {
+		return out, classify(fmt.Errorf("%s of request %s at %s: %w", req.Type, req.ID, in.Connector, err))
 	}
 	return out, nil
 }
 
 // PackageInput asks for the package of an access or portability request.
 type PackageInput struct {
-	TenantID   string             `json:"tenant_id"`
-	Request    connectors.Request `json:"request"`
-	Connectors []string           `json:"connectors"`
+	RequestID  string   `json:"request_id"`
+	Connectors []string `json:"connectors"`
 }
 
 // BuildPackage exports the subject's data from every connector into a zip under
 // PackageDir. It heartbeats while rows stream, and rebuilds from scratch on a retry (the
 // file is replaced atomically).
 func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.Info, error) {
+	req, err := a.request(ctx, in.RequestID, false)
+	if err != nil {
+		return bundle.Info{}, err
+	}
 	var sources []connectors.Connector
 	for _, name := range in.Connectors {
 		c, err := a.connector(name)
@@ -154,34 +197,39 @@ func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.
 		sources = append(sources, c)
 	}
 	meta := bundle.Meta{
-		RequestID:   in.Request.ID,
-		Type:        in.Request.Type,
-		TenantID:    in.TenantID,
+		RequestID:   req.ID,
+		Type:        req.Type,
+		TenantID:    req.Subject.TenantID,
 		GeneratedAt: time.Now().UTC().Truncate(time.Second),
 	}
-	scope := connectors.ExportScope{Portability: in.Request.Type == connectors.TypePortability}
+	scope := connectors.ExportScope{Portability: req.Type == connectors.TypePortability}
 	defer keepAlive(ctx)()
-	info, err := bundle.Build(ctx, a.PackageDir, meta, in.Request, scope, sources, func(rows int64) {
+	info, err := bundle.Build(ctx, a.PackageDir, meta, req, scope, sources, func(rows int64) {
 		activity.RecordHeartbeat(ctx, rows)
 	})
 	if err != nil {
-		return bundle.Info{}, err
+		return bundle.Info{}, classify(err)
 	}
 	return info, nil
 }
 
-// SuppressInput puts an objecting subject on the suppression list.
+// SuppressInput names the objection request whose subject goes on the suppression list.
 type SuppressInput struct {
-	TenantID  string   `json:"tenant_id"`
-	RequestID string   `json:"request_id"`
-	Email     string   `json:"email"`
-	Purposes  []string `json:"purposes"`
+	RequestID string `json:"request_id"`
 }
 
 // Suppress records the objection in the orchestrator database under a keyed hash of the
-// email, so it outlives an erasure of the subject.
-func (a *Activities) Suppress(ctx context.Context, in SuppressInput) error {
-	return a.Store.Suppress(ctx, in.TenantID, SubjectHash(a.SecretKey, in.TenantID, in.Email), in.RequestID, in.Purposes)
+// email, so it outlives an erasure of the subject. It returns the purposes.
+func (a *Activities) Suppress(ctx context.Context, in SuppressInput) ([]string, error) {
+	req, err := a.request(ctx, in.RequestID, false)
+	if err != nil {
+		return nil, err
+	}
+	hash := SubjectHash(a.SecretKey, req.Subject.TenantID, req.Subject.Email)
+	if err := a.Store.Suppress(ctx, req.Subject.TenantID, hash, req.ID, req.ObjectionPurposes); err != nil {
+		return nil, err
+	}
+	return req.ObjectionPurposes, nil
 }
 
 // SubjectHash is the keyed hash under which a subject is kept once their data is gone:
@@ -192,4 +240,11 @@ func SubjectHash(key []byte, tenantID, email string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// KeyFingerprint identifies a secret key without revealing it.
+func KeyFingerprint(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("dsr secret key fingerprint"))
+	return hex.EncodeToString(m.Sum(nil))[:16]
 }

@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/connectors"
 	"dsr/store"
 	"dsr/workflows"
 )
@@ -46,16 +45,10 @@ type Intake struct {
 func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
 	fromController := r.Source == "api"
 	return workflows.Input{
-		TenantID: t.ID,
-		Region:   t.Region,
-		Request: connectors.Request{
-			ID:                r.ID,
-			Type:              r.Type,
-			Subject:           connectors.Subject{TenantID: t.ID, Email: r.SubjectEmail},
-			Rectification:     r.Params.Rectification,
-			ErasureScope:      r.Params.ErasureScope,
-			ObjectionPurposes: r.Params.ObjectionPurposes,
-		},
+		RequestID:    r.ID,
+		TenantID:     t.ID,
+		Region:       t.Region,
+		Type:         r.Type,
 		Verified:     fromController,
 		Approved:     fromController,
 		Actor:        "tenant:" + t.ID,
@@ -80,27 +73,41 @@ func (in *Intake) Start(ctx context.Context, t store.Tenant, r store.Request) er
 }
 
 // Resume starts the workflow of every open request that has none, for example one whose
-// process died between recording it and starting it. It returns how many it looked at.
+// process died between recording it and starting it. It goes on past a request it cannot
+// start and returns how many it looked at, with every error joined.
 func (in *Intake) Resume(ctx context.Context) (int, error) {
 	open, err := in.Store.OpenRequests(ctx)
 	if err != nil {
 		return 0, err
 	}
 	tenants := map[string]store.Tenant{}
+	var errs []error
 	for _, r := range open {
 		t, ok := tenants[r.TenantID]
 		if !ok {
 			if t, err = in.Store.GetTenant(ctx, r.TenantID); err != nil {
-				return 0, fmt.Errorf("resume request %s: %w", r.ID, err)
+				errs = append(errs, fmt.Errorf("resume request %s: %w", r.ID, err))
+				continue
 			}
 			tenants[r.TenantID] = t
 		}
 		if err := in.Start(ctx, t, r); err != nil {
-			return 0, err
+			errs = append(errs, err)
 		}
 	}
-	if len(open) > 0 {
-		in.Log.Info("open requests checked", slog.Int("count", len(open)))
+	return len(open), errors.Join(errs...)
+}
+
+// KeepResuming runs Resume now and then every interval until ctx ends, logging failures.
+func (in *Intake) KeepResuming(ctx context.Context, interval time.Duration) {
+	for {
+		if _, err := in.Resume(ctx); err != nil && ctx.Err() == nil {
+			in.Log.Warn("resume open requests", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
 	}
-	return len(open), nil
 }

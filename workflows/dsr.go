@@ -44,11 +44,18 @@ const (
 // DefaultRecheck is how often a blocked request looks again.
 const DefaultRecheck = time.Hour
 
-// Input starts a DSR workflow.
+// DefaultMaxRechecks is how many looks at blockers one run makes before it continues as a
+// new run, keeping its history far below Temporal's limits however long a request waits.
+const DefaultMaxRechecks = 200
+
+// Input starts a DSR workflow. It carries ids only: the subject's email and any new values
+// stay in the orchestrator database, which activities read, so Temporal's history holds no
+// personal data.
 type Input struct {
-	TenantID string             `json:"tenant_id"`
-	Region   string             `json:"region"`
-	Request  connectors.Request `json:"request"`
+	RequestID string `json:"request_id"`
+	TenantID  string `json:"tenant_id"`
+	Region    string `json:"region"`
+	Type      string `json:"type"`
 	// Verified is set when identity needs no check here (the controller submitted it).
 	Verified bool `json:"verified"`
 	// Approved is set when the controller already approved (it submitted the request).
@@ -57,6 +64,17 @@ type Input struct {
 	Actor string `json:"actor"`
 	// RecheckEvery is how often blockers are looked at again; DefaultRecheck when zero.
 	RecheckEvery time.Duration `json:"recheck_every,omitempty"`
+	// MaxRechecks bounds the looks at blockers per run; DefaultMaxRechecks when zero.
+	MaxRechecks int `json:"max_rechecks,omitempty"`
+	// Carry is set when a run continues an earlier one that was waiting on blockers.
+	Carry *Carry `json:"carry,omitempty"`
+}
+
+// Carry is what a waiting request hands to the run that continues it.
+type Carry struct {
+	Seq    int    `json:"seq"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Decision is the argument of every update: who decided, and why.
@@ -88,7 +106,10 @@ var (
 	recordOptions = workflow.ActivityOptions{
 		TaskQueue:           TaskQueue,
 		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest},
+		},
 	}
 	connectorOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
@@ -103,7 +124,7 @@ var (
 		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 5 * time.Second, MaximumInterval: 5 * time.Minute, MaximumAttempts: 10,
-			NonRetryableErrorTypes: []string{activities.ErrTypeUnknownConnector},
+			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest, activities.ErrTypeUnknownConnector},
 		},
 	}
 )
@@ -118,13 +139,25 @@ type run struct {
 	seq   int // numbers the records, making their dedupe keys
 
 	verified, approved, denied, canceled, override bool
-	decision                                       Decision
-	overrideSeen                                   bool
+	// committed is set once the request is being applied: from then on it can only be
+	// canceled while it waits on blockers.
+	committed    bool
+	overrideSeen bool
+	decisions    map[string]Decision
 }
+
+// decided reports whether an approval, a denial or a cancellation was accepted.
+func (r *run) decided() bool { return r.approved || r.denied || r.canceled }
 
 // DSR is the workflow of one data-subject request.
 func DSR(ctx workflow.Context, in Input) (Result, error) {
-	r := &run{in: in, state: State{Status: store.StatusReceived}}
+	r := &run{in: in, state: State{Status: store.StatusReceived}, decisions: map[string]Decision{}}
+	if in.Carry != nil {
+		r.seq = in.Carry.Seq
+		r.state.Status = in.Carry.Status
+		r.state.Reason = in.Carry.Reason
+		r.committed = true
+	}
 	if err := r.register(ctx); err != nil {
 		return Result{}, err
 	}
@@ -135,71 +168,86 @@ func DSR(ctx workflow.Context, in Input) (Result, error) {
 }
 
 func (r *run) execute(ctx workflow.Context) (Result, error) {
-	req := r.in.Request
+	if r.in.Carry == nil {
+		if res, done, err := r.intake(ctx); done || err != nil {
+			return res, err
+		}
+	}
+	var names []string
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.ConnectorNames).Get(ctx, &names); err != nil {
+		return r.fail(ctx, "list connectors", err, Result{})
+	}
+	switch r.in.Type {
+	case connectors.TypeAccess, connectors.TypePortability:
+		return r.export(ctx, names)
+	default:
+		return r.apply(ctx, names)
+	}
+}
+
+// intake takes the request through identity and approval to in_progress; done means it
+// ended there (denied or canceled).
+func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 	if err := r.record(ctx, "workflow_started", "", r.in.Actor, "request accepted for processing", nil, nil); err != nil {
-		return Result{}, err
+		return Result{}, true, err
 	}
 
 	// Identity.
 	if r.in.Verified {
 		if err := r.record(ctx, "identity_verified", "", r.in.Actor, "submitted by the controller, who vouches for the subject's identity", nil, nil); err != nil {
-			return Result{}, err
+			return Result{}, true, err
 		}
 	} else {
 		if err := r.setStatus(ctx, store.StatusVerifying, "", "system", "waiting for the subject to verify their identity"); err != nil {
-			return Result{}, err
+			return Result{}, true, err
 		}
 		if err := workflow.Await(ctx, func() bool { return r.verified || r.canceled }); err != nil {
-			return Result{}, err
+			return Result{}, true, err
 		}
 		if r.canceled {
-			return r.finish(ctx, store.StatusCanceled, r.decision, "canceled before identity was verified", Result{})
+			res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled before identity was verified", Result{})
+			return res, true, err
 		}
-		if err := r.record(ctx, "identity_verified", "", r.decision.Actor, "identity verified", nil, nil); err != nil {
-			return Result{}, err
+		if err := r.record(ctx, "identity_verified", "", r.decisions[UpdateVerify].Actor, "identity verified", nil, nil); err != nil {
+			return Result{}, true, err
 		}
 	}
 
 	// Approval.
 	if r.in.Approved {
 		if err := r.record(ctx, "approved", "", r.in.Actor, "approved by the controller on submission", nil, nil); err != nil {
-			return Result{}, err
+			return Result{}, true, err
 		}
 	} else {
 		if err := r.setStatus(ctx, store.StatusAwaitingApproval, "", "system", "waiting for the controller's or the DPO's approval"); err != nil {
-			return Result{}, err
+			return Result{}, true, err
 		}
-		if err := workflow.Await(ctx, func() bool { return r.approved || r.denied || r.canceled }); err != nil {
-			return Result{}, err
+		if err := workflow.Await(ctx, r.decided); err != nil {
+			return Result{}, true, err
 		}
 		switch {
 		case r.canceled:
-			return r.finish(ctx, store.StatusCanceled, r.decision, "canceled", Result{})
+			res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
+			return res, true, err
 		case r.denied:
-			return r.finish(ctx, store.StatusDenied, r.decision, "denied", Result{})
+			res, err := r.finish(ctx, store.StatusDenied, r.decisions[UpdateDeny], "denied", Result{})
+			return res, true, err
 		}
-		if err := r.record(ctx, "approved", "", r.decision.Actor, "approved", nil, nil); err != nil {
-			return Result{}, err
+		if err := r.record(ctx, "approved", "", r.decisions[UpdateApprove].Actor, "approved", nil, nil); err != nil {
+			return Result{}, true, err
 		}
 	}
+	// A cancel accepted while the last record was written still counts; after this
+	// point (no await in between) the request is committed.
 	if r.canceled {
-		return r.finish(ctx, store.StatusCanceled, r.decision, "canceled", Result{})
+		res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
+		return res, true, err
 	}
-
+	r.committed = true
 	if err := r.setStatus(ctx, store.StatusInProgress, "", "system", "applying the request"); err != nil {
-		return Result{}, err
+		return Result{}, true, err
 	}
-	var names []string
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.ConnectorNames).Get(ctx, &names); err != nil {
-		return r.fail(ctx, "list connectors", err)
-	}
-
-	switch req.Type {
-	case connectors.TypeAccess, connectors.TypePortability:
-		return r.export(ctx, names)
-	default:
-		return r.apply(ctx, names)
-	}
+	return Result{}, false, nil
 }
 
 // export builds the access or portability package.
@@ -209,10 +257,10 @@ func (r *run) export(ctx workflow.Context, names []string) (Result, error) {
 	actx = workflow.WithTaskQueue(actx, RegionQueue(r.in.Region))
 	var info bundle.Info
 	err := workflow.ExecuteActivity(actx, a.BuildPackage, activities.PackageInput{
-		TenantID: r.in.TenantID, Request: r.in.Request, Connectors: names,
+		RequestID: r.in.RequestID, Connectors: names,
 	}).Get(ctx, &info)
 	if err != nil {
-		return r.fail(ctx, "build the package", err)
+		return r.fail(ctx, "build the package", err, Result{})
 	}
 	if err := r.record(ctx, "package_ready", "", "system", fmt.Sprintf("package ready: %d bytes", info.Bytes), info, nil); err != nil {
 		return Result{}, err
@@ -225,33 +273,40 @@ func (r *run) export(ctx workflow.Context, names []string) (Result, error) {
 func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	cctx := workflow.WithActivityOptions(ctx, connectorOptions)
 	cctx = workflow.WithTaskQueue(cctx, RegionQueue(r.in.Region))
-	req := r.in.Request
 	res := Result{}
 
-	if req.Type == connectors.TypeObjection {
+	if r.in.Type == connectors.TypeObjection && r.in.Carry == nil {
+		var purposes []string
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.Suppress, activities.SuppressInput{
-			TenantID: r.in.TenantID, RequestID: req.ID, Email: req.Subject.Email, Purposes: req.ObjectionPurposes,
-		}).Get(ctx, nil)
+			RequestID: r.in.RequestID,
+		}).Get(ctx, &purposes)
 		if err != nil {
-			return r.fail(ctx, "add to the suppression list", err)
+			return r.fail(ctx, "add to the suppression list", err, res)
 		}
-		res.Suppressed = req.ObjectionPurposes
-		if err := r.record(ctx, "suppressed", "", "system", "added to the suppression list (hashed): "+strings.Join(req.ObjectionPurposes, ", "), nil, nil); err != nil {
+		res.Suppressed = purposes
+		if err := r.record(ctx, "suppressed", "", "system", "added to the suppression list (hashed): "+strings.Join(purposes, ", "), nil, nil); err != nil {
 			return Result{}, err
 		}
 	}
 
 	done := map[string]bool{}
 	for {
-		if req.Type == connectors.TypeErasure {
+		if r.in.Type == connectors.TypeErasure {
 			proceed, err := r.waitForBlockers(ctx, cctx, names)
-			if err != nil {
+			var can *workflow.ContinueAsNewError
+			switch {
+			case errors.As(err, &can):
 				return Result{}, err
+			case err != nil:
+				return r.fail(ctx, "check what blocks the erasure", err, res)
+			case !proceed:
+				return r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled while blocked", res)
 			}
-			if !proceed {
-				return r.finish(ctx, store.StatusCanceled, r.decision, "canceled while blocked", Result{})
-			}
-			req.Override = r.override
+		}
+		// A cancel accepted while the last record was written still counts; from here
+		// to the end of the pass nothing awaits, so none can slip in.
+		if r.canceled {
+			return r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", res)
 		}
 		r.state.Applying = true
 
@@ -260,9 +315,15 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			if done[name] {
 				continue
 			}
-			futures[i] = workflow.ExecuteActivity(cctx, a.Apply, activities.ConnectorInput{Connector: name, Request: req})
+			futures[i] = workflow.ExecuteActivity(cctx, a.Apply, activities.ConnectorInput{
+				Connector: name, RequestID: r.in.RequestID, Override: r.override,
+			})
 		}
+		// Wait for every connector, even after one failed: the others may have changed
+		// data, and their outcomes belong in the record.
 		blocked := false
+		var failed error
+		failedAt := ""
 		for i, name := range names {
 			if futures[i] == nil {
 				continue
@@ -276,7 +337,10 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 				blocked = true
 				continue
 			case err != nil:
-				return r.fail(ctx, "apply at "+name, err)
+				if failed == nil {
+					failed, failedAt = err, name
+				}
+				continue
 			}
 			done[name] = true
 			res.Connectors = append(res.Connectors, out)
@@ -284,6 +348,9 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			if err := r.record(ctx, "connector_applied", "", "system", summarize(out), out, nil); err != nil {
 				return Result{}, err
 			}
+		}
+		if failed != nil {
+			return r.fail(ctx, "apply at "+failedAt, failed, res)
 		}
 		if !blocked {
 			break
@@ -294,36 +361,47 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 }
 
 // waitForBlockers returns once no connector reports a blocker or a DPO overrode them;
-// false means the request was canceled meanwhile.
+// false means the request was canceled meanwhile. After MaxRechecks looks it continues
+// as a new run.
 func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool, error) {
 	every := r.in.RecheckEvery
 	if every <= 0 {
 		every = DefaultRecheck
 	}
-	for {
+	limit := r.in.MaxRechecks
+	if limit <= 0 {
+		limit = DefaultMaxRechecks
+	}
+	for rechecks := 0; ; rechecks++ {
 		if r.canceled {
 			return false, nil
 		}
 		if r.override {
-			r.overrideSeen = true
-			if r.state.Status == store.StatusWaiting {
-				if err := r.record(ctx, "override", store.StatusInProgress, r.decision.Actor, "blockers overridden: "+r.decision.Reason, nil, nil); err != nil {
-					return false, err
-				}
-				r.state.Status = store.StatusInProgress
-				r.state.Blockers = nil
+			return true, r.useOverride(ctx)
+		}
+		if rechecks >= limit || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return false, err
 			}
-			return true, nil
+			if !r.override && !r.canceled {
+				next := r.in
+				next.Carry = &Carry{Seq: r.seq, Status: r.state.Status, Reason: r.state.Reason}
+				return false, workflow.NewContinueAsNewError(ctx, DSR, next)
+			}
+			continue
 		}
 		var all []connectors.Blocker
 		for _, name := range names {
 			var bs []connectors.Blocker
-			if err := workflow.ExecuteActivity(cctx, a.Blockers, activities.ConnectorInput{Connector: name, Request: r.in.Request}).Get(ctx, &bs); err != nil {
+			if err := workflow.ExecuteActivity(cctx, a.Blockers, activities.ConnectorInput{Connector: name, RequestID: r.in.RequestID}).Get(ctx, &bs); err != nil {
 				return false, fmt.Errorf("check blockers at %s: %w", name, err)
 			}
 			all = append(all, bs...)
 		}
 		if len(all) == 0 {
+			if r.override {
+				return true, r.useOverride(ctx)
+			}
 			if r.state.Status == store.StatusWaiting {
 				if err := r.setStatus(ctx, store.StatusInProgress, "", "system", "blockers cleared"); err != nil {
 					return false, err
@@ -343,6 +421,25 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 			return false, err
 		}
 	}
+}
+
+// useOverride records the DPO's override, which the connectors then receive.
+func (r *run) useOverride(ctx workflow.Context) error {
+	d := r.decisions[UpdateOverride]
+	status := ""
+	if r.state.Status == store.StatusWaiting {
+		status = store.StatusInProgress
+	}
+	if err := r.record(ctx, "override", status, d.Actor, "blockers overridden: "+d.Reason, nil, nil); err != nil {
+		return err
+	}
+	if status != "" {
+		r.state.Status = status
+		r.state.Reason = ""
+	}
+	r.state.Blockers = nil
+	r.overrideSeen = true
+	return nil
 }
 
 func describe(bs []connectors.Blocker) string {
@@ -370,15 +467,15 @@ func summarize(o connectors.Outcome) string {
 	return msg
 }
 
-// fail ends the request as failed with the cause.
-func (r *run) fail(ctx workflow.Context, what string, cause error) (Result, error) {
-	workflow.GetLogger(ctx).Error("request failed", "request_id", r.in.Request.ID, "step", what, "error", cause)
+// fail ends the request as failed with the cause, keeping what was done before.
+func (r *run) fail(ctx workflow.Context, what string, cause error, res Result) (Result, error) {
+	workflow.GetLogger(ctx).Error("request failed", "request_id", r.in.RequestID, "step", what, "error", cause)
 	reason := "could not " + what
 	var appErr *temporal.ApplicationError
 	if errors.As(cause, &appErr) && appErr.Type() == activities.ErrTypeInvalidRequest {
 		reason += ": " + appErr.Message()
 	}
-	return r.finish(ctx, store.StatusFailed, Decision{Actor: "system"}, reason, Result{})
+	return r.finish(ctx, store.StatusFailed, Decision{Actor: "system"}, reason, res)
 }
 
 // finish records a final status with the result.
@@ -422,7 +519,7 @@ func (r *run) record(ctx workflow.Context, kind, status, actor, message string, 
 func (r *run) recordReason(ctx workflow.Context, kind, status, reason, actor, message string, detail any, result *Result) error {
 	r.seq++
 	c := store.Change{
-		RequestID:    r.in.Request.ID,
+		RequestID:    r.in.RequestID,
 		DedupeKey:    fmt.Sprintf("wf:%04d:%s", r.seq, kind),
 		Kind:         kind,
 		Actor:        actor,

@@ -9,8 +9,10 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
 	"dsr/bundle"
@@ -72,12 +74,10 @@ func newSetup(t *testing.T) *setup {
 
 func input(typ string) Input {
 	return Input{
-		TenantID: "t1",
-		Region:   "eu",
-		Request: connectors.Request{
-			ID: "r1", Type: typ, Subject: connectors.Subject{TenantID: "t1", Email: "s@example.com"},
-			ErasureScope: connectors.ScopeFull,
-		},
+		RequestID:    "r1",
+		TenantID:     "t1",
+		Region:       "eu",
+		Type:         typ,
 		Verified:     true,
 		Approved:     true,
 		Actor:        "tenant:t1",
@@ -122,7 +122,7 @@ func TestErasureCompletes(t *testing.T) {
 	s := newSetup(t)
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
 	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
-		return in.Connector == "chatstore" && in.Request.Type == connectors.TypeErasure && !in.Request.Override
+		return in.Connector == "chatstore" && in.RequestID == "r1" && !in.Override
 	})).Return(outcome("erasure"), nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
@@ -178,7 +178,7 @@ func TestErasureOverride(t *testing.T) {
 	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "2 open conversations", Count: 2}}
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
-		return in.Request.Override
+		return in.Override
 	})).Return(outcome("erasure"), nil).Once()
 
 	noReason := &updateCallbacks{}
@@ -252,7 +252,7 @@ func TestAccessBuildsPackage(t *testing.T) {
 	s := newSetup(t)
 	info := bundle.Info{File: "r1.zip", Bytes: 1234, SHA256: "abc", Rows: map[string]int64{"chatstore/messages": 10}}
 	s.env.OnActivity(a.BuildPackage, mock.Anything, mock.MatchedBy(func(in activities.PackageInput) bool {
-		return in.Request.ID == "r1" && len(in.Connectors) == 1
+		return in.RequestID == "r1" && len(in.Connectors) == 1
 	})).Return(info, nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
@@ -269,10 +269,7 @@ func TestObjectionSuppresses(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	in := input(connectors.TypeObjection)
-	in.Request.ObjectionPurposes = []string{"marketing"}
-	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{
-		TenantID: "t1", RequestID: "r1", Email: "s@example.com", Purposes: []string{"marketing"},
-	}).Return(nil).Once()
+	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{RequestID: "r1"}).Return([]string{"marketing"}, nil).Once()
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("objection"), nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, in)
@@ -379,4 +376,148 @@ func TestRecordFailureSurfaces(t *testing.T) {
 
 	require.True(t, env.IsWorkflowCompleted())
 	require.ErrorContains(t, env.GetWorkflowError(), "record workflow_started")
+}
+
+func TestLongWaitContinuesAsNew(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
+	in := input(connectors.TypeErasure)
+	in.MaxRechecks = 3
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	require.True(t, s.env.IsWorkflowCompleted())
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, s.env.GetWorkflowError(), &can)
+	var next Input
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.Carry)
+	require.Equal(t, store.StatusWaiting, next.Carry.Status)
+	require.Equal(t, len(s.rec.changes), next.Carry.Seq, "the next run numbers its records after this one's")
+	require.Equal(t, "r1", next.RequestID)
+}
+
+func TestContinuedRunCompletes(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+	in := input(connectors.TypeErasure)
+	in.Carry = &Carry{Seq: 12, Status: store.StatusWaiting, Reason: "1 open conversation"}
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	// No second intake; records go on from the carried sequence.
+	require.Equal(t, []string{"status_changed", "connector_applied", "completed"}, s.rec.kinds())
+	require.Equal(t, "wf:0013:status_changed", s.rec.changes[0].DedupeKey)
+}
+
+func TestOverrideRecordedWhenBlockersClearAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Once()
+	// The override arrives while the second look is running, and that look finds nothing.
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).After(time.Minute).Return(nil, nil).Once()
+	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool { return in.Override })).
+		Return(outcome("erasure"), nil).Once()
+	override := &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateOverride, "", override, Decision{Actor: "dpo:alice", Reason: "closing anyway"})
+	}, time.Hour+30*time.Second)
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.True(t, override.done)
+	require.Contains(t, s.rec.kinds(), "override")
+	s.env.AssertExpectations(t)
+}
+
+func TestConnectorFailureWaitsForTheOthers(t *testing.T) {
+	t.Parallel()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(DSR)
+	env.RegisterActivity(a)
+	rec := &recorder{}
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
+	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"broken", "chatstore"}, nil)
+	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "broken", RequestID: "r1"}).
+		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeInvalidRequest, nil))
+	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "chatstore", RequestID: "r1"}).
+		After(time.Minute).Return(outcome("restriction"), nil).Once()
+
+	env.ExecuteWorkflow(DSR, input(connectors.TypeRestriction))
+
+	res := result(t, env)
+	require.Equal(t, store.StatusFailed, res.Status)
+	require.Contains(t, res.Reason, "broken")
+	require.Len(t, res.Connectors, 1, "the connector that did its part is in the result")
+	require.Contains(t, rec.kinds(), "connector_applied")
+}
+
+func TestBlockerCheckFailureFails(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).
+		Return(nil, temporal.NewNonRetryableApplicationError("subject tenant is not a uuid", activities.ErrTypeInvalidRequest, nil))
+
+	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusFailed, res.Status)
+	require.Equal(t, store.StatusFailed, s.rec.statuses()[len(s.rec.statuses())-1])
+}
+
+func TestConflictingDecisions(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
+	in := input(connectors.TypeRestriction)
+	in.Approved = false
+	deny, approve, cancel := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		// The denial is accepted first; the approval and the cancel that follow in the
+		// same instant must not be.
+		s.env.UpdateWorkflow(UpdateDeny, "", deny, Decision{Actor: "dpo:a", Reason: "not a customer of ours"})
+		s.env.UpdateWorkflow(UpdateApprove, "", approve, Decision{Actor: "dpo:b"})
+		s.env.UpdateWorkflow(UpdateCancel, "", cancel, Decision{Actor: "tenant:t1"})
+	}, time.Hour)
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusDenied, res.Status)
+	require.Equal(t, "not a customer of ours", res.Reason)
+	require.Nil(t, deny.rejected)
+	require.ErrorContains(t, approve.rejected, "being denied")
+	require.ErrorContains(t, cancel.rejected, "being denied")
+	last := s.rec.changes[len(s.rec.changes)-1]
+	require.Equal(t, "dpo:a", last.Actor)
+}
+
+func TestCancelAfterApprovalRefused(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
+	in := input(connectors.TypeRestriction)
+	in.Approved = false
+	approve, cancel := &updateCallbacks{}, &updateCallbacks{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateApprove, "", approve, Decision{Actor: "dpo:b"})
+		s.env.UpdateWorkflow(UpdateCancel, "", cancel, Decision{Actor: "tenant:t1"})
+	}, time.Hour)
+
+	s.env.ExecuteWorkflow(DSR, in)
+
+	res := result(t, s.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Nil(t, approve.rejected)
+	require.ErrorContains(t, cancel.rejected, "approved")
 }

@@ -32,11 +32,25 @@ func (r *run) register(ctx workflow.Context) error {
 		done     func() bool
 	}
 	final := func() bool { return store.Final(r.state.Status) }
+	undecided := func(what string) error {
+		switch {
+		case r.canceled:
+			return notAllowed("the request is being canceled")
+		case r.denied:
+			return notAllowed("the request is being denied")
+		case r.approved:
+			return notAllowed("the request was approved")
+		}
+		if r.state.Status != store.StatusAwaitingApproval {
+			return notAllowed("the request is %s, not awaiting %s", r.state.Status, what)
+		}
+		return nil
+	}
 	updates := []update{
 		{
 			name: UpdateVerify,
 			validate: func(Decision) error {
-				if r.state.Status != store.StatusVerifying {
+				if r.state.Status != store.StatusVerifying || r.verified || r.canceled {
 					return notAllowed("the request is %s, not waiting for identity verification", r.state.Status)
 				}
 				return nil
@@ -45,21 +59,16 @@ func (r *run) register(ctx workflow.Context) error {
 			done:  func() bool { return r.state.Status != store.StatusVerifying },
 		},
 		{
-			name: UpdateApprove,
-			validate: func(Decision) error {
-				if r.state.Status != store.StatusAwaitingApproval {
-					return notAllowed("the request is %s, not awaiting approval", r.state.Status)
-				}
-				return nil
-			},
-			apply: func(d Decision) { r.approved = true },
-			done:  func() bool { return r.state.Status != store.StatusAwaitingApproval },
+			name:     UpdateApprove,
+			validate: func(Decision) error { return undecided("approval") },
+			apply:    func(d Decision) { r.approved = true },
+			done:     func() bool { return r.committed || final() },
 		},
 		{
 			name: UpdateDeny,
 			validate: func(d Decision) error {
-				if r.state.Status != store.StatusAwaitingApproval {
-					return notAllowed("the request is %s, not awaiting approval", r.state.Status)
+				if err := undecided("approval"); err != nil {
+					return err
 				}
 				if strings.TrimSpace(d.Reason) == "" {
 					return notAllowed("a denial needs a reason: the subject is told it")
@@ -72,14 +81,21 @@ func (r *run) register(ctx workflow.Context) error {
 		{
 			name: UpdateCancel,
 			validate: func(Decision) error {
-				switch r.state.Status {
-				case store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusWaiting:
-					if r.state.Applying && r.state.Status != store.StatusWaiting {
-						return notAllowed("the request is being applied")
-					}
+				switch {
+				case final():
+					return notAllowed("the request is %s and can no longer be canceled", r.state.Status)
+				case r.canceled:
+					return notAllowed("the request is being canceled")
+				case r.denied:
+					return notAllowed("the request is being denied")
+				case !r.committed && !r.approved:
 					return nil
+				case r.state.Status == store.StatusWaiting && !r.state.Applying && !r.override:
+					return nil
+				case r.approved && !r.committed:
+					return notAllowed("the request was approved and is about to be applied")
 				}
-				return notAllowed("the request is %s and can no longer be canceled", r.state.Status)
+				return notAllowed("the request is being applied and can no longer be canceled")
 			},
 			apply: func(d Decision) { r.canceled = true },
 			done:  final,
@@ -87,7 +103,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{
 			name: UpdateOverride,
 			validate: func(d Decision) error {
-				if r.state.Status != store.StatusWaiting || len(r.state.Blockers) == 0 {
+				if r.state.Status != store.StatusWaiting || len(r.state.Blockers) == 0 || r.override || r.canceled {
 					return notAllowed("the request is %s, not blocked", r.state.Status)
 				}
 				if strings.TrimSpace(d.Reason) == "" {
@@ -105,7 +121,7 @@ func (r *run) register(ctx workflow.Context) error {
 				if d.Actor == "" {
 					d.Actor = "unknown"
 				}
-				r.decision = d
+				r.decisions[u.name] = d
 				u.apply(d)
 				if err := workflow.Await(ctx, u.done); err != nil {
 					return r.state, err

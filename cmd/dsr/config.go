@@ -31,6 +31,9 @@ type Config struct {
 	LogLevel          slog.Level
 	// BlockerRecheck is how often a blocked request (open conversations) looks again.
 	BlockerRecheck time.Duration
+	// Regions are the regions whose data this process's CHATSTORE_URL holds; it serves
+	// their task queues only.
+	Regions []string
 }
 
 const (
@@ -63,6 +66,11 @@ func loadConfig() (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(env("DSR_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("DSR_LOG_LEVEL: %w", err)
 	}
+	for _, r := range strings.Split(os.Getenv("DSR_REGIONS"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.Regions = append(c.Regions, r)
+		}
+	}
 	key, err := secret("DSR_SECRET_KEY")
 	if err != nil {
 		return c, err
@@ -88,17 +96,26 @@ func (c Config) validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("DSR_DATA_DIR must not be empty"))
 	}
+	for _, r := range c.Regions {
+		if r != "eu" && r != "us" && r != "apac" {
+			errs = append(errs, fmt.Errorf("DSR_REGIONS: %q is not one of eu, us, apac", r))
+		}
+	}
 	if len(c.SecretKey) > 0 && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("DSR_SECRET_KEY must be at least 32 characters"))
 	}
 	return errors.Join(errs...)
 }
 
-// ensureSecretKey gives a configuration without DSR_SECRET_KEY a key of its own, generated
-// once and kept in the data directory (mode 0600), so a local install works out of the box.
-func (c *Config) ensureSecretKey(log *slog.Logger) error {
+// ensureSecretKey gives an all-in-one install (embedded Temporal) without DSR_SECRET_KEY a
+// key of its own, generated once and kept in the data directory (mode 0600), so a local
+// install works out of the box. Processes that share a cluster must all be given the key.
+func (c *Config) ensureSecretKey(log *slog.Logger, allInOne bool) error {
 	if len(c.SecretKey) > 0 {
 		return nil
+	}
+	if !allInOne {
+		return errors.New("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required when TEMPORAL_ADDRESS is set or for dsr worker: every process must hash subjects with the same key")
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
 	b, err := os.ReadFile(path)

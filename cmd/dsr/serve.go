@@ -47,8 +47,16 @@ func serve(ctx context.Context, args []string, all bool) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	started := time.Now()
-	if err := cfg.ensureSecretKey(log); err != nil {
+	allInOne := all && cfg.TemporalAddress == ""
+	if err := cfg.ensureSecretKey(log, allInOne); err != nil {
 		return err
+	}
+	regions := cfg.Regions
+	if len(regions) == 0 {
+		if !allInOne {
+			return errors.New("DSR_REGIONS is required when TEMPORAL_ADDRESS is set or for dsr worker: name the regions (eu, us, apac) whose data CHATSTORE_URL holds")
+		}
+		regions = workflows.Regions
 	}
 	orch, chat, err := databases(ctx, cfg)
 	if err != nil {
@@ -95,6 +103,14 @@ func serve(ctx context.Context, args []string, all bool) error {
 	}
 
 	st := store.New(orch)
+	fp := activities.KeyFingerprint(cfg.SecretKey)
+	stored, err := st.EnsureSetting(ctx, "secret_key_fingerprint", fp)
+	if err != nil {
+		return err
+	}
+	if stored != fp {
+		return errors.New("DSR_SECRET_KEY is not the key this database was set up with: suppression-list hashes would not match; start with the original key")
+	}
 	registry, err := connectors.NewRegistry(chatstore.New(chat))
 	if err != nil {
 		return err
@@ -106,7 +122,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		SecretKey:  cfg.SecretKey,
 	}
 	queues := []string{workflows.TaskQueue}
-	for _, r := range workflows.Regions {
+	for _, r := range regions {
 		queues = append(queues, workflows.RegionQueue(r))
 	}
 	var workers []worker.Worker
@@ -129,21 +145,9 @@ func serve(ctx context.Context, args []string, all bool) error {
 
 	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	// Start the workflow of any open request that has none (a crash between recording a
-	// request and starting it); workflows that exist carry on by themselves.
-	go func() {
-		for attempt := 0; ; attempt++ {
-			_, err := in.Resume(ctx)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			log.Warn("resume open requests", slog.Any("error", err), slog.Int("attempt", attempt))
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(5 * time.Second):
-			}
-		}
-	}()
+	// request and starting it, or a start that failed); workflows that exist carry on by
+	// themselves.
+	go in.KeepResuming(ctx, time.Minute)
 
 	if !all {
 		log.Info("worker running", slog.Any("queues", queues))

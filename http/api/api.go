@@ -275,7 +275,7 @@ func (h *API) create(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not read the request", err)
 		return
 	}
-	c.JSON(http.StatusCreated, view(req, events))
+	c.JSON(http.StatusCreated, view(req, events, true))
 }
 
 func asTime(d deadline.Date) time.Time {
@@ -305,7 +305,7 @@ func (h *API) get(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not read the request's events", err)
 		return
 	}
-	c.JSON(http.StatusOK, view(req, events))
+	c.JSON(http.StatusOK, view(req, events, true))
 }
 
 func (h *API) list(c *gin.Context) {
@@ -341,7 +341,7 @@ func (h *API) list(c *gin.Context) {
 		NextCursor string        `json:"next_cursor,omitempty"`
 	}{Requests: make([]requestView, 0, len(reqs))}
 	for _, r := range reqs {
-		out.Requests = append(out.Requests, view(r, nil))
+		out.Requests = append(out.Requests, view(r, nil, false))
 	}
 	if more {
 		out.NextCursor = reqs[len(reqs)-1].ID
@@ -409,8 +409,9 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 			h.updateFailed(c, err)
 			return
 		}
-		if update == workflows.UpdateCancel && state.Status != store.StatusCanceled {
-			h.fail(c, http.StatusConflict, CodeConflict, "the request became "+state.Status+" before it could be canceled", nil)
+		want := map[string]string{workflows.UpdateCancel: store.StatusCanceled, workflows.UpdateDeny: store.StatusDenied}[update]
+		if want != "" && state.Status != want {
+			h.fail(c, http.StatusConflict, CodeConflict, "the request became "+state.Status+" before the "+update+" took effect", nil)
 			return
 		}
 		h.get(c)
@@ -475,19 +476,26 @@ type requestView struct {
 	ExtendedDue  string          `json:"extended_due,omitempty"`
 	CompletedAt  *time.Time      `json:"completed_at"`
 	Result       json.RawMessage `json:"result"`
-	Events       []store.Event   `json:"events,omitempty"`
+	Events       *[]store.Event  `json:"events,omitempty"`
 }
 
 type subjectView struct {
 	Email string `json:"email"`
 }
 
-func view(r store.Request, events []store.Event) requestView {
+// view shapes a request for the API; withEvents adds its events (a list, possibly empty).
+func view(r store.Request, events []store.Event, withEvents bool) requestView {
 	v := requestView{
 		ID: r.ID, Type: r.Type, Status: r.Status, Subject: subjectView{Email: r.SubjectEmail},
-		ReceivedAt: r.ReceivedAt.UTC(), CompletedAt: r.CompletedAt, Events: events,
+		ReceivedAt: r.ReceivedAt.UTC(), CompletedAt: r.CompletedAt,
 		ErasureScope: r.Params.ErasureScope, Purposes: r.Params.ObjectionPurposes,
 		TargetDue: date(r.TargetDue), LegalDue: date(r.LegalDue), ExtendedDue: date(r.ExtendedDue),
+	}
+	if withEvents {
+		if events == nil {
+			events = []store.Event{}
+		}
+		v.Events = &events
 	}
 	for f := range r.Params.Rectification {
 		v.Fields = append(v.Fields, f)

@@ -84,3 +84,11 @@ CREATE TABLE suppressions (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, email_hash, purpose)
 );
+
+-- Facts about this installation, e.g. the fingerprint of the secret key, so that a process
+-- started with another key refuses to run instead of hashing subjects differently.
+CREATE TABLE settings (
+    name        text PRIMARY KEY,
+    value       text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
