@@ -76,7 +76,7 @@ func Build(ctx context.Context, dir string, meta Meta, req connectors.Request, s
 	defer spool.Close()           //nolint:errcheck // a scratch file
 
 	zw := zip.NewWriter(tmp)
-	w := &writer{zip: zw, json: bufio.NewWriterSize(spool, 64<<10), rows: map[string]int64{}, progress: progress}
+	w := &writer{zip: zw, json: bufio.NewWriterSize(spool, 64<<10), rows: map[string]int64{}, progress: progress, modified: meta.GeneratedAt}
 	facts, err := templates.LoadAccessFacts()
 	if err != nil {
 		return Info{}, err
@@ -146,6 +146,7 @@ type writer struct {
 	total    int64
 	progress func(int64)
 	record   []string
+	modified time.Time
 }
 
 type categorySchema struct {
@@ -185,13 +186,18 @@ func (w *writer) endSource() error {
 	return err
 }
 
+// create adds a compressed file to the zip, dated when the package was made.
+func (w *writer) create(name string) (io.Writer, error) {
+	return w.zip.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: w.modified})
+}
+
 // Begin starts a category: a new CSV file and a new array in data.json.
 func (w *writer) Begin(category string, columns []string) error {
 	if err := w.endCategory(); err != nil {
 		return err
 	}
 	name := w.src + "/" + category + ".csv"
-	f, err := w.zip.Create(name)
+	f, err := w.create(name)
 	if err != nil {
 		return fmt.Errorf("add %s: %w", name, err)
 	}
@@ -282,7 +288,7 @@ func (w *writer) finish(spool *os.File, meta Meta, facts templates.AccessFacts, 
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("spool data.json: %w", err)
 	}
-	f, err := w.zip.Create("data.json")
+	f, err := w.create("data.json")
 	if err != nil {
 		return fmt.Errorf("add data.json: %w", err)
 	}
@@ -293,19 +299,19 @@ func (w *writer) finish(spool *os.File, meta Meta, facts templates.AccessFacts, 
 	if err != nil {
 		return err
 	}
-	if f, err = w.zip.Create("facts.json"); err != nil {
+	if f, err = w.create("facts.json"); err != nil {
 		return fmt.Errorf("add facts.json: %w", err)
 	}
 	if _, err := f.Write(fb); err != nil {
 		return fmt.Errorf("add facts.json: %w", err)
 	}
-	if f, err = w.zip.Create("README.txt"); err != nil {
+	if f, err = w.create("README.txt"); err != nil {
 		return fmt.Errorf("add README.txt: %w", err)
 	}
 	if _, err := io.WriteString(f, w.readme(meta, scope)); err != nil {
 		return fmt.Errorf("add README.txt: %w", err)
 	}
-	if f, err = w.zip.Create("report.pdf"); err != nil {
+	if f, err = w.create("report.pdf"); err != nil {
 		return fmt.Errorf("add report.pdf: %w", err)
 	}
 	if err := writeReport(f, meta, facts, w.rows); err != nil {

@@ -207,8 +207,14 @@ func (g *generator) user(u int) (p person, row []any) {
 		email:  UserEmail(u + 1),
 		locale: pool.locale,
 	}
+	// A middle initial and, for about half, a second surname: real customer bases have
+	// far more distinct names than a few pools of first and last names give, and a
+	// subject's name should mostly be theirs alone.
 	last := pick(r, pool.last)
-	p.name = p.first + " " + last
+	if r.IntN(2) == 0 {
+		last += "-" + pick(r, pool.last)
+	}
+	p.name = p.first + " " + string(rune('A'+r.IntN(26))) + ". " + last
 
 	var displayName, avatar, phone, ip any
 	switch x := r.IntN(10); {
