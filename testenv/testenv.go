@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"dsr/activities"
 	"dsr/connectors"
@@ -27,6 +26,7 @@ import (
 	"dsr/pgtest"
 	"dsr/schema"
 	"dsr/store"
+	"dsr/workers"
 	"dsr/workflows"
 )
 
@@ -78,15 +78,9 @@ func New(t *testing.T, o Options) *Env {
 	reg, err := connectors.NewRegistry(chatstore.New(chat.DB))
 	require.NoError(t, err)
 	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"), SecretKey: []byte("0123456789abcdef0123456789abcdef")}
-	for _, q := range append([]string{workflows.TaskQueue}, queues()...) {
-		w := worker.New(c, q, worker.Options{})
-		if q == workflows.TaskQueue {
-			w.RegisterWorkflow(workflows.DSR)
-		}
-		w.RegisterActivity(acts)
-		require.NoError(t, w.Start())
-		t.Cleanup(w.Stop)
-	}
+	ws, err := workers.Start(c, acts, workflows.Regions)
+	require.NoError(t, err)
+	t.Cleanup(ws.Stop)
 	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: o.RecheckEvery, Log: log}
 	srv := httptest.NewServer(server.New(server.Options{
 		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
@@ -94,14 +88,6 @@ func New(t *testing.T, o Options) *Env {
 	}))
 	t.Cleanup(srv.Close)
 	return &Env{Store: st, Orch: orch, Chat: chat, Temporal: c, Intake: in, Server: srv, PackageDir: acts.PackageDir}
-}
-
-func queues() []string {
-	var out []string
-	for _, r := range workflows.Regions {
-		out = append(out, workflows.RegionQueue(r))
-	}
-	return out
 }
 
 // Tenant creates a tenant (and its chat-store account) and returns it with an API key.

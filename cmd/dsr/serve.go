@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"dsr/activities"
 	"dsr/connectors"
@@ -28,6 +27,7 @@ import (
 	"dsr/intake"
 	"dsr/schema"
 	"dsr/store"
+	"dsr/workers"
 	"dsr/workflows"
 )
 
@@ -121,27 +121,11 @@ func serve(ctx context.Context, args []string, all bool) error {
 		PackageDir: filepath.Join(cfg.DataDir, "packages"),
 		SecretKey:  cfg.SecretKey,
 	}
-	queues := []string{workflows.TaskQueue}
-	for _, r := range regions {
-		queues = append(queues, workflows.RegionQueue(r))
+	ws, err := workers.Start(c, acts, regions)
+	if err != nil {
+		return err
 	}
-	var workers []worker.Worker
-	for _, q := range queues {
-		w := worker.New(c, q, worker.Options{WorkerStopTimeout: 20 * time.Second})
-		if q == workflows.TaskQueue {
-			w.RegisterWorkflow(workflows.DSR)
-		}
-		w.RegisterActivity(acts)
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("start worker on %s: %w", q, err)
-		}
-		workers = append(workers, w)
-	}
-	defer func() {
-		for _, w := range workers {
-			w.Stop()
-		}
-	}()
+	defer ws.Stop()
 
 	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	// Start the workflow of any open request that has none (a crash between recording a
@@ -150,7 +134,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 	go in.KeepResuming(ctx, time.Minute)
 
 	if !all {
-		log.Info("worker running", slog.Any("queues", queues))
+		log.Info("worker running", slog.Any("queues", ws.Queues))
 		<-ctx.Done()
 		log.Info("stopping")
 		return nil
