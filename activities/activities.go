@@ -18,6 +18,7 @@ import (
 
 	"dsr/bundle"
 	"dsr/connectors"
+	"dsr/mailer"
 	"dsr/store"
 )
 
@@ -36,6 +37,10 @@ type Activities struct {
 	PackageDir string
 	// SecretKey keys the hashes kept on the suppression list.
 	SecretKey []byte
+	// Mailer sends mail; nil when SMTP_URL is not set.
+	Mailer *mailer.Mailer
+	// DPOEmail receives the clock alarms; empty for none.
+	DPOEmail string
 }
 
 // Record writes a state change and its event to the orchestrator database. A retried

@@ -140,3 +140,6 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// Time returns the date's midnight in UTC, the form PostgreSQL date columns take.
+func (d Date) Time() time.Time { return d.utc() }

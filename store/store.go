@@ -231,11 +231,21 @@ type Request struct {
 	CompletedAt    *time.Time `db:"completed_at"`
 	Result         JSON       `db:"result"`
 	UpdatedAt      time.Time  `db:"updated_at"`
+	// The clocks.
+	AtRiskAt         *time.Time `db:"at_risk_at"`
+	TargetBreachedAt *time.Time `db:"target_breached_at"`
+	LegalBreachedAt  *time.Time `db:"legal_breached_at"`
+	BreachReason     *string    `db:"breach_reason"`
+	ExtendedAt       *time.Time `db:"extended_at"`
+	ExtensionReason  *string    `db:"extension_reason"`
+	PausedAt         *time.Time `db:"paused_at"`
+	PausedDays       int        `db:"paused_days"`
 }
 
 const requestColumns = `id, tenant_id, type, status, status_reason, source, subject_email, params, reference,
 	idempotency_key, request_hash, received_at, clock_started_at, target_due, legal_due, extended_due,
-	completed_at, result, updated_at`
+	completed_at, result, updated_at, at_risk_at, target_breached_at, legal_breached_at, breach_reason,
+	extended_at, extension_reason, paused_at, paused_days`
 
 // NewRequest is what CreateRequest needs.
 type NewRequest struct {
@@ -386,6 +396,30 @@ type Change struct {
 	Detail any `json:"detail,omitempty"`
 	// Result, when set, becomes the request's result (stored as JSON).
 	Result any `json:"result,omitempty"`
+	// Clock, when set, changes the request's clock columns with the event.
+	Clock *ClockChange `json:"clock,omitempty"`
+}
+
+// Pause actions of a ClockChange.
+const (
+	PauseStart = "start"
+	PauseEnd   = "end"
+)
+
+// ClockChange is what an event does to a request's clocks. Flags set a timestamp once
+// (the first time); dates replace the stored ones.
+type ClockChange struct {
+	AtRisk          bool       `json:"at_risk,omitempty"`
+	TargetBreached  bool       `json:"target_breached,omitempty"`
+	LegalBreached   bool       `json:"legal_breached,omitempty"`
+	BreachReason    string     `json:"breach_reason,omitempty"`
+	Extended        bool       `json:"extended,omitempty"`
+	ExtensionReason string     `json:"extension_reason,omitempty"`
+	Pause           string     `json:"pause,omitempty"`
+	AddPausedDays   int        `json:"add_paused_days,omitempty"`
+	TargetDue       *time.Time `json:"target_due,omitempty"`
+	LegalDue        *time.Time `json:"legal_due,omitempty"`
+	ExtendedDue     *time.Time `json:"extended_due,omitempty"`
 }
 
 // Record appends the change's event and applies its status and result, in one
@@ -432,6 +466,26 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 		WHERE id = $1`, c.RequestID, c.Status, c.StatusReason, result)
 	if err != nil {
 		return false, fmt.Errorf("record %s on request %s: update request: %w", c.Kind, c.RequestID, err)
+	}
+	if k := c.Clock; k != nil {
+		_, err = tx.ExecContext(ctx, `
+			UPDATE requests SET
+				at_risk_at = CASE WHEN $2 THEN COALESCE(at_risk_at, now()) ELSE at_risk_at END,
+				target_breached_at = CASE WHEN $3 THEN COALESCE(target_breached_at, now()) ELSE target_breached_at END,
+				legal_breached_at = CASE WHEN $4 THEN COALESCE(legal_breached_at, now()) ELSE legal_breached_at END,
+				breach_reason = CASE WHEN $3 OR $4 THEN COALESCE(NULLIF($5, ''), breach_reason) ELSE breach_reason END,
+				extended_at = CASE WHEN $6 THEN COALESCE(extended_at, now()) ELSE extended_at END,
+				extension_reason = COALESCE(NULLIF($7, ''), extension_reason),
+				paused_at = CASE $8 WHEN 'start' THEN now() WHEN 'end' THEN NULL ELSE paused_at END,
+				paused_days = paused_days + $9,
+				target_due = COALESCE($10, target_due),
+				legal_due = COALESCE($11, legal_due),
+				extended_due = COALESCE($12, extended_due)
+			WHERE id = $1`, c.RequestID, k.AtRisk, k.TargetBreached, k.LegalBreached, k.BreachReason,
+			k.Extended, k.ExtensionReason, k.Pause, k.AddPausedDays, k.TargetDue, k.LegalDue, k.ExtendedDue)
+		if err != nil {
+			return false, fmt.Errorf("record %s on request %s: update clocks: %w", c.Kind, c.RequestID, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("record %s on request %s: commit: %w", c.Kind, c.RequestID, err)
@@ -491,4 +545,14 @@ func (s *Store) EnsureSetting(ctx context.Context, name, value string) (string, 
 		return "", fmt.Errorf("ensure setting %s: %w", name, err)
 	}
 	return stored, nil
+}
+
+// HasEvent reports whether the request has an event with the dedupe key.
+func (s *Store) HasEvent(ctx context.Context, requestID, dedupeKey string) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM request_events WHERE request_id = $1 AND dedupe_key = $2)`, requestID, dedupeKey)
+	if err != nil {
+		return false, fmt.Errorf("look for event %s of request %s: %w", dedupeKey, requestID, err)
+	}
+	return ok, nil
 }

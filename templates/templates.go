@@ -11,6 +11,11 @@ import (
 //go:embed access_facts.json
 var files embed.FS
 
+// DPOAlarm is the text/template of the mail that tells the DPO about a clock alarm.
+//
+//go:embed mail/dpo_alarm.txt
+var DPOAlarm string
+
 // AccessFacts are the facts Art. 15(1)(a)-(h) GDPR requires in an answer to an access
 // request, beside the data itself.
 type AccessFacts struct {

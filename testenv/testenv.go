@@ -23,6 +23,7 @@ import (
 	"dsr/http/api"
 	"dsr/http/server"
 	"dsr/intake"
+	"dsr/mailer"
 	"dsr/pgtest"
 	"dsr/schema"
 	"dsr/store"
@@ -45,6 +46,9 @@ type Env struct {
 type Options struct {
 	// RecheckEvery is how often blocked requests look again (default one second).
 	RecheckEvery time.Duration
+	// SMTPURL, when set, is where mail goes; DPOEmail receives the clock alarms.
+	SMTPURL  string
+	DPOEmail string
 }
 
 // New starts everything and stops it when the test ends.
@@ -77,7 +81,12 @@ func New(t *testing.T, o Options) *Env {
 	st := store.New(orch.DB)
 	reg, err := connectors.NewRegistry(chatstore.New(chat.DB))
 	require.NoError(t, err)
-	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"), SecretKey: []byte("0123456789abcdef0123456789abcdef")}
+	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"),
+		SecretKey: []byte("0123456789abcdef0123456789abcdef"), DPOEmail: o.DPOEmail}
+	if o.SMTPURL != "" {
+		acts.Mailer, err = mailer.New(o.SMTPURL, "privacy@dsr.example")
+		require.NoError(t, err)
+	}
 	ws, err := workers.Start(c, acts, workflows.Regions)
 	require.NoError(t, err)
 	t.Cleanup(ws.Stop)

@@ -7,6 +7,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -75,6 +76,11 @@ type Carry struct {
 	Seq    int    `json:"seq"`
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Fired are the clock alarms already raised.
+	Fired []string `json:"fired,omitempty"`
+	// Pauses and Resumes count the clock actions so far.
+	Pauses  int `json:"pauses,omitempty"`
+	Resumes int `json:"resumes,omitempty"`
 }
 
 // Decision is the argument of every update: who decided, and why.
@@ -111,6 +117,16 @@ var (
 			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest},
 		},
 	}
+	// clockOptions are for the clock goroutine's activities: bounded, so that a broken
+	// mail server or record cannot hold a request open.
+	clockOptions = workflow.ActivityOptions{
+		TaskQueue:           TaskQueue,
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 10,
+			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest},
+		},
+	}
 	connectorOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
 		HeartbeatTimeout:    15 * time.Second,
@@ -144,6 +160,7 @@ type run struct {
 	committed    bool
 	overrideSeen bool
 	decisions    map[string]Decision
+	clock        clockState
 }
 
 // decided reports whether an approval, a denial or a cancellation was accepted.
@@ -152,18 +169,26 @@ func (r *run) decided() bool { return r.approved || r.denied || r.canceled }
 // DSR is the workflow of one data-subject request.
 func DSR(ctx workflow.Context, in Input) (Result, error) {
 	r := &run{in: in, state: State{Status: store.StatusReceived}, decisions: map[string]Decision{}}
+	r.clock.fired = map[string]bool{}
 	if in.Carry != nil {
 		r.seq = in.Carry.Seq
 		r.state.Status = in.Carry.Status
 		r.state.Reason = in.Carry.Reason
 		r.committed = true
+		for _, k := range in.Carry.Fired {
+			r.clock.fired[k] = true
+		}
+		r.clock.pauses, r.clock.resumes = in.Carry.Pauses, in.Carry.Resumes
 	}
 	if err := r.register(ctx); err != nil {
 		return Result{}, err
 	}
+	workflow.Go(ctx, r.clocks)
 	res, err := r.execute(ctx)
-	// Let update handlers see the final state before the workflow closes.
+	// Let update handlers see the final state, and an alarm being raised finish, before
+	// the workflow closes.
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	_, _ = workflow.AwaitWithTimeout(ctx, time.Minute, func() bool { return !r.clock.busy })
 	return res, err
 }
 
@@ -384,8 +409,18 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 				return false, err
 			}
 			if !r.override && !r.canceled {
+				if err := workflow.Await(ctx, func() bool { return !r.clock.busy }); err != nil {
+					return false, err
+				}
 				next := r.in
-				next.Carry = &Carry{Seq: r.seq, Status: r.state.Status, Reason: r.state.Reason}
+				next.Carry = &Carry{Seq: r.seq, Status: r.state.Status, Reason: r.state.Reason,
+					Pauses: r.clock.pauses, Resumes: r.clock.resumes}
+				// Sorted below, so the map's order does not matter.
+				//workflowcheck:ignore
+				for k := range r.clock.fired {
+					next.Carry.Fired = append(next.Carry.Fired, k)
+				}
+				sort.Strings(next.Carry.Fired)
 				return false, workflow.NewContinueAsNewError(ctx, DSR, next)
 			}
 			continue

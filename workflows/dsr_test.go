@@ -69,7 +69,21 @@ func newSetup(t *testing.T) *setup {
 	rec := &recorder{}
 	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
 	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"chatstore"}, nil)
+	// Clocks far away, so that only the clock tests see alarms.
+	env.OnActivity(a.Clock, mock.Anything, mock.Anything).Return(clockAt(env.Now(), 400*24*time.Hour), nil).Maybe()
+	env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil).Maybe()
 	return &setup{env: env, rec: rec}
+}
+
+// clockAt is a clock whose target ends after `target` from start; the legal deadline ends
+// 30 days after the target's end.
+func clockAt(start time.Time, target time.Duration) activities.ClockInfo {
+	end := start.Add(target)
+	legal := end.Add(30 * 24 * time.Hour)
+	return activities.ClockInfo{
+		Start: start, TargetDue: end.Add(-time.Hour).Format(time.DateOnly), LegalDue: legal.Add(-time.Hour).Format(time.DateOnly),
+		AtRisk: start.Add(time.Duration(float64(target) * activities.AtRiskShare)), TargetEnd: end, LegalEnd: legal, FirstMonthEnd: legal,
+	}
 }
 
 func input(typ string) Input {

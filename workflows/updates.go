@@ -18,18 +18,23 @@ func notAllowed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrNotAllowed, fmt.Sprintf(format, args...))
 }
 
+// update is one update handler: validate runs first and may reject; apply records the
+// decision for the workflow; done says when the workflow has acted on it.
+type update struct {
+	name     string
+	validate func(workflow.Context, Decision) error
+	apply    func(Decision)
+	done     func() bool
+	// err, when set, is what the update answers once done.
+	err func() error
+}
+
 // register installs the state query and the updates. Each update is validated against the
 // current state (a rejected update leaves no trace in history), then waits until the
 // workflow has recorded its effect, so the caller reads the new status from the database.
 func (r *run) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return r.state, nil }); err != nil {
 		return fmt.Errorf("register query: %w", err)
-	}
-	type update struct {
-		name     string
-		validate func(Decision) error
-		apply    func(Decision)
-		done     func() bool
 	}
 	final := func() bool { return store.Final(r.state.Status) }
 	undecided := func(what string) error {
@@ -49,7 +54,7 @@ func (r *run) register(ctx workflow.Context) error {
 	updates := []update{
 		{
 			name: UpdateVerify,
-			validate: func(Decision) error {
+			validate: func(_ workflow.Context, _ Decision) error {
 				if r.state.Status != store.StatusVerifying || r.verified || r.canceled {
 					return notAllowed("the request is %s, not waiting for identity verification", r.state.Status)
 				}
@@ -60,13 +65,13 @@ func (r *run) register(ctx workflow.Context) error {
 		},
 		{
 			name:     UpdateApprove,
-			validate: func(Decision) error { return undecided("approval") },
+			validate: func(_ workflow.Context, _ Decision) error { return undecided("approval") },
 			apply:    func(d Decision) { r.approved = true },
 			done:     func() bool { return r.committed || final() },
 		},
 		{
 			name: UpdateDeny,
-			validate: func(d Decision) error {
+			validate: func(_ workflow.Context, d Decision) error {
 				if err := undecided("approval"); err != nil {
 					return err
 				}
@@ -80,7 +85,7 @@ func (r *run) register(ctx workflow.Context) error {
 		},
 		{
 			name: UpdateCancel,
-			validate: func(Decision) error {
+			validate: func(_ workflow.Context, _ Decision) error {
 				switch {
 				case final():
 					return notAllowed("the request is %s and can no longer be canceled", r.state.Status)
@@ -102,7 +107,7 @@ func (r *run) register(ctx workflow.Context) error {
 		},
 		{
 			name: UpdateOverride,
-			validate: func(d Decision) error {
+			validate: func(_ workflow.Context, d Decision) error {
 				if r.state.Status != store.StatusWaiting || len(r.state.Blockers) == 0 || r.override || r.canceled {
 					return notAllowed("the request is %s, not blocked", r.state.Status)
 				}
@@ -115,6 +120,7 @@ func (r *run) register(ctx workflow.Context) error {
 			done:  func() bool { return r.overrideSeen || final() },
 		},
 	}
+	updates = append(updates, r.clockUpdates()...)
 	for _, u := range updates {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, u.name,
 			func(ctx workflow.Context, d Decision) (State, error) {
@@ -126,9 +132,14 @@ func (r *run) register(ctx workflow.Context) error {
 				if err := workflow.Await(ctx, u.done); err != nil {
 					return r.state, err
 				}
+				if u.err != nil {
+					if err := u.err(); err != nil {
+						return r.state, err
+					}
+				}
 				return r.state, nil
 			},
-			workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return u.validate(d) }},
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d Decision) error { return u.validate(ctx, d) }},
 		)
 		if err != nil {
 			return fmt.Errorf("register update %s: %w", u.name, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ type Config struct {
 	IMAPURL           string
 	SMTPURL           string
 	DPOEmail          string
+	MailFrom          string
 	SecretKey         []byte
 	LogLevel          slog.Level
 	// BlockerRecheck is how often a blocked request (open conversations) looks again.
@@ -54,6 +56,7 @@ func loadConfig() (Config, error) {
 		IMAPURL:           os.Getenv("IMAP_URL"),
 		SMTPURL:           os.Getenv("SMTP_URL"),
 		DPOEmail:          os.Getenv("DSR_DPO_EMAIL"),
+		MailFrom:          env("DSR_MAIL_FROM", "privacy@dsr.localhost"),
 	}
 	port, err := strconv.Atoi(env("DSR_TEMPORAL_PORT", "7233"))
 	if err != nil {
@@ -92,6 +95,11 @@ func (c Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q is not host:port", c.HTTPAddr))
+	}
+	if c.DPOEmail != "" {
+		if a, err := mail.ParseAddress(c.DPOEmail); err != nil || a.Address != c.DPOEmail {
+			errs = append(errs, fmt.Errorf("DSR_DPO_EMAIL %q is not a plain email address", c.DPOEmail))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("DSR_DATA_DIR must not be empty"))

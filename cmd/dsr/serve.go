@@ -25,6 +25,7 @@ import (
 	"dsr/http/api"
 	"dsr/http/server"
 	"dsr/intake"
+	"dsr/mailer"
 	"dsr/schema"
 	"dsr/store"
 	"dsr/workers"
@@ -120,6 +121,14 @@ func serve(ctx context.Context, args []string, all bool) error {
 		Connectors: registry,
 		PackageDir: filepath.Join(cfg.DataDir, "packages"),
 		SecretKey:  cfg.SecretKey,
+		DPOEmail:   cfg.DPOEmail,
+	}
+	if cfg.SMTPURL != "" {
+		if acts.Mailer, err = mailer.New(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("SMTP_URL is not set: no mail goes out (DPO alarms, notices to subjects); the record says so for each")
 	}
 	ws, err := workers.Start(c, acts, regions)
 	if err != nil {

@@ -56,6 +56,9 @@ func (h *API) Register(r gin.IRouter) {
 	v1.POST("/requests/:id/cancel", h.action(workflows.UpdateCancel, false))
 	v1.POST("/requests/:id/approve", h.action(workflows.UpdateApprove, false))
 	v1.POST("/requests/:id/deny", h.action(workflows.UpdateDeny, true))
+	v1.POST("/requests/:id/extend", h.action(workflows.UpdateExtend, true))
+	v1.POST("/requests/:id/pause", h.action(workflows.UpdatePause, true))
+	v1.POST("/requests/:id/resume", h.action(workflows.UpdateResume, true))
 }
 
 // Error codes of the JSON error shape.
@@ -246,9 +249,9 @@ func (h *API) create(c *gin.Context) {
 		RequestHash:    hex.EncodeToString(sum[:]),
 		ReceivedAt:     received,
 		ClockStartedAt: &received,
-		TargetDue:      asTime(due.Target),
-		LegalDue:       asTime(due.Legal),
-		ExtendedDue:    asTime(due.Extended),
+		TargetDue:      due.Target.Time(),
+		LegalDue:       due.Legal.Time(),
+		ExtendedDue:    due.Extended.Time(),
 	})
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
 		h.fail(c, http.StatusUnprocessableEntity, CodeIdempotency, "this Idempotency-Key was used with a different request body", nil)
@@ -276,10 +279,6 @@ func (h *API) create(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, view(req, events, true))
-}
-
-func asTime(d deadline.Date) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 }
 
 func (h *API) load(c *gin.Context) (store.Request, bool) {
@@ -475,8 +474,21 @@ type requestView struct {
 	LegalDue     string          `json:"legal_due,omitempty"`
 	ExtendedDue  string          `json:"extended_due,omitempty"`
 	CompletedAt  *time.Time      `json:"completed_at"`
+	Clock        clockView       `json:"clock"`
 	Result       json.RawMessage `json:"result"`
 	Events       *[]store.Event  `json:"events,omitempty"`
+}
+
+// clockView is the state of a request's clocks.
+type clockView struct {
+	AtRiskAt         *time.Time `json:"at_risk_at,omitempty"`
+	TargetBreachedAt *time.Time `json:"target_breached_at,omitempty"`
+	LegalBreachedAt  *time.Time `json:"legal_breached_at,omitempty"`
+	BreachReason     string     `json:"breach_reason,omitempty"`
+	ExtendedAt       *time.Time `json:"extended_at,omitempty"`
+	ExtensionReason  string     `json:"extension_reason,omitempty"`
+	Paused           bool       `json:"paused"`
+	PausedDays       int        `json:"paused_days"`
 }
 
 type subjectView struct {
@@ -490,6 +502,14 @@ func view(r store.Request, events []store.Event, withEvents bool) requestView {
 		ReceivedAt: r.ReceivedAt.UTC(), CompletedAt: r.CompletedAt,
 		ErasureScope: r.Params.ErasureScope, Purposes: r.Params.ObjectionPurposes,
 		TargetDue: date(r.TargetDue), LegalDue: date(r.LegalDue), ExtendedDue: date(r.ExtendedDue),
+	}
+	v.Clock = clockView{AtRiskAt: r.AtRiskAt, TargetBreachedAt: r.TargetBreachedAt, LegalBreachedAt: r.LegalBreachedAt,
+		ExtendedAt: r.ExtendedAt, Paused: r.PausedAt != nil, PausedDays: r.PausedDays}
+	if r.BreachReason != nil {
+		v.Clock.BreachReason = *r.BreachReason
+	}
+	if r.ExtensionReason != nil {
+		v.Clock.ExtensionReason = *r.ExtensionReason
 	}
 	if withEvents {
 		if events == nil {

@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"dsr/demo"
+	"dsr/smtptest"
 	"dsr/store"
 	"dsr/testenv"
 )
@@ -460,4 +462,58 @@ func TestEndToEnd(t *testing.T) {
 	var receipts int
 	require.NoError(t, env.Chat.DB.Get(&receipts, `SELECT count(*) FROM dsr_receipts WHERE request_id = $1`, erase))
 	require.Equal(t, 1, receipts)
+}
+
+// TestClockActions pauses, resumes and extends a blocked erasure through the API, with the
+// extension notice going to the subject through a real SMTP server.
+func TestClockActions(t *testing.T) {
+	t.Parallel()
+	sink := smtptest.New(t)
+	env := testenv.New(t, testenv.Options{RecheckEvery: time.Hour, SMTPURL: sink.URL, DPOEmail: "dpo@vendor.example"})
+	c := tenantClient(t, env)
+	r := c.do("POST", "/v1/requests", `{"type":"erasure","subject":{"email":"visitor1@example.com"}}`)
+	require.Equal(t, http.StatusCreated, r.Status)
+	id := r.json(t)["id"].(string)
+	env.WaitStatus(t, id, store.StatusWaiting)
+
+	clock := func() map[string]any {
+		r := c.do("GET", "/v1/requests/"+id, "")
+		return r.json(t)["clock"].(map[string]any)
+	}
+	r = c.do("POST", "/v1/requests/"+id+"/pause", "")
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "a pause needs a reason")
+	r = c.do("POST", "/v1/requests/"+id+"/resume", `{"reason":"x"}`)
+	require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+	r = c.do("POST", "/v1/requests/"+id+"/pause", `{"reason":"which of two accounts?"}`)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, true, clock()["paused"])
+	r = c.do("POST", "/v1/requests/"+id+"/pause", `{"reason":"again"}`)
+	require.Equal(t, http.StatusConflict, r.Status)
+	r = c.do("POST", "/v1/requests/"+id+"/resume", `{"reason":"the subject answered"}`)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, false, clock()["paused"])
+	require.Equal(t, float64(0), clock()["paused_days"], "paused and resumed the same day")
+
+	before := c.do("GET", "/v1/requests/"+id, "").json(t)
+	r = c.do("POST", "/v1/requests/"+id+"/extend", `{"reason":"the subject's data sits in twelve systems"}`)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	after := r.json(t)
+	require.Equal(t, before["extended_due"], after["extended_due"])
+	require.NotEmpty(t, after["clock"].(map[string]any)["extended_at"])
+	require.Equal(t, "the subject's data sits in twelve systems", after["clock"].(map[string]any)["extension_reason"])
+	r = c.do("POST", "/v1/requests/"+id+"/extend", `{"reason":"more"}`)
+	require.Equal(t, http.StatusConflict, r.Status)
+	_, msg := r.errorCode(t)
+	require.Contains(t, msg, "extended already")
+
+	mails := sink.Wait(t, 1, 10*time.Second)
+	require.Equal(t, []string{"visitor1@example.com"}, mails[0].To)
+	require.Contains(t, mails[0].Body, before["extended_due"].(string))
+	kinds := map[string]bool{}
+	for _, e := range after["events"].([]any) {
+		kinds[e.(map[string]any)["kind"].(string)] = true
+	}
+	for _, k := range []string{"paused", "resumed", "extended"} {
+		require.True(t, kinds[k], "event %s", k)
+	}
 }

@@ -1,0 +1,264 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"text/template"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"dsr/deadline"
+	"dsr/mailer"
+	"dsr/store"
+	"dsr/templates"
+)
+
+// ClockInfo is what the workflow sets its clock timers by.
+type ClockInfo struct {
+	// Start is when the clock started (receipt, or identity verified).
+	Start time.Time `json:"start"`
+	// TargetDue and LegalDue are dates (YYYY-MM-DD); LegalDue is the extended date once
+	// the request was extended.
+	TargetDue string `json:"target_due"`
+	LegalDue  string `json:"legal_due"`
+	Extended  bool   `json:"extended"`
+	Paused    bool   `json:"paused"`
+	// AtRisk is 75% of the way from Start to the end of the target day.
+	AtRisk time.Time `json:"at_risk"`
+	// TargetEnd and LegalEnd are the ends (local midnight) of the due days.
+	TargetEnd time.Time `json:"target_end"`
+	LegalEnd  time.Time `json:"legal_end"`
+	// FirstMonthEnd is the end of the unextended legal deadline: extensions are refused
+	// after it.
+	FirstMonthEnd time.Time `json:"first_month_end"`
+}
+
+// AtRiskShare is the share of the target window after which a request is at risk.
+const AtRiskShare = 0.75
+
+// Clock reads a request's clocks from the record.
+func (a *Activities) Clock(ctx context.Context, requestID string) (ClockInfo, error) {
+	r, t, err := a.requestAndTenant(ctx, requestID)
+	if err != nil {
+		return ClockInfo{}, err
+	}
+	loc, err := time.LoadLocation(t.TZ)
+	if err != nil {
+		return ClockInfo{}, temporal.NewNonRetryableApplicationError("tenant time zone "+t.TZ+": "+err.Error(), ErrTypeInvalidRequest, err)
+	}
+	if r.TargetDue == nil || r.LegalDue == nil || r.ExtendedDue == nil {
+		return ClockInfo{}, temporal.NewNonRetryableApplicationError("request "+r.ID+" has no deadlines", ErrTypeInvalidRequest, nil)
+	}
+	endOf := func(d time.Time) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+	}
+	c := ClockInfo{
+		Start:         r.ReceivedAt,
+		TargetDue:     r.TargetDue.Format(time.DateOnly),
+		LegalDue:      r.LegalDue.Format(time.DateOnly),
+		Extended:      r.ExtendedAt != nil,
+		Paused:        r.PausedAt != nil,
+		TargetEnd:     endOf(*r.TargetDue),
+		LegalEnd:      endOf(*r.LegalDue),
+		FirstMonthEnd: endOf(*r.LegalDue),
+	}
+	if r.ClockStartedAt != nil {
+		c.Start = *r.ClockStartedAt
+	}
+	if c.Extended {
+		c.LegalDue = r.ExtendedDue.Format(time.DateOnly)
+		c.LegalEnd = endOf(*r.ExtendedDue)
+	}
+	c.AtRisk = c.Start.Add(time.Duration(float64(c.TargetEnd.Sub(c.Start)) * AtRiskShare))
+	return c, nil
+}
+
+func (a *Activities) requestAndTenant(ctx context.Context, id string) (store.Request, store.Tenant, error) {
+	r, err := a.Store.GetRequest(ctx, "", id)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, store.Tenant{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", ErrTypeInvalidRequest, err)
+	}
+	if err != nil {
+		return r, store.Tenant{}, err
+	}
+	t, err := a.Store.GetTenant(ctx, r.TenantID)
+	if err != nil {
+		return r, t, fmt.Errorf("tenant of request %s: %w", id, err)
+	}
+	return r, t, nil
+}
+
+// NotifyInput asks for a mail to the DPO about a clock alarm.
+type NotifyInput struct {
+	RequestID string `json:"request_id"`
+	// Kind is the alarm: at_risk, target_breached, legal_warning_7d, legal_warning_1d,
+	// legal_breached.
+	Kind string `json:"kind"`
+	// Due is the deadline the alarm is about (YYYY-MM-DD).
+	Due string `json:"due"`
+}
+
+// NotifyDPO mails the DPO about an alarm, once: a retry after the mail went out finds its
+// event and sends nothing. Without DSR_DPO_EMAIL or SMTP_URL it records that no mail was
+// sent.
+func (a *Activities) NotifyDPO(ctx context.Context, in NotifyInput) error {
+	key := "mail:dpo:" + in.Kind + ":" + in.Due
+	if a.Mailer == nil || a.DPOEmail == "" {
+		_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_skipped", Actor: "system",
+			Message: "no DPO mail for " + in.Kind + ": DSR_DPO_EMAIL or SMTP_URL is not set"})
+		return err
+	}
+	sent, err := a.Store.HasEvent(ctx, in.RequestID, key)
+	if err != nil || sent {
+		return err
+	}
+	r, t, err := a.requestAndTenant(ctx, in.RequestID)
+	if err != nil {
+		return err
+	}
+	subject, body, err := renderAlarm(in, r, t)
+	if err != nil {
+		return err
+	}
+	if err := a.Mailer.Send(ctx, mailer.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + in.Kind + "-" + in.Due}); err != nil {
+		return err
+	}
+	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_sent", Actor: "system",
+		Message: "DPO told: " + subject})
+	return err
+}
+
+var alarmTemplate = template.Must(template.New("alarm").Parse(templates.DPOAlarm))
+
+var alarmTitles = map[string]string{
+	"at_risk":          "at risk of missing its target",
+	"target_breached":  "missed its target",
+	"legal_warning_7d": "is 7 days from its legal deadline",
+	"legal_warning_1d": "is 1 day from its legal deadline",
+	"legal_breached":   "missed its legal deadline",
+}
+
+func renderAlarm(in NotifyInput, r store.Request, t store.Tenant) (string, string, error) {
+	title, ok := alarmTitles[in.Kind]
+	if !ok {
+		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+in.Kind, ErrTypeInvalidRequest, nil)
+	}
+	subject := fmt.Sprintf("[DSR-%s] %s request %s", r.ID[:8], r.Type, title)
+	var b bytes.Buffer
+	reason := ""
+	if r.StatusReason != nil {
+		reason = *r.StatusReason
+	}
+	err := alarmTemplate.Execute(&b, map[string]any{
+		"Title": title, "Request": r, "Tenant": t, "Due": in.Due, "Reason": reason,
+		"Target": dateOrEmpty(r.TargetDue), "Legal": dateOrEmpty(r.LegalDue), "Extended": dateOrEmpty(r.ExtendedDue),
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("render alarm mail: %w", err)
+	}
+	return subject, b.String(), nil
+}
+
+func dateOrEmpty(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// ClockInput is a clock action taken by someone.
+type ClockInput struct {
+	RequestID string `json:"request_id"`
+	Actor     string `json:"actor"`
+	Reason    string `json:"reason"`
+	// N numbers the action among its kind, keying its event.
+	N int `json:"n"`
+	// At is the workflow's time of the action.
+	At time.Time `json:"at"`
+}
+
+// Extend moves the legal deadline to three months (Art. 12(3)), records why, and tells the
+// subject by mail when SMTP is configured.
+func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
+	r, _, err := a.requestAndTenant(ctx, in.RequestID)
+	if err != nil {
+		return err
+	}
+	due := dateOrEmpty(r.ExtendedDue)
+	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: "clock:extended", Kind: "extended", Actor: in.Actor,
+		Message: "legal deadline extended to " + due + ": " + in.Reason,
+		Clock:   &store.ClockChange{Extended: true, ExtensionReason: in.Reason}})
+	if err != nil {
+		return err
+	}
+	key := "mail:subject:extended"
+	if a.Mailer == nil {
+		_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_skipped", Actor: "system",
+			Message: "the subject was not told of the extension by mail: SMTP_URL is not set; tell them by other means"})
+		return err
+	}
+	sent, err := a.Store.HasEvent(ctx, in.RequestID, key)
+	if err != nil || sent {
+		return err
+	}
+	body := fmt.Sprintf("Your %s request (reference DSR-%s) needs more time than usual.\n\n"+
+		"Under Article 12(3) GDPR the time to answer it is extended to %s.\nReason: %s\n\n"+
+		"You may lodge a complaint with a supervisory authority.\n", r.Type, r.ID[:8], due, in.Reason)
+	if err := a.Mailer.Send(ctx, mailer.Message{To: r.SubjectEmail, Subject: "[DSR-" + r.ID[:8] + "] Your request: more time needed", Body: body,
+		ID: "dsr-" + r.ID + "-extended"}); err != nil {
+		return err
+	}
+	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_sent", Actor: "system",
+		Message: "subject told of the extension"})
+	return err
+}
+
+// Pause stops the clocks for a clarification.
+func (a *Activities) Pause(ctx context.Context, in ClockInput) error {
+	_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: "paused",
+		Actor: in.Actor, Message: "clock paused for clarification: " + in.Reason, Clock: &store.ClockChange{Pause: store.PauseStart}})
+	return err
+}
+
+// Resume restarts the clocks and moves every deadline by the calendar days paused.
+func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
+	r, t, err := a.requestAndTenant(ctx, in.RequestID)
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("clock:resumed:%d", in.N)
+	if r.PausedAt == nil {
+		// Already resumed by an earlier attempt of this activity.
+		return nil
+	}
+	policy := deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays}
+	from, err := policy.LocalDate(*r.PausedAt)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	to, err := policy.LocalDate(in.At)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	days := max(from.DaysUntil(to), 0)
+	start := r.ReceivedAt
+	if r.ClockStartedAt != nil {
+		start = *r.ClockStartedAt
+	}
+	due, err := deadline.Compute(start, policy)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	if due, err = due.Shift(r.PausedDays + days); err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
+	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "resumed", Actor: in.Actor,
+		Message: fmt.Sprintf("clock resumed after %d day(s): target %s, legal deadline %s (extended %s): %s",
+			days, due.Target, due.Legal, due.Extended, in.Reason),
+		Clock: &store.ClockChange{Pause: store.PauseEnd, AddPausedDays: days, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
+	return err
+}

@@ -1,0 +1,267 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"dsr/activities"
+	"dsr/store"
+)
+
+// Clock alarm kinds; each is an event on the request and a mail to the DPO.
+const (
+	AlarmAtRisk         = "at_risk"
+	AlarmTargetBreached = "target_breached"
+	AlarmLegalWarn7     = "legal_warning_7d"
+	AlarmLegalWarn1     = "legal_warning_1d"
+	AlarmLegalBreached  = "legal_breached"
+)
+
+// Clock updates.
+const (
+	UpdateExtend = "extend"
+	UpdatePause  = "pause"
+	UpdateResume = "resume"
+)
+
+// clockState is the clock goroutine's part of a run.
+type clockState struct {
+	info     *activities.ClockInfo
+	dirty    bool
+	busy     bool
+	fired    map[string]bool
+	paused   bool
+	extended bool
+
+	pendingExtend, pendingPause, pendingResume *Decision
+	extendDone, pauseDone, resumeDone          bool
+	actionErr                                  error
+	pauses, resumes                            int
+}
+
+type alarm struct {
+	kind string
+	at   time.Time
+	due  string
+}
+
+func (c *clockState) alarms() []alarm {
+	i := c.info
+	return []alarm{
+		{AlarmAtRisk, i.AtRisk, i.TargetDue},
+		{AlarmTargetBreached, i.TargetEnd, i.TargetDue},
+		{AlarmLegalWarn7, i.LegalEnd.Add(-7 * 24 * time.Hour), i.LegalDue},
+		{AlarmLegalWarn1, i.LegalEnd.Add(-24 * time.Hour), i.LegalDue},
+		{AlarmLegalBreached, i.LegalEnd, i.LegalDue},
+	}
+}
+
+func alarmKey(a alarm) string { return a.kind + ":" + a.due }
+
+// clocks runs beside the request until it is final: it raises each alarm once when its
+// time comes (an event and a mail to the DPO), and carries out extensions and clarification
+// pauses. Timers are durable; a paused request raises nothing.
+func (r *run) clocks(ctx workflow.Context) {
+	c := &r.clock
+	actx := workflow.WithActivityOptions(ctx, clockOptions)
+	final := func() bool { return store.Final(r.state.Status) }
+	for !final() {
+		c.busy = true
+		if c.info == nil || c.dirty {
+			var info activities.ClockInfo
+			if err := workflow.ExecuteActivity(actx, a.Clock, r.in.RequestID).Get(ctx, &info); err != nil {
+				workflow.GetLogger(ctx).Error("clock unavailable", "request_id", r.in.RequestID, "error", err)
+				c.busy = false
+				// Try again later rather than give up the clocks.
+				_, _ = workflow.AwaitWithTimeout(ctx, time.Hour, final)
+				continue
+			}
+			c.info, c.dirty, c.paused, c.extended = &info, false, info.Paused, info.Extended
+		}
+		if d := c.pendingExtend; d != nil {
+			c.actionErr = r.clockAction(ctx, a.Extend, *d, 1)
+			c.extended = c.actionErr == nil
+			c.pendingExtend, c.extendDone, c.dirty = nil, true, true
+			continue
+		}
+		if d := c.pendingPause; d != nil {
+			c.pauses++
+			c.actionErr = r.clockAction(ctx, a.Pause, *d, c.pauses)
+			c.pendingPause, c.pauseDone, c.dirty = nil, true, true
+			continue
+		}
+		if d := c.pendingResume; d != nil {
+			c.resumes++
+			c.actionErr = r.clockAction(ctx, a.Resume, *d, c.resumes)
+			c.pendingResume, c.resumeDone, c.dirty = nil, true, true
+			continue
+		}
+
+		var next *alarm
+		if !c.paused {
+			for _, al := range c.alarms() {
+				if !c.fired[alarmKey(al)] {
+					next = &al
+					break
+				}
+			}
+		}
+		now := workflow.Now(ctx)
+		if next != nil && !next.at.After(now) {
+			r.raise(ctx, *next)
+			continue
+		}
+		c.busy = false
+		wake := func() bool {
+			return final() || c.pendingExtend != nil || c.pendingPause != nil || c.pendingResume != nil
+		}
+		if next == nil {
+			_ = workflow.Await(ctx, wake)
+		} else {
+			_, _ = workflow.AwaitWithTimeout(ctx, next.at.Sub(now), wake)
+		}
+	}
+	c.busy = false
+}
+
+// raise records an alarm and mails the DPO; a failure is logged and the alarm counts as
+// raised, so that a broken mail server does not stop the other clocks.
+func (r *run) raise(ctx workflow.Context, al alarm) {
+	c := &r.clock
+	c.fired[alarmKey(al)] = true
+	change := store.ClockChange{}
+	reason := r.state.Reason
+	message := ""
+	switch al.kind {
+	case AlarmAtRisk:
+		change.AtRisk = true
+		message = "at risk: 75% of the time to the target (" + al.due + ") has passed"
+	case AlarmTargetBreached:
+		change.TargetBreached, change.BreachReason = true, breachReason(r.state)
+		message = "target missed: the target was " + al.due
+	case AlarmLegalWarn7:
+		message = "7 days to the legal deadline (" + al.due + ")"
+	case AlarmLegalWarn1:
+		message = "1 day to the legal deadline (" + al.due + ")"
+	case AlarmLegalBreached:
+		change.LegalBreached, change.BreachReason = true, breachReason(r.state)
+		message = "legal deadline missed: it was " + al.due
+	}
+	if reason != "" {
+		message += "; status " + r.state.Status + ": " + reason
+	}
+	err := r.recordKeyed(ctx, "clock:"+alarmKey(al), al.kind, "system", message, &change)
+	if err == nil {
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.NotifyDPO,
+			activities.NotifyInput{RequestID: r.in.RequestID, Kind: al.kind, Due: al.due}).Get(ctx, nil)
+	}
+	if err != nil {
+		workflow.GetLogger(ctx).Error("clock alarm not fully raised", "request_id", r.in.RequestID, "alarm", al.kind, "error", err)
+	}
+}
+
+func breachReason(s State) string {
+	if s.Reason != "" {
+		return s.Status + ": " + s.Reason
+	}
+	return "still " + s.Status
+}
+
+func (r *run) clockAction(ctx workflow.Context, act any, d Decision, n int) error {
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), act, activities.ClockInput{
+		RequestID: r.in.RequestID, Actor: d.Actor, Reason: d.Reason, N: n, At: workflow.Now(ctx),
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("clock action failed", "request_id", r.in.RequestID, "error", err)
+	}
+	return err
+}
+
+// recordKeyed writes an event with a key of its own (not the run's sequence), for records
+// that must stay unique across continued runs.
+func (r *run) recordKeyed(ctx workflow.Context, key, kind, actor, message string, clock *store.ClockChange) error {
+	c := store.Change{RequestID: r.in.RequestID, DedupeKey: key, Kind: kind, Actor: actor, Message: message, Clock: clock}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.Record, c).Get(ctx, nil)
+}
+
+// clockUpdates are the updates that act on the clocks: extend, pause and resume.
+func (r *run) clockUpdates() []update {
+	c := &r.clock
+	final := func() bool { return store.Final(r.state.Status) }
+	needReason := func(d Decision, what string) error {
+		if strings.TrimSpace(d.Reason) == "" {
+			return notAllowed("%s needs a reason: it is kept in the record", what)
+		}
+		return nil
+	}
+	ready := func() error {
+		switch {
+		case final():
+			return notAllowed("the request is %s", r.state.Status)
+		case c.info == nil:
+			return notAllowed("the request's clocks are not loaded yet; try again in a moment")
+		case c.pendingExtend != nil || c.pendingPause != nil || c.pendingResume != nil:
+			return notAllowed("another clock change is being made")
+		}
+		return nil
+	}
+	actionErr := func() error {
+		if c.actionErr != nil {
+			return fmt.Errorf("the change could not be recorded: %w", c.actionErr)
+		}
+		return nil
+	}
+	return []update{
+		{
+			name: UpdateExtend,
+			validate: func(ctx workflow.Context, d Decision) error {
+				if err := ready(); err != nil {
+					return err
+				}
+				if c.extended {
+					return notAllowed("the deadline was extended already")
+				}
+				if !workflow.Now(ctx).Before(c.info.FirstMonthEnd) {
+					return notAllowed("the first month ended on %s: an extension must be decided within it (Art. 12(3))", c.info.LegalDue)
+				}
+				return needReason(d, "an extension")
+			},
+			apply: func(d Decision) { c.pendingExtend, c.extendDone, c.actionErr = &d, false, nil },
+			done:  func() bool { return c.extendDone || final() },
+			err:   actionErr,
+		},
+		{
+			name: UpdatePause,
+			validate: func(_ workflow.Context, d Decision) error {
+				if err := ready(); err != nil {
+					return err
+				}
+				if c.paused {
+					return notAllowed("the clock is paused already")
+				}
+				return needReason(d, "a pause")
+			},
+			apply: func(d Decision) { c.pendingPause, c.pauseDone, c.actionErr, c.paused = &d, false, nil, true },
+			done:  func() bool { return c.pauseDone || final() },
+			err:   actionErr,
+		},
+		{
+			name: UpdateResume,
+			validate: func(_ workflow.Context, d Decision) error {
+				if err := ready(); err != nil {
+					return err
+				}
+				if !c.paused {
+					return notAllowed("the clock is not paused")
+				}
+				return needReason(d, "resuming")
+			},
+			apply: func(d Decision) { c.pendingResume, c.resumeDone, c.actionErr, c.paused = &d, false, nil, false },
+			done:  func() bool { return c.resumeDone || final() },
+			err:   actionErr,
+		},
+	}
+}

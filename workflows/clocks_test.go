@@ -1,0 +1,229 @@
+package workflows
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"dsr/activities"
+	"dsr/bundle"
+	"dsr/connectors"
+	"dsr/store"
+)
+
+// clockSetup is a DSR environment whose Record mock notes when each alarm was recorded,
+// on the workflow's clock.
+type clockSetup struct {
+	env    *testsuite.TestWorkflowEnvironment
+	mu     sync.Mutex
+	alarms map[string][]time.Time
+	kinds  []string
+	start  time.Time
+}
+
+func newClockSetup(t *testing.T, clock func(calls int) activities.ClockInfo) *clockSetup {
+	t.Helper()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(DSR)
+	env.RegisterActivity(a)
+	cs := &clockSetup{env: env, alarms: map[string][]time.Time{}, start: env.Now()}
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, c store.Change) error {
+		cs.mu.Lock()
+		defer cs.mu.Unlock()
+		cs.kinds = append(cs.kinds, c.Kind)
+		switch c.Kind {
+		case AlarmAtRisk, AlarmTargetBreached, AlarmLegalWarn7, AlarmLegalWarn1, AlarmLegalBreached:
+			cs.alarms[c.Kind] = append(cs.alarms[c.Kind], env.Now())
+		}
+		return nil
+	})
+	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"chatstore"}, nil)
+	calls := 0
+	env.OnActivity(a.Clock, mock.Anything, "r1").Return(func(context.Context, string) (activities.ClockInfo, error) {
+		calls++
+		return clock(calls), nil
+	})
+	return cs
+}
+
+func (cs *clockSetup) fired(kind string) []time.Duration {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	var out []time.Duration
+	for _, at := range cs.alarms[kind] {
+		out = append(out, at.Sub(cs.start))
+	}
+	return out
+}
+
+const day = 24 * time.Hour
+
+func TestAlarmsFireOnceEach(t *testing.T) {
+	t.Parallel()
+	var cs *clockSetup
+	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
+	notified := map[string]int{}
+	var mu sync.Mutex
+	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
+		mu.Lock()
+		notified[in.Kind]++
+		mu.Unlock()
+		return nil
+	})
+	// The package takes 40 days: long enough for every alarm.
+	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(40*day).Return(bundle.Info{Bytes: 1}, nil)
+
+	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+
+	res := result(t, cs.env)
+	require.Equal(t, store.StatusCompleted, res.Status)
+	want := map[string]time.Duration{
+		AlarmAtRisk:         3 * day, // 75% of 4 days
+		AlarmTargetBreached: 4 * day,
+		AlarmLegalWarn7:     27 * day,
+		AlarmLegalWarn1:     33 * day,
+		AlarmLegalBreached:  34 * day,
+	}
+	for kind, at := range want {
+		got := cs.fired(kind)
+		require.Len(t, got, 1, "%s fires once", kind)
+		require.InDelta(t, at.Seconds(), got[0].Seconds(), 60, "%s fires on time", kind)
+		require.Equal(t, 1, notified[kind], "the DPO hears of %s once", kind)
+	}
+}
+
+func TestNoAlarmsAfterCompletion(t *testing.T) {
+	t.Parallel()
+	var cs *clockSetup
+	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
+	cs.env.OnActivity(a.Apply, mock.Anything, mock.Anything).After(2*day).Return(outcome("restriction"), nil)
+
+	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeRestriction))
+
+	require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
+	require.Empty(t, cs.fired(AlarmAtRisk))
+	require.Empty(t, cs.fired(AlarmTargetBreached))
+}
+
+func TestPauseMovesDeadlines(t *testing.T) {
+	t.Parallel()
+	var cs *clockSetup
+	paused := false
+	cs = newClockSetup(t, func(int) activities.ClockInfo {
+		if paused {
+			c := clockAt(cs.start, 4*day)
+			c.Paused = true
+			return c
+		}
+		// After the resume the record holds deadlines moved by the 5 days paused.
+		if cs.env.Now().Sub(cs.start) > 5*day {
+			return clockAt(cs.start, 9*day)
+		}
+		return clockAt(cs.start, 4*day)
+	})
+	var actions []string
+	cs.env.OnActivity(a.Pause, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+		paused = true
+		actions = append(actions, "pause:"+in.Reason)
+		return nil
+	}).Once()
+	cs.env.OnActivity(a.Resume, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+		paused = false
+		actions = append(actions, "resume:"+in.Reason)
+		return nil
+	}).Once()
+	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil)
+	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(12*day).Return(bundle.Info{Bytes: 1}, nil)
+
+	pause, again, resumeNoReason, resume := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
+	cs.env.RegisterDelayedCallback(func() {
+		cs.env.UpdateWorkflow(UpdatePause, "", pause, Decision{Actor: "dpo:a", Reason: "which account?"})
+	}, day)
+	cs.env.RegisterDelayedCallback(func() {
+		cs.env.UpdateWorkflow(UpdatePause, "", again, Decision{Actor: "dpo:a", Reason: "again"})
+		cs.env.UpdateWorkflow(UpdateResume, "", resumeNoReason, Decision{Actor: "dpo:a"})
+	}, 2*day)
+	cs.env.RegisterDelayedCallback(func() {
+		cs.env.UpdateWorkflow(UpdateResume, "", resume, Decision{Actor: "dpo:a", Reason: "subject answered"})
+	}, 6*day)
+
+	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+
+	require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
+	require.Nil(t, pause.rejected)
+	require.ErrorContains(t, again.rejected, "paused already")
+	require.ErrorContains(t, resumeNoReason.rejected, "needs a reason")
+	require.Nil(t, resume.rejected)
+	require.Equal(t, []string{"pause:which account?", "resume:subject answered"}, actions)
+	// Nothing fired while paused; afterwards the alarms follow the moved deadlines.
+	atRisk := cs.fired(AlarmAtRisk)
+	require.Len(t, atRisk, 1)
+	require.InDelta(t, (6*day + 18*time.Hour).Seconds(), atRisk[0].Seconds(), 60, "75% of the moved 9-day window")
+	breach := cs.fired(AlarmTargetBreached)
+	require.Len(t, breach, 1)
+	require.InDelta(t, (9 * day).Seconds(), breach[0].Seconds(), 60, "the target moved by the 5 days paused")
+}
+
+func TestExtendWithinFirstMonthOnly(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		at         time.Duration
+		wantReject string
+	}{
+		{name: "within the first month", at: 10 * day},
+		{name: "after the first month", at: 40 * day, wantReject: "first month ended"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var cs *clockSetup
+			extended := false
+			cs = newClockSetup(t, func(int) activities.ClockInfo {
+				c := clockAt(cs.start, 4*day)
+				if extended {
+					c.Extended = true
+					c.LegalEnd = cs.start.Add(92 * day)
+					c.LegalDue = c.LegalEnd.Add(-time.Hour).Format(time.DateOnly)
+				}
+				return c
+			})
+			cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil)
+			cs.env.OnActivity(a.Extend, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+				extended = true
+				return nil
+			}).Maybe()
+			cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(50*day).Return(bundle.Info{Bytes: 1}, nil)
+			first, second, noReason := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
+			cs.env.RegisterDelayedCallback(func() {
+				cs.env.UpdateWorkflow(UpdateExtend, "", noReason, Decision{Actor: "dpo:a"})
+				cs.env.UpdateWorkflow(UpdateExtend, "", first, Decision{Actor: "dpo:a", Reason: "many systems to search"})
+			}, tt.at)
+			cs.env.RegisterDelayedCallback(func() {
+				cs.env.UpdateWorkflow(UpdateExtend, "", second, Decision{Actor: "dpo:a", Reason: "more"})
+			}, tt.at+day)
+
+			cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+
+			require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
+			if tt.wantReject != "" {
+				require.ErrorContains(t, first.rejected, tt.wantReject)
+				require.False(t, extended)
+				require.NotEmpty(t, cs.fired(AlarmLegalBreached), "the unextended deadline passed")
+				return
+			}
+			require.Nil(t, first.rejected)
+			require.ErrorContains(t, noReason.rejected, "needs a reason")
+			require.True(t, extended)
+			require.ErrorContains(t, second.rejected, "extended already")
+			require.Empty(t, cs.fired(AlarmLegalBreached), "the extended deadline is after the package is done")
+			require.Len(t, cs.fired(AlarmLegalWarn7), 0)
+		})
+	}
+}
