@@ -26,6 +26,8 @@ type ClockInfo struct {
 	LegalDue  string `json:"legal_due"`
 	Extended  bool   `json:"extended"`
 	Paused    bool   `json:"paused"`
+	// Started is false while identity is being verified: the clock has not started.
+	Started bool `json:"started"`
 	// AtRisk is 75% of the way from Start to the end of the target day.
 	AtRisk time.Time `json:"at_risk"`
 	// TargetEnd and LegalEnd are the ends (local midnight) of the due days.
@@ -49,14 +51,16 @@ func (a *Activities) Clock(ctx context.Context, requestID string) (ClockInfo, er
 	if err != nil {
 		return ClockInfo{}, temporal.NewNonRetryableApplicationError("tenant time zone "+t.TZ+": "+err.Error(), ErrTypeInvalidRequest, err)
 	}
-	if r.TargetDue == nil || r.LegalDue == nil || r.ExtendedDue == nil {
-		return ClockInfo{}, temporal.NewNonRetryableApplicationError("request "+r.ID+" has no deadlines", ErrTypeInvalidRequest, nil)
+	if r.ClockStartedAt == nil || r.TargetDue == nil || r.LegalDue == nil || r.ExtendedDue == nil {
+		// Identity is being verified: no clock yet.
+		return ClockInfo{Start: r.ReceivedAt}, nil
 	}
 	endOf := func(d time.Time) time.Time {
 		return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
 	}
 	c := ClockInfo{
-		Start:         r.ReceivedAt,
+		Started:       true,
+		Start:         *r.ClockStartedAt,
 		TargetDue:     r.TargetDue.Format(time.DateOnly),
 		LegalDue:      r.LegalDue.Format(time.DateOnly),
 		Extended:      r.ExtendedAt != nil,
@@ -64,9 +68,6 @@ func (a *Activities) Clock(ctx context.Context, requestID string) (ClockInfo, er
 		TargetEnd:     endOf(*r.TargetDue),
 		LegalEnd:      endOf(*r.LegalDue),
 		FirstMonthEnd: endOf(*r.LegalDue),
-	}
-	if r.ClockStartedAt != nil {
-		c.Start = *r.ClockStartedAt
 	}
 	if c.Extended {
 		c.LegalDue = r.ExtendedDue.Format(time.DateOnly)
@@ -260,5 +261,23 @@ func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
 		Message: fmt.Sprintf("clock resumed after %d day(s): target %s, legal deadline %s (extended %s): %s",
 			days, due.Target, due.Legal, due.Extended, in.Reason),
 		Clock: &store.ClockChange{Pause: store.PauseEnd, AddPausedDays: days, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
+	return err
+}
+
+// StartClock starts the clock of a request whose subject just verified their identity:
+// the deadlines count from in.At. A clock that runs already is left alone.
+func (a *Activities) StartClock(ctx context.Context, in ClockInput) error {
+	r, t, err := a.requestAndTenant(ctx, in.RequestID)
+	if err != nil || r.ClockStartedAt != nil {
+		return err
+	}
+	due, err := deadline.Compute(in.At, deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
+	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: "clock_started", Actor: in.Actor,
+		Message: fmt.Sprintf("clock started on identity verification: target %s, legal deadline %s", due.Target, due.Legal),
+		Clock:   &store.ClockChange{ClockStartedAt: &in.At, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
 	return err
 }

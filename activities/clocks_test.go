@@ -158,3 +158,33 @@ func TestPauseAndResumeMoveTheDeadlines(t *testing.T) {
 	require.Equal(t, "2026-12-09", r.TargetDue.Format(time.DateOnly), "Friday 4 December plus 5 days, a working day")
 	require.Equal(t, "2027-01-04", r.LegalDue.Format(time.DateOnly), "30 December plus 5 days is Monday 4 January")
 }
+
+func TestClockStartsOnVerification(t *testing.T) {
+	t.Parallel()
+	received := time.Date(2026, 12, 20, 22, 0, 0, 0, time.UTC)
+	f := setup(t, received, false)
+	ctx := context.Background()
+	// A mailbox request: no clock until the subject proves who they are.
+	req, _, err := f.st.CreateRequest(ctx, store.NewRequest{TenantID: f.ten.ID, Type: "erasure", Source: "mail",
+		SubjectEmail: "jane@example.com", ReceivedAt: received})
+	require.NoError(t, err)
+	c, err := f.acts.Clock(ctx, req.ID)
+	require.NoError(t, err)
+	require.False(t, c.Started)
+
+	verified := time.Date(2026, 12, 23, 16, 30, 0, 0, time.UTC)
+	in := activities.ClockInput{RequestID: req.ID, Actor: "subject", At: verified}
+	require.NoError(t, f.acts.StartClock(ctx, in))
+	require.NoError(t, f.acts.StartClock(ctx, activities.ClockInput{RequestID: req.ID, Actor: "subject", At: verified.Add(48 * time.Hour)}),
+		"a clock that runs is not restarted")
+
+	c, err = f.acts.Clock(ctx, req.ID)
+	require.NoError(t, err)
+	require.True(t, c.Started)
+	require.True(t, c.Start.Equal(verified))
+	want, err := deadline.Compute(verified, deadline.Policy{Country: "FR", TZ: "Europe/Paris"})
+	require.NoError(t, err)
+	require.Equal(t, want.Target.String(), c.TargetDue, "four working days from the day of verification, Christmas excluded")
+	require.Equal(t, "2026-12-30", c.TargetDue)
+	require.Equal(t, want.Legal.String(), c.LegalDue)
+}

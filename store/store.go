@@ -420,6 +420,8 @@ type ClockChange struct {
 	TargetDue       *time.Time `json:"target_due,omitempty"`
 	LegalDue        *time.Time `json:"legal_due,omitempty"`
 	ExtendedDue     *time.Time `json:"extended_due,omitempty"`
+	// ClockStartedAt starts the clock (once): identity was verified then.
+	ClockStartedAt *time.Time `json:"clock_started_at,omitempty"`
 }
 
 // Record appends the change's event and applies its status and result, in one
@@ -480,9 +482,10 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 				paused_days = paused_days + $9,
 				target_due = COALESCE($10, target_due),
 				legal_due = COALESCE($11, legal_due),
-				extended_due = COALESCE($12, extended_due)
+				extended_due = COALESCE($12, extended_due),
+				clock_started_at = COALESCE(clock_started_at, $13)
 			WHERE id = $1`, c.RequestID, k.AtRisk, k.TargetBreached, k.LegalBreached, k.BreachReason,
-			k.Extended, k.ExtensionReason, k.Pause, k.AddPausedDays, k.TargetDue, k.LegalDue, k.ExtendedDue)
+			k.Extended, k.ExtensionReason, k.Pause, k.AddPausedDays, k.TargetDue, k.LegalDue, k.ExtendedDue, k.ClockStartedAt)
 		if err != nil {
 			return false, fmt.Errorf("record %s on request %s: update clocks: %w", c.Kind, c.RequestID, err)
 		}

@@ -101,7 +101,7 @@ func (r *run) clocks(ctx workflow.Context) {
 		}
 
 		var next *alarm
-		if !c.paused {
+		if !c.paused && c.info.Started {
 			for _, al := range c.alarms() {
 				if !c.fired[alarmKey(al)] {
 					next = &al
@@ -116,7 +116,7 @@ func (r *run) clocks(ctx workflow.Context) {
 		}
 		c.busy = false
 		wake := func() bool {
-			return final() || c.pendingExtend != nil || c.pendingPause != nil || c.pendingResume != nil
+			return final() || c.dirty || c.pendingExtend != nil || c.pendingPause != nil || c.pendingResume != nil
 		}
 		if next == nil {
 			_ = workflow.Await(ctx, wake)

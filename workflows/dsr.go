@@ -236,6 +236,12 @@ func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 		if err := r.record(ctx, "identity_verified", "", r.decisions[UpdateVerify].Actor, "identity verified", nil, nil); err != nil {
 			return Result{}, true, err
 		}
+		// The legal clock starts now.
+		if err := r.clockAction(ctx, a.StartClock, r.decisions[UpdateVerify], 1); err != nil {
+			res, err := r.fail(ctx, "start the clock", err, Result{})
+			return res, true, err
+		}
+		r.clock.dirty = true
 	}
 
 	// Approval.

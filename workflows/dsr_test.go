@@ -81,7 +81,7 @@ func clockAt(start time.Time, target time.Duration) activities.ClockInfo {
 	end := start.Add(target)
 	legal := end.Add(30 * 24 * time.Hour)
 	return activities.ClockInfo{
-		Start: start, TargetDue: end.Add(-time.Hour).Format(time.DateOnly), LegalDue: legal.Add(-time.Hour).Format(time.DateOnly),
+		Started: true, Start: start, TargetDue: end.Add(-time.Hour).Format(time.DateOnly), LegalDue: legal.Add(-time.Hour).Format(time.DateOnly),
 		AtRisk: start.Add(time.Duration(float64(target) * activities.AtRiskShare)), TargetEnd: end, LegalEnd: legal, FirstMonthEnd: legal,
 	}
 }
@@ -365,17 +365,24 @@ func TestVerificationWait(t *testing.T) {
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
 	in := input(connectors.TypeRestriction)
 	in.Verified = false
+	var startedAt time.Time
+	s.env.OnActivity(a.StartClock, mock.Anything, mock.Anything).Return(func(_ context.Context, ci activities.ClockInput) error {
+		startedAt = ci.At
+		return nil
+	}).Once()
 	verify := &updateCallbacks{}
 	s.env.RegisterDelayedCallback(func() {
 		s.env.UpdateWorkflow(UpdateVerify, "", verify, Decision{Actor: "subject"})
 	}, 2*24*time.Hour)
 
+	start := s.env.Now()
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
 	require.Equal(t, store.StatusCompleted, res.Status)
 	require.Equal(t, store.StatusVerifying, s.rec.statuses()[0])
 	require.True(t, verify.done)
+	require.Equal(t, 2*24*time.Hour, startedAt.Sub(start), "the clock starts when identity is verified")
 }
 
 func TestRecordFailureSurfaces(t *testing.T) {
