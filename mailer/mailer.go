@@ -8,13 +8,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -27,6 +30,15 @@ type Message struct {
 	Body    string
 	// ID becomes the Message-ID's local part, so that a resent message keeps its id.
 	ID string
+	// Attachments go after the text, base64-encoded.
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Mailer sends mail through one SMTP server.
@@ -137,6 +149,13 @@ func (m *Mailer) tlsConfig() *tls.Config {
 }
 
 // render builds the RFC 5322 message.
+func writeText(b *bytes.Buffer, text string) {
+	// net/smtp's DATA writer does the dot-stuffing.
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		b.WriteString(line + "\r\n")
+	}
+}
+
 func (m *Mailer) render(msg Message) []byte {
 	id := msg.ID
 	if id == "" {
@@ -155,11 +174,34 @@ func (m *Mailer) render(msg Message) []byte {
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().UTC().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", id, domain)
 	b.WriteString("Auto-Submitted: auto-generated\r\n")
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	// net/smtp's DATA writer does the dot-stuffing.
-	body := strings.ReplaceAll(msg.Body, "\r\n", "\n")
-	for _, line := range strings.Split(body, "\n") {
-		b.WriteString(line + "\r\n")
+	b.WriteString("MIME-Version: 1.0\r\n")
+	if len(msg.Attachments) == 0 {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+		writeText(&b, msg.Body)
+		return b.Bytes()
 	}
+	mw := multipart.NewWriter(&b)
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=%q\r\n\r\n", mw.Boundary())
+	text, _ := mw.CreatePart(textproto.MIMEHeader{
+		"Content-Type":              {"text/plain; charset=utf-8"},
+		"Content-Transfer-Encoding": {"8bit"},
+	})
+	var body bytes.Buffer
+	writeText(&body, msg.Body)
+	_, _ = text.Write(body.Bytes())
+	for _, att := range msg.Attachments {
+		part, _ := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {att.ContentType},
+			"Content-Transfer-Encoding": {"base64"},
+			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": att.Name})},
+		})
+		enc := base64.StdEncoding.EncodeToString(att.Data)
+		for len(enc) > 76 {
+			_, _ = part.Write([]byte(enc[:76] + "\r\n"))
+			enc = enc[76:]
+		}
+		_, _ = part.Write([]byte(enc + "\r\n"))
+	}
+	_ = mw.Close()
 	return b.Bytes()
 }

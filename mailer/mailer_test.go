@@ -56,3 +56,16 @@ func TestConfigAndSendErrors(t *testing.T) {
 	err = m.Send(context.Background(), mailer.Message{To: "not an address", Subject: "s", Body: "b"})
 	require.ErrorContains(t, err, "recipient")
 }
+
+func TestAttachments(t *testing.T) {
+	t.Parallel()
+	sink := smtptest.New(t)
+	m, err := mailer.New(sink.URL, "privacy@dsr.example")
+	require.NoError(t, err)
+	pdf := append([]byte("%PDF-1.3\n"), make([]byte, 300)...)
+	require.NoError(t, m.Send(context.Background(), mailer.Message{To: "dpo@vendor.example", Subject: "Weekly SLA report",
+		Body: "Attached.", Attachments: []mailer.Attachment{{Name: "sla.pdf", ContentType: "application/pdf", Data: pdf}}}))
+	got := sink.Wait(t, 1, 5*time.Second)
+	require.Equal(t, "Attached.\n", got[0].Body)
+	require.Equal(t, pdf, got[0].Attachments["sla.pdf"])
+}

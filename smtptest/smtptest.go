@@ -21,8 +21,11 @@ type Mail struct {
 	To      []string
 	Header  mail.Header
 	Subject string
-	Body    string
-	Raw     []byte
+	// Body is the text, or the text part of a multipart message.
+	Body string
+	// Attachments maps file names to their decoded content.
+	Attachments map[string][]byte
+	Raw         []byte
 }
 
 // Server is a running sink.
@@ -107,8 +110,7 @@ func (x *session) Data(r io.Reader) error {
 		m.Header = msg.Header
 		dec := new(mimeDecoder)
 		m.Subject = dec.header(msg.Header.Get("Subject"))
-		body, _ := io.ReadAll(msg.Body)
-		m.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
+		parseBody(&m, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 	}
 	x.s.add(m)
 	return nil

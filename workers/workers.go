@@ -1,13 +1,17 @@
 // Package workers runs dsr's Temporal workers: the DSR workflow and its bookkeeping
 // activities on the "dsr" task queue, and the connector activities on the task queue of
-// each region whose data this process can reach.
+// each region whose data this process can reach; and keeps dsr's Temporal Schedules.
 package workers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"dsr/activities"
@@ -31,6 +35,7 @@ func Start(c client.Client, acts *activities.Activities, regions []string) (*Set
 		w := worker.New(c, q, worker.Options{WorkerStopTimeout: 20 * time.Second})
 		if q == workflows.TaskQueue {
 			w.RegisterWorkflow(workflows.DSR)
+			w.RegisterWorkflow(workflows.WeeklySLAReport)
 		}
 		w.RegisterActivity(acts)
 		if err := w.Start(); err != nil {
@@ -47,4 +52,31 @@ func (s *Set) Stop() {
 	for _, w := range s.workers {
 		w.Stop()
 	}
+}
+
+// EnsureWeeklyReport keeps the Temporal Schedule that mails the SLA report every Monday at
+// 06:00 UTC: created when enabled (DSR_DPO_EMAIL set), deleted when not.
+func EnsureWeeklyReport(ctx context.Context, c client.Client, enabled bool) error {
+	sc := c.ScheduleClient()
+	if !enabled {
+		err := sc.GetHandle(ctx, workflows.WeeklyReportScheduleID).Delete(ctx)
+		var notFound *serviceerror.NotFound
+		if err != nil && !errors.As(err, &notFound) {
+			return fmt.Errorf("delete the weekly report schedule: %w", err)
+		}
+		return nil
+	}
+	_, err := sc.Create(ctx, client.ScheduleOptions{
+		ID:   workflows.WeeklyReportScheduleID,
+		Spec: client.ScheduleSpec{CronExpressions: []string{"0 6 * * 1"}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.WeeklyReportScheduleID,
+			Workflow:  workflows.WeeklySLAReport,
+			TaskQueue: workflows.TaskQueue,
+		},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create the weekly report schedule: %w", err)
+	}
+	return nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -134,4 +136,26 @@ func TestSigtermStopsCleanly(t *testing.T) {
 	_, err := http.Get("http://" + in.http + "/healthz")
 	require.Error(t, err, "nothing listens after the stop")
 	in.serve()
+}
+
+func TestReportSLACommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uses PostgreSQL through the binary; skipped in -short mode")
+	}
+	t.Parallel()
+	in := newInstall(t)
+	in.run("migrate")
+	csv := in.run("report", "sla", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv")
+	require.True(t, strings.HasPrefix(string(csv), "request_id,") || strings.HasPrefix(string(csv), "id,"), "CSV header: %s", csv)
+	out := filepath.Join(t.TempDir(), "sla.pdf")
+	in.run("report", "sla", "--from", "2026-11-01", "--to", "2026-11-30", "-o", out)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(b), "%PDF"))
+
+	cmd := exec.Command(binary, "report", "sla", "--from", "2026-12-01", "--to", "2026-11-01")
+	cmd.Env = in.env
+	msg, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(msg), "after")
 }

@@ -35,6 +35,7 @@ Usage:
   dsr tenant create --name N [--region eu] [--country FR] [--tz Europe/Paris] [--target-days 4]
   dsr demo seed --tenant ID [--end-users N] [--messages M]
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
+  dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
   dsr request override --id ID --reason TEXT [--actor NAME]
                                  a DPO lets a blocked erasure go ahead
 
@@ -84,6 +85,8 @@ func run(args []string, out io.Writer) error {
 		return slaDue(rest, out)
 	case "request override":
 		return requestOverride(ctx, rest, out)
+	case "report sla":
+		return reportSLA(ctx, rest, out)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

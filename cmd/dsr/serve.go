@@ -135,6 +135,9 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return err
 	}
 	defer ws.Stop()
+	if err := workers.EnsureWeeklyReport(ctx, c, cfg.DPOEmail != "" && acts.Mailer != nil); err != nil {
+		log.Warn("weekly SLA report schedule", slog.Any("error", err))
+	}
 
 	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	// Start the workflow of any open request that has none (a crash between recording a

@@ -59,6 +59,7 @@ func (h *API) Register(r gin.IRouter) {
 	v1.POST("/requests/:id/extend", h.action(workflows.UpdateExtend, true))
 	v1.POST("/requests/:id/pause", h.action(workflows.UpdatePause, true))
 	v1.POST("/requests/:id/resume", h.action(workflows.UpdateResume, true))
+	v1.GET("/reports/sla", h.slaReport)
 }
 
 // Error codes of the JSON error shape.

@@ -517,3 +517,30 @@ func TestClockActions(t *testing.T) {
 		require.True(t, kinds[k], "event %s", k)
 	}
 }
+
+// TestSLAReportThroughAPI reports on requests that really ran, for the caller's tenant only.
+func TestSLAReportThroughAPI(t *testing.T) {
+	t.Parallel()
+	env, a := setup(t)
+	b := tenantClient(t, env)
+	r := a.do("POST", "/v1/requests", `{"type":"restriction","subject":{"email":"visitor3@example.com"}}`)
+	require.Equal(t, http.StatusCreated, r.Status)
+	mine := r.json(t)["id"].(string)
+	r = b.do("POST", "/v1/requests", `{"type":"restriction","subject":{"email":"visitor3@example.com"}}`)
+	theirs := r.json(t)["id"].(string)
+	env.WaitStatus(t, mine, store.StatusCompleted)
+	env.WaitStatus(t, theirs, store.StatusCompleted)
+
+	today := time.Now().UTC().Format(time.DateOnly)
+	r = a.do("GET", "/v1/reports/sla?from="+today+"&to="+today+"&format=csv", "")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Contains(t, string(r.Body), mine)
+	require.NotContains(t, string(r.Body), theirs)
+	require.NotContains(t, string(r.Body), "visitor3@example.com", "no subject data in reports")
+	r = a.do("GET", "/v1/reports/sla?from="+today+"&to="+today, "")
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(r.Body, []byte("%PDF")))
+	r = a.do("GET", "/v1/reports/sla?to="+today, "")
+	require.Equal(t, http.StatusBadRequest, r.Status)
+}

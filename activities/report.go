@@ -1,0 +1,50 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"dsr/deadline"
+	"dsr/mailer"
+	"dsr/report"
+)
+
+// ReportInput is a reporting period, both days included (YYYY-MM-DD, UTC).
+type ReportInput struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// MailSLAReport mails the DPO the SLA report (PDF) of the period over every tenant. It
+// does nothing when DSR_DPO_EMAIL or SMTP_URL is not set.
+func (a *Activities) MailSLAReport(ctx context.Context, in ReportInput) error {
+	if a.Mailer == nil || a.DPOEmail == "" {
+		return nil
+	}
+	from, err := deadline.ParseDate(in.From)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	to, err := deadline.ParseDate(in.To)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+	}
+	rep, err := report.SLA(ctx, a.Store.DB(), report.Options{From: from, To: to})
+	if err != nil {
+		return fmt.Errorf("weekly SLA report: %w", err)
+	}
+	var pdf bytes.Buffer
+	if err := rep.PDF(&pdf); err != nil {
+		return fmt.Errorf("weekly SLA report: %w", err)
+	}
+	body := fmt.Sprintf("The SLA report of %s to %s is attached.\n\nReceived: %d. Closed: %d. Target breaches: %d. Open and at risk now: %d.\n",
+		in.From, in.To, rep.Total.Received, rep.Total.Closed, len(rep.Breaches), rep.AtRisk)
+	return a.Mailer.Send(ctx, mailer.Message{
+		To: a.DPOEmail, Subject: "SLA report " + in.From + " to " + in.To, Body: body,
+		ID:          "dsr-sla-" + in.From + "-" + in.To,
+		Attachments: []mailer.Attachment{{Name: "sla-" + in.From + "-" + in.To + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}},
+	})
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"dsr/deadline"
+	"dsr/report"
+)
+
+// reportSLA writes the SLA report of a period: dsr report sla --from DATE --to DATE
+// [--format pdf|csv] [-o FILE] [--tenant ID].
+func reportSLA(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("report sla", flag.ContinueOnError)
+	fromFlag := fs.String("from", "", "first day of the period, YYYY-MM-DD (UTC)")
+	toFlag := fs.String("to", "", "last day of the period (included), YYYY-MM-DD (UTC)")
+	format := fs.String("format", "pdf", "pdf or csv")
+	file := fs.String("o", "", "file to write (default: standard output)")
+	tenantID := fs.String("tenant", "", "tenant id (default: every tenant)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromFlag == "" || *toFlag == "" {
+		return usageError{"report sla: --from and --to are required"}
+	}
+	from, err := deadline.ParseDate(*fromFlag)
+	if err != nil {
+		return usageError{fmt.Sprintf("report sla: --from %q is not a date YYYY-MM-DD", *fromFlag)}
+	}
+	to, err := deadline.ParseDate(*toFlag)
+	if err != nil {
+		return usageError{fmt.Sprintf("report sla: --to %q is not a date YYYY-MM-DD", *toFlag)}
+	}
+	if *format != "pdf" && *format != "csv" {
+		return usageError{fmt.Sprintf("report sla: --format %q must be pdf or csv", *format)}
+	}
+	o := report.Options{From: from, To: to, TenantID: *tenantID, Now: time.Now()}
+	if err := o.Validate(); err != nil {
+		return usageError{"report sla: " + err.Error()}
+	}
+
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+	rep, err := report.SLA(ctx, orch, o)
+	if err != nil {
+		return err
+	}
+	// Rendered in full first: a failure leaves no half-written file.
+	var buf bytes.Buffer
+	if *format == "csv" {
+		err = rep.CSV(&buf)
+	} else {
+		err = rep.PDF(&buf)
+	}
+	if err != nil {
+		return err
+	}
+	if *file == "" {
+		_, err = out.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(*file, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("report sla: write %s: %w", *file, err)
+	}
+	_, err = fmt.Fprintf(out, "wrote %s (%d bytes)\n", *file, buf.Len())
+	return err
+}
