@@ -11,12 +11,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 
+	"dsr/intake"
 	"dsr/workflows"
 )
 
@@ -49,21 +48,10 @@ func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("connect to temporal at %s (is dsr serve running?): %w", hostPort, err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(*id),
-		UpdateName:   workflows.UpdateOverride,
-		Args:         []any{workflows.Decision{Actor: *actor, Reason: *reason}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var state workflows.State
-	if err == nil {
-		err = h.Get(ctx, &state)
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return fmt.Errorf("request %s: %s", *id, appErr.Message())
+	state, err := intake.Decide(ctx, c, *id, workflows.UpdateOverride, workflows.Decision{Actor: *actor, Reason: *reason})
+	var rej *intake.Rejection
+	if errors.As(err, &rej) {
+		return fmt.Errorf("request %s: %s", *id, rej.Message)
 	}
 	if err != nil {
 		return fmt.Errorf("override request %s: %w", *id, err)

@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,9 +20,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"dsr/bundle"
 	"dsr/connectors"
@@ -393,41 +390,17 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+req.Status+"; nothing can change it now", nil)
 			return
 		}
-		ctx, cancel := context.WithTimeout(c, 30*time.Second)
-		defer cancel()
-		handle, err := h.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID:   workflows.WorkflowID(req.ID),
-			UpdateName:   update,
-			Args:         []any{workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		var state workflows.State
-		if err == nil {
-			err = handle.Get(ctx, &state)
-		}
-		if err != nil {
-			h.updateFailed(c, err)
+		_, err := intake.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason})
+		var rej *intake.Rejection
+		switch {
+		case errors.As(err, &rej):
+			h.fail(c, http.StatusConflict, CodeConflict, rej.Message, nil)
 			return
-		}
-		want := map[string]string{workflows.UpdateCancel: store.StatusCanceled, workflows.UpdateDeny: store.StatusDenied}[update]
-		if want != "" && state.Status != want {
-			h.fail(c, http.StatusConflict, CodeConflict, "the request became "+state.Status+" before the "+update+" took effect", nil)
+		case err != nil:
+			h.fail(c, http.StatusServiceUnavailable, CodeUnavailable, "the workflow engine did not answer; try again", err)
 			return
 		}
 		h.get(c)
-	}
-}
-
-func (h *API) updateFailed(c *gin.Context, err error) {
-	var appErr *temporal.ApplicationError
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &appErr):
-		h.fail(c, http.StatusConflict, CodeConflict, appErr.Message(), nil)
-	case errors.As(err, &notFound):
-		h.fail(c, http.StatusConflict, CodeConflict, "the request is no longer running", nil)
-	default:
-		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable, "the workflow engine did not answer; try again", err)
 	}
 }
 
