@@ -379,6 +379,33 @@ type Event struct {
 	Message   string    `db:"message" json:"message"`
 	Detail    JSON      `db:"detail" json:"detail,omitempty"`
 	DedupeKey string    `db:"dedupe_key" json:"-"`
+	// ChainHash links the event to the request's previous one; GlobalHash to the previous
+	// event of any request.
+	ChainHash  []byte `db:"chain_hash" json:"-"`
+	GlobalHash []byte `db:"global_hash" json:"-"`
+}
+
+// chainLockKey serialises writers of the global audit chain.
+const chainLockKey = 0x64737202
+
+// Canonical is the event's content as its hashes cover it: a JSON array of its fields, the
+// time in UTC with microseconds, the detail as PostgreSQL's jsonb prints it.
+func (e Event) Canonical() []byte {
+	status := ""
+	if e.Status != nil {
+		status = *e.Status
+	}
+	b, _ := json.Marshal([]string{"dsr-event-v1", e.RequestID, e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		e.Kind, status, e.Actor, e.Message, string(e.Detail), e.DedupeKey})
+	return b
+}
+
+// ChainHash is SHA-256 of the previous hash (empty for the first event) and the content.
+func ChainHash(prev, content []byte) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(content)
+	return h.Sum(nil)
 }
 
 // Change is one state change to apply to a request together with its event.
@@ -439,11 +466,49 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 			return false, fmt.Errorf("record %s on request %s: encode detail: %w", c.Kind, c.RequestID, err)
 		}
 	}
+	// One writer at a time extends the global chain.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLockKey); err != nil {
+		return false, fmt.Errorf("record %s on request %s: lock the audit chain: %w", c.Kind, c.RequestID, err)
+	}
+	var dup bool
+	if err := tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM request_events WHERE request_id = $1 AND dedupe_key = $2)`,
+		c.RequestID, c.DedupeKey); err != nil {
+		return false, fmt.Errorf("record %s on request %s: %w", c.Kind, c.RequestID, err)
+	}
+	if dup {
+		return false, nil
+	}
+	ev := Event{RequestID: c.RequestID, At: time.Now().UTC().Truncate(time.Microsecond), Kind: c.Kind, Actor: c.Actor,
+		Message: c.Message, DedupeKey: c.DedupeKey}
+	if c.Status != "" {
+		ev.Status = &c.Status
+	}
+	// The stored form of the detail (jsonb normalises it) is what the hash covers.
+	var normal string
+	if err := tx.GetContext(ctx, &normal, `SELECT $1::jsonb::text`, detail); err != nil {
+		return false, fmt.Errorf("record %s on request %s: detail is not JSON: %w", c.Kind, c.RequestID, err)
+	}
+	ev.Detail = JSON(normal)
+	var prev struct {
+		Chain  []byte `db:"chain_hash"`
+		Global []byte `db:"global_hash"`
+	}
+	err = tx.GetContext(ctx, &prev.Chain, `SELECT chain_hash FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1`, c.RequestID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("record %s on request %s: read the request's chain: %w", c.Kind, c.RequestID, err)
+	}
+	err = tx.GetContext(ctx, &prev.Global, `SELECT global_hash FROM request_events ORDER BY id DESC LIMIT 1`)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("record %s on request %s: read the global chain: %w", c.Kind, c.RequestID, err)
+	}
+	content := ev.Canonical()
+	ev.ChainHash = ChainHash(prev.Chain, content)
+	ev.GlobalHash = ChainHash(prev.Global, content)
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO request_events (request_id, kind, status, actor, message, detail, dedupe_key)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)
+		INSERT INTO request_events (request_id, at, kind, status, actor, message, detail, dedupe_key, chain_hash, global_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (request_id, dedupe_key) DO NOTHING`,
-		c.RequestID, c.Kind, c.Status, c.Actor, c.Message, detail, c.DedupeKey)
+		ev.RequestID, ev.At, ev.Kind, ev.Status, ev.Actor, ev.Message, normal, ev.DedupeKey, ev.ChainHash, ev.GlobalHash)
 	if err != nil {
 		return false, fmt.Errorf("record %s on request %s: insert event: %w", c.Kind, c.RequestID, err)
 	}
@@ -499,7 +564,8 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 // Events returns a request's events in the order they happened.
 func (s *Store) Events(ctx context.Context, requestID string) ([]Event, error) {
 	var out []Event
-	err := s.db.SelectContext(ctx, &out, `SELECT id, request_id, at, kind, status, actor, message, detail, dedupe_key
+	err := s.db.SelectContext(ctx, &out, `SELECT id, request_id, at, kind, status, actor, message, detail, dedupe_key,
+		chain_hash, global_hash
 		FROM request_events WHERE request_id = $1 ORDER BY id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("events of request %s: %w", requestID, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,4 +159,74 @@ func TestReportSLACommand(t *testing.T) {
 	msg, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	require.Contains(t, string(msg), "after")
+}
+
+// TestAuditVerify runs requests through `dsr serve`, verifies the audit chain, then edits
+// an event with the append-only trigger disabled and expects `dsr audit verify` to fail
+// naming that event.
+func TestAuditVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dsr serve; skipped in -short mode")
+	}
+	t.Parallel()
+	in := newInstall(t)
+	var tenant struct {
+		ID     string `json:"id"`
+		APIKey string `json:"api_key"`
+	}
+	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Audit Co"), &tenant))
+	in.run("demo", "seed", "--tenant", tenant.ID, "--end-users", "30", "--messages", "300")
+	in.serve()
+	var ids []string
+	for _, body := range []string{`{"type":"restriction","subject":{"email":"visitor2@example.com"}}`, `{"type":"access","subject":{"email":"visitor3@example.com"}}`} {
+		req, _ := http.NewRequest("POST", "http://"+in.http+"/v1/requests", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tenant.APIKey)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var v struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+		resp.Body.Close()
+		ids = append(ids, v.ID)
+	}
+	orch, err := sqlx.Open("postgres", in.orchURL)
+	require.NoError(t, err)
+	defer orch.Close()
+	require.Eventually(t, func() bool {
+		var open int
+		require.NoError(t, orch.Get(&open, `SELECT count(*) FROM requests WHERE status <> 'completed'`))
+		return open == 0
+	}, 60*time.Second, 100*time.Millisecond)
+
+	var ok struct {
+		OK     bool  `json:"ok"`
+		Events int64 `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(in.run("audit", "verify"), &ok))
+	require.True(t, ok.OK)
+	require.Greater(t, ok.Events, int64(8))
+
+	// An UPDATE is refused outright.
+	_, err = orch.Exec(`UPDATE request_events SET message = 'x' WHERE request_id = $1`, ids[0])
+	require.ErrorContains(t, err, "append-only")
+
+	var victim int64
+	require.NoError(t, orch.Get(&victim, `SELECT id FROM request_events WHERE request_id = $1 AND kind = 'connector_applied'`, ids[0]))
+	for _, q := range []string{
+		`ALTER TABLE request_events DISABLE TRIGGER request_events_append_only`,
+		`UPDATE request_events SET message = 'restriction at chatstore: 0 rows' WHERE id = ` + strconv.FormatInt(victim, 10),
+		`ALTER TABLE request_events ENABLE TRIGGER request_events_append_only`,
+	} {
+		_, err := orch.Exec(q)
+		require.NoError(t, err)
+	}
+	cmd := exec.Command(binary, "audit", "verify")
+	cmd.Env = in.env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.NotZero(t, exit.ExitCode())
+	require.Contains(t, string(out), "event "+strconv.FormatInt(victim, 10))
+	require.Contains(t, string(out), ids[0])
 }

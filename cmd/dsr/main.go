@@ -36,6 +36,7 @@ Usage:
   dsr demo seed --tenant ID [--end-users N] [--messages M]
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
+  dsr audit verify                 checks the audit chain; non-zero exit on tampering
   dsr request override --id ID --reason TEXT [--actor NAME]
                                  a DPO lets a blocked erasure go ahead
 
@@ -87,6 +88,8 @@ func run(args []string, out io.Writer) error {
 		return requestOverride(ctx, rest, out)
 	case "report sla":
 		return reportSLA(ctx, rest, out)
+	case "audit verify":
+		return auditVerify(ctx, rest, out)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,6 +26,7 @@ import (
 	"dsr/bundle"
 	"dsr/connectors"
 	"dsr/deadline"
+	"dsr/evidence"
 	"dsr/intake"
 	"dsr/store"
 	"dsr/workflows"
@@ -50,6 +52,7 @@ func (h *API) Register(r gin.IRouter) {
 	v1.GET("/requests", h.list)
 	v1.GET("/requests/:id", h.get)
 	v1.GET("/requests/:id/package", h.pkg)
+	v1.GET("/requests/:id/evidence", h.evidence)
 	v1.POST("/requests/:id/cancel", h.action(workflows.UpdateCancel, false))
 	v1.POST("/requests/:id/approve", h.action(workflows.UpdateApprove, false))
 	v1.POST("/requests/:id/deny", h.action(workflows.UpdateDeny, true))
@@ -430,6 +433,22 @@ func (h *API) pkg(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", `attachment; filename="dsr-`+req.ID+`.zip"`)
 	http.ServeContent(c.Writer, c.Request, "package.zip", st.ModTime(), f)
+}
+
+// evidence sends the request's evidence pack (PDF).
+func (h *API) evidence(c *gin.Context) {
+	req, ok := h.load(c)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	if err := evidence.PDF(c, h.Store, req.ID, &buf); err != nil {
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not make the evidence pack", err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="evidence-`+req.ID+`.pdf"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 }
 
 // requestView is the API's shape of a request.

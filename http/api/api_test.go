@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -171,7 +174,7 @@ func TestIsolation(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	id := r.json(t)["id"].(string)
 
-	for _, p := range []string{"/v1/requests/" + id, "/v1/requests/" + id + "/package"} {
+	for _, p := range []string{"/v1/requests/" + id, "/v1/requests/" + id + "/package", "/v1/requests/" + id + "/evidence"} {
 		r := b.do("GET", p, "")
 		require.Equal(t, http.StatusNotFound, r.Status, p)
 	}
@@ -462,6 +465,30 @@ func TestEndToEnd(t *testing.T) {
 	var receipts int
 	require.NoError(t, env.Chat.DB.Get(&receipts, `SELECT count(*) FROM dsr_receipts WHERE request_id = $1`, erase))
 	require.Equal(t, 1, receipts)
+
+	// The evidence pack shows the timeline, the receipt and a verifying hash chain.
+	r = c.do("GET", "/v1/requests/"+erase+"/evidence", "")
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
+	text := pdfText(t, r.Body)
+	for _, want := range []string{erase, "connector_applied", "chatstore", "end_users 1", "The chain of this request's events verifies"} {
+		require.Contains(t, text, want)
+	}
+	require.NotContains(t, text, subject.Email, "the pack masks the subject")
+}
+
+// pdfText extracts a PDF's text with pdftotext (poppler-utils).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skipf("pdftotext (poppler-utils) is not installed: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	require.NoError(t, os.WriteFile(path, pdf, 0o600))
+	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	require.NoError(t, err)
+	return string(out)
 }
 
 // TestClockActions pauses, resumes and extends a blocked erasure through the API, with the
