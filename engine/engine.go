@@ -92,6 +92,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
 		if err := sqliteschema.SetupSchema(sqlCfg); err != nil {
+			// Leave no half-made store behind: the next start makes it again.
+			for _, f := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
+				_ = os.Remove(f)
+			}
 			return nil, fmt.Errorf("embedded temporal: create schema in %s: %w", dbPath, err)
 		}
 	} else if err != nil {
@@ -243,14 +247,15 @@ func serverConfig(sqlCfg *config.SQL, ports [4]int) *config.Config {
 	}
 }
 
-// choosePorts returns the four services' gRPC ports: from base on, or free ones.
+// choosePorts returns the four services' gRPC ports: from base on (each, and its membership
+// port 100 above, must be free), or free ones.
 func choosePorts(base int) ([4]int, error) {
 	var ports [4]int
 	if base != 0 {
 		for i := range ports {
 			ports[i] = base + i
 		}
-		for _, p := range []int{ports[0], ports[0] + 100} {
+		for _, p := range []int{ports[0], ports[1], ports[2], ports[3], ports[0] + 100, ports[1] + 100, ports[2] + 100, ports[3] + 100} {
 			if err := portFree(p); err != nil {
 				return ports, fmt.Errorf("port %d is taken (set DSR_TEMPORAL_PORT to another port): %w", p, err)
 			}
