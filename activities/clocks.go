@@ -147,14 +147,14 @@ func renderAlarm(in NotifyInput, r store.Request, t store.Tenant) (string, strin
 	if !ok {
 		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+in.Kind, ErrTypeInvalidRequest, nil)
 	}
-	subject := fmt.Sprintf("[DSR-%s] %s request %s", r.ID[:8], r.Type, title)
+	subject := fmt.Sprintf("[%s] %s request %s", store.Ref(r.ID), r.Type, title)
 	var b bytes.Buffer
 	reason := ""
 	if r.StatusReason != nil {
 		reason = *r.StatusReason
 	}
 	err := alarmTemplate.Execute(&b, map[string]any{
-		"Title": title, "Request": r, "Tenant": t, "Due": in.Due, "Reason": reason,
+		"Title": title, "Request": r, "Ref": store.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
 		"Target": dateOrEmpty(r.TargetDue), "Legal": dateOrEmpty(r.LegalDue), "Extended": dateOrEmpty(r.ExtendedDue),
 	})
 	if err != nil {
@@ -205,10 +205,10 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 	if err != nil || sent {
 		return err
 	}
-	body := fmt.Sprintf("Your %s request (reference DSR-%s) needs more time than usual.\n\n"+
+	body := fmt.Sprintf("Your %s request (reference %s) needs more time than usual.\n\n"+
 		"Under Article 12(3) GDPR the time to answer it is extended to %s.\nReason: %s\n\n"+
-		"You may lodge a complaint with a supervisory authority.\n", r.Type, r.ID[:8], due, in.Reason)
-	if err := a.Mailer.Send(ctx, mailer.Message{To: r.SubjectEmail, Subject: "[DSR-" + r.ID[:8] + "] Your request: more time needed", Body: body,
+		"You may lodge a complaint with a supervisory authority.\n", r.Type, store.Ref(r.ID), due, in.Reason)
+	if err := a.Mailer.Send(ctx, mailer.Message{To: r.SubjectEmail, Subject: "[" + store.Ref(r.ID) + "] Your request: more time needed", Body: body,
 		ID: "dsr-" + r.ID + "-extended"}); err != nil {
 		return err
 	}

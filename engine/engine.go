@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -262,22 +264,37 @@ func choosePorts(base int) ([4]int, error) {
 		}
 		return ports, nil
 	}
-	// Free ports whose +100 neighbours are free too (membership).
-	for i := 0; i < len(ports); {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return ports, fmt.Errorf("find a free port: %w", err)
+	// Below the kernel's ephemeral range (32768 and up), where outgoing connections take
+	// their local ports, so a port found free stays free until the server binds it; and
+	// never one this process handed out before.
+	pickMu.Lock()
+	defer pickMu.Unlock()
+	for try := 0; try < 1000; try++ {
+		base := 20000 + rand.IntN(12000-110)
+		ok := true
+		for i := range ports {
+			for _, p := range []int{base + i, base + i + 100} {
+				if picked[p] || portFree(p) != nil {
+					ok = false
+				}
+			}
 		}
-		p := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if p+100 > 65535 || portFree(p+100) != nil {
+		if !ok {
 			continue
 		}
-		ports[i] = p
-		i++
+		for i := range ports {
+			ports[i] = base + i
+			picked[base+i], picked[base+i+100] = true, true
+		}
+		return ports, nil
 	}
-	return ports, nil
+	return ports, errors.New("no free range of ports found between 20000 and 32000")
 }
+
+var (
+	pickMu sync.Mutex
+	picked = map[int]bool{}
+)
 
 func portFree(p int) error {
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))

@@ -40,6 +40,17 @@ const (
 	StatusFailed           = "failed"
 )
 
+// Ref is the short reference of a request shown to people and put in mail subjects:
+// "DSR-" and the last 8 hex digits of its id (the random end of a UUIDv7; its start is a
+// timestamp that requests made together share).
+func Ref(id string) string {
+	hex := strings.ReplaceAll(id, "-", "")
+	if len(hex) < 8 {
+		return "DSR-" + hex
+	}
+	return "DSR-" + hex[len(hex)-8:]
+}
+
 // Final reports whether a status ends a request.
 func Final(status string) bool {
 	switch status {

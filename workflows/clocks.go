@@ -68,6 +68,8 @@ func (r *run) clocks(ctx workflow.Context) {
 	c := &r.clock
 	actx := workflow.WithActivityOptions(ctx, clockOptions)
 	final := func() bool { return store.Final(r.state.Status) }
+	// The record starts with the request's own first event; the clocks come after it.
+	_ = workflow.Await(ctx, func() bool { return r.started || final() })
 	for !final() {
 		c.busy = true
 		if c.info == nil || c.dirty {

@@ -161,6 +161,8 @@ type run struct {
 	overrideSeen bool
 	decisions    map[string]Decision
 	clock        clockState
+	// started is set once the first event of the run is recorded.
+	started bool
 }
 
 // decided reports whether an approval, a denial or a cancellation was accepted.
@@ -179,6 +181,7 @@ func DSR(ctx workflow.Context, in Input) (Result, error) {
 			r.clock.fired[k] = true
 		}
 		r.clock.pauses, r.clock.resumes = in.Carry.Pauses, in.Carry.Resumes
+		r.started = true
 	}
 	if err := r.register(ctx); err != nil {
 		return Result{}, err
@@ -216,6 +219,7 @@ func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 	if err := r.record(ctx, "workflow_started", "", r.in.Actor, "request accepted for processing", nil, nil); err != nil {
 		return Result{}, true, err
 	}
+	r.started = true
 
 	// Identity.
 	if r.in.Verified {

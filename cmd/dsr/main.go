@@ -39,6 +39,8 @@ Usage:
   dsr audit verify                 checks the audit chain; non-zero exit on tampering
   dsr request override --id ID --reason TEXT [--actor NAME]
                                  a DPO lets a blocked erasure go ahead
+  dsr user create --email E --role viewer|dpo|admin --password-file F
+                                 a dashboard user ("-" reads the password from standard input)
 
 Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
 DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_LOG_LEVEL. See README.md.
@@ -90,6 +92,8 @@ func run(args []string, out io.Writer) error {
 		return reportSLA(ctx, rest, out)
 	case "audit verify":
 		return auditVerify(ctx, rest, out)
+	case "user create":
+		return userCreate(ctx, rest, out)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

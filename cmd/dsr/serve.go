@@ -23,11 +23,13 @@ import (
 	"dsr/connectors/chatstore"
 	"dsr/engine"
 	"dsr/http/api"
+	"dsr/http/dashboard"
 	"dsr/http/server"
 	"dsr/intake"
 	"dsr/mailer"
 	"dsr/schema"
 	"dsr/store"
+	"dsr/users"
 	"dsr/workers"
 	"dsr/workflows"
 )
@@ -152,6 +154,11 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return nil
 	}
 
+	dash, err := dashboard.New(dashboard.Config{Store: st, Users: users.New(orch), Temporal: c,
+		PackageDir: acts.PackageDir, Log: log, MailboxConfigured: cfg.IMAPURL != ""})
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Options{
 		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
 		Log: log,
@@ -163,6 +170,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 			}},
 			{Name: "worker", Fn: func(ctx context.Context) error { return polling(ctx, c, cfg.TemporalNamespace) }},
 		},
+		Dashboard: dash,
 	})
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -30,6 +30,9 @@ type Options struct {
 	Ready  []Check
 	Log    *slog.Logger
 	Metric *prometheus.Registry
+
+	// Dashboard, when set, adds the DPO dashboard's routes (package dashboard).
+	Dashboard interface{ Register(gin.IRouter) }
 }
 
 // New returns the HTTP handler.
@@ -89,6 +92,9 @@ func New(o Options) http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Metric, promhttp.HandlerOpts{})))
 	if o.API != nil {
 		o.API.Register(r)
+	}
+	if o.Dashboard != nil {
+		o.Dashboard.Register(r)
 	}
 	r.NoRoute(func(c *gin.Context) {
 		api.Fail(c, o.Log, http.StatusNotFound, api.CodeNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
