@@ -21,9 +21,9 @@ import (
 	"dsr/deadline"
 	"dsr/demo"
 	"dsr/postgres"
+	"dsr/provision"
 	"dsr/schema"
 	"dsr/store"
-	"dsr/workflows"
 )
 
 const usage = `dsr: GDPR data-subject-request orchestrator
@@ -165,18 +165,11 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	nt := provision.Tenant{Name: *name, Region: *region, Country: *country, TZ: *tz, TargetDays: *target}
 	if strings.TrimSpace(*name) == "" {
 		return usageError{"tenant create: --name is required"}
 	}
-	valid := false
-	for _, r := range workflows.Regions {
-		valid = valid || r == *region
-	}
-	if !valid {
-		return usageError{fmt.Sprintf("tenant create: --region %q must be one of %s", *region, strings.Join(workflows.Regions, ", "))}
-	}
-	policy := deadline.Policy{Country: strings.ToUpper(*country), TZ: *tz, TargetDays: *target}
-	if err := policy.Validate(); err != nil {
+	if err := nt.Validate(); err != nil {
 		return usageError{"tenant create: " + err.Error()}
 	}
 	cfg, err := loadConfig()
@@ -189,15 +182,7 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer orch.Close()
 	defer chat.Close()
-	s := store.New(orch)
-	t, err := s.CreateTenant(ctx, store.Tenant{Name: strings.TrimSpace(*name), Region: *region, Country: policy.Country, TZ: *tz, TargetDays: *target})
-	if err != nil {
-		return err
-	}
-	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, t.ID, t.Name); err != nil {
-		return fmt.Errorf("create account %s in the chat store: %w", t.ID, err)
-	}
-	key, err := s.CreateAPIKey(ctx, t.ID)
+	t, key, err := provision.Create(ctx, store.New(orch), chat, nt)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,76 @@
+// Package provision sets up a tenant (a controller): its record with region, country and
+// time zone, its chat-store account, and its first API key, shown once.
+package provision
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"dsr/deadline"
+	"dsr/store"
+)
+
+// Regions a tenant's data can live in.
+var Regions = []string{"eu", "us", "apac"}
+
+// Tenant is what a new tenant needs.
+type Tenant struct {
+	Name       string
+	Region     string
+	Country    string
+	TZ         string
+	TargetDays int
+}
+
+// InvalidError is a tenant that cannot be created as given; its message says why.
+type InvalidError struct{ Reason string }
+
+func (e *InvalidError) Error() string { return e.Reason }
+
+// Validate normalises t and reports what is wrong with it.
+func (t *Tenant) Validate() error {
+	t.Name = strings.TrimSpace(t.Name)
+	t.Country = strings.ToUpper(strings.TrimSpace(t.Country))
+	t.TZ = strings.TrimSpace(t.TZ)
+	if t.TargetDays == 0 {
+		t.TargetDays = deadline.DefaultTargetDays
+	}
+	switch {
+	case t.Name == "":
+		return &InvalidError{"a tenant needs a name"}
+	case len(t.Name) > 200:
+		return &InvalidError{"the name is longer than 200 characters"}
+	case !slices.Contains(Regions, t.Region):
+		return &InvalidError{fmt.Sprintf("region %q must be one of %s", t.Region, strings.Join(Regions, ", "))}
+	case t.TargetDays < 1 || t.TargetDays > 20:
+		return &InvalidError{"target days must be between 1 and 20"}
+	}
+	if err := (deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays}).Validate(); err != nil {
+		return &InvalidError{err.Error()}
+	}
+	return nil
+}
+
+// Create records the tenant, opens its account in the chat store and makes its first API
+// key, which it returns in the clear: only its hash is kept.
+func Create(ctx context.Context, st *store.Store, chat *sqlx.DB, t Tenant) (store.Tenant, string, error) {
+	if err := t.Validate(); err != nil {
+		return store.Tenant{}, "", err
+	}
+	rec, err := st.CreateTenant(ctx, store.Tenant{Name: t.Name, Region: t.Region, Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
+	if err != nil {
+		return store.Tenant{}, "", err
+	}
+	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, rec.ID, rec.Name); err != nil {
+		return store.Tenant{}, "", fmt.Errorf("create account %s in the chat store: %w", rec.ID, err)
+	}
+	key, err := st.CreateAPIKey(ctx, rec.ID)
+	if err != nil {
+		return store.Tenant{}, "", err
+	}
+	return rec, key, nil
+}
