@@ -154,7 +154,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return nil
 	}
 
-	dash, err := dashboard.New(dashboard.Config{Store: st, Users: users.New(orch), Temporal: c,
+	dash, err := dashboard.New(dashboard.Config{Store: st, Users: users.New(orch), Temporal: c, ChatStore: chat,
 		PackageDir: acts.PackageDir, Log: log, MailboxConfigured: cfg.IMAPURL != ""})
 	if err != nil {
 		return err

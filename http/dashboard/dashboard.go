@@ -1,7 +1,8 @@
 // Package dashboard is the DPO dashboard: server-rendered pages for the vendor's privacy
 // team. Viewers read the queue, requests, triage and reports; DPOs also act on requests
 // (approve, deny, extend, pause, resume, override, cancel, reveal a subject, download a
-// package); admins also see tenants and manage users.
+// package); admins also see and create tenants and manage users. A new tenant's API key is
+// shown once, on the answer to the form, and is neither kept nor logged.
 //
 // Security: users sign in with a password (bcrypt) and get a server-side session (only
 // the SHA-256 of its random id is stored) in an HttpOnly, SameSite=Lax cookie that is
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
 	"dsr/store"
@@ -37,6 +39,10 @@ type Config struct {
 	Store    *store.Store
 	Users    *users.Store
 	Temporal client.Client
+	// ChatStore is the chat-store database, where a new tenant gets its account. When nil,
+	// admins cannot create tenants here (the Tenants page offers no form and its POST
+	// answers 503); `dsr tenant create` still can.
+	ChatStore *sqlx.DB
 	// PackageDir is where access and portability packages are kept.
 	PackageDir string
 	Log        *slog.Logger
@@ -120,6 +126,7 @@ func (h *Dashboard) Register(r gin.IRouter) {
 
 	admin := in.Group("", h.need(users.RoleAdmin))
 	admin.GET("/tenants", h.tenants)
+	admin.POST("/tenants", h.createTenant)
 	admin.GET("/users", h.users)
 	admin.POST("/users", h.createUser)
 }

@@ -56,6 +56,9 @@ type harness struct {
 	t     *testing.T
 	Store *store.Store
 	Users *users.Store
+	// Chat is the chat store the dashboard creates tenants' accounts in; nil when the test
+	// gives none.
+	Chat  *pgtest.Schema
 	Clock *clock
 	URL   string
 	// PackageDir is where packages are read from.
@@ -68,9 +71,18 @@ type options struct {
 	configure func(*dashboard.Config)
 	temporal  client.Client
 	st        *store.Store
-	dir       string
+	// chat is the chat store given to the dashboard (Config.ChatStore): testenv's
+	// env.Chat, or a schema of the test's own from chatStore.
+	chat *pgtest.Schema
+	dir  string
 	// realTime runs the dashboard on the real clock (for tests with workflows).
 	realTime bool
+}
+
+// chatStore is a private, migrated chat-store schema, for a harness that creates tenants.
+func chatStore(t *testing.T) *pgtest.Schema {
+	t.Helper()
+	return pgtest.New(t, schema.ChatStore)
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -81,12 +93,15 @@ func newHarness(t *testing.T, o options) *harness {
 	if st == nil {
 		st = store.New(pgtest.New(t, schema.Orchestrator).DB)
 	}
-	h := &harness{t: t, Store: st, Users: users.New(st.DB()), Clock: &clock{t: time.Now()}, PackageDir: o.dir}
+	h := &harness{t: t, Store: st, Users: users.New(st.DB()), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
 	if h.PackageDir == "" {
 		h.PackageDir = t.TempDir()
 	}
 	cfg := dashboard.Config{Store: st, Users: h.Users, Temporal: o.temporal, PackageDir: h.PackageDir,
 		Log: quietLog(), Now: h.Clock.Now}
+	if o.chat != nil {
+		cfg.ChatStore = o.chat.DB
+	}
 	if o.realTime {
 		cfg.Now = nil
 	}
