@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"dsr/deadline"
@@ -55,20 +56,19 @@ func (t *Tenant) Validate() error {
 	return nil
 }
 
-// Create records the tenant, opens its account in the chat store and makes its first API
-// key, which it returns in the clear: only its hash is kept.
+// Create opens the tenant's account in the chat store, then records the tenant with its
+// first API key in one transaction, and returns the key in the clear: only its hash is kept.
 func Create(ctx context.Context, st *store.Store, chat *sqlx.DB, t Tenant) (store.Tenant, string, error) {
 	if err := t.Validate(); err != nil {
 		return store.Tenant{}, "", err
 	}
-	rec, err := st.CreateTenant(ctx, store.Tenant{Name: t.Name, Region: t.Region, Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
-	if err != nil {
-		return store.Tenant{}, "", err
+	// The chat-store account first: if recording the tenant fails after it, what is left
+	// is an empty account no one can reach, never a tenant without its account or key.
+	id := uuid.NewString()
+	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, t.Name); err != nil {
+		return store.Tenant{}, "", fmt.Errorf("create the tenant's account in the chat store: %w", err)
 	}
-	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, rec.ID, rec.Name); err != nil {
-		return store.Tenant{}, "", fmt.Errorf("create account %s in the chat store: %w", rec.ID, err)
-	}
-	key, err := st.CreateAPIKey(ctx, rec.ID)
+	rec, key, err := st.CreateTenantWithKey(ctx, store.Tenant{ID: id, Name: t.Name, Region: t.Region, Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
 	if err != nil {
 		return store.Tenant{}, "", err
 	}

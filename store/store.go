@@ -82,15 +82,40 @@ type Tenant struct {
 	CreatedAt  time.Time `db:"created_at" json:"created_at"`
 }
 
-// CreateTenant inserts a tenant with a new id and returns it.
+// CreateTenant inserts a tenant (with a new id unless t has one) and returns it.
 func (s *Store) CreateTenant(ctx context.Context, t Tenant) (Tenant, error) {
+	return createTenant(ctx, s.db, t)
+}
+
+// CreateTenantWithKey inserts a tenant and its first API key in one transaction and
+// returns the key in the clear.
+func (s *Store) CreateTenantWithKey(ctx context.Context, t Tenant) (Tenant, string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Tenant{}, "", fmt.Errorf("create tenant: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+	if t, err = createTenant(ctx, tx, t); err != nil {
+		return Tenant{}, "", err
+	}
+	key, err := createAPIKey(ctx, tx, t.ID)
+	if err != nil {
+		return Tenant{}, "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return Tenant{}, "", fmt.Errorf("create tenant: commit: %w", err)
+	}
+	return t, key, nil
+}
+
+func createTenant(ctx context.Context, q sqlx.QueryerContext, t Tenant) (Tenant, error) {
 	if t.ID == "" {
 		t.ID = uuid.NewString()
 	}
 	if t.TargetDays == 0 {
 		t.TargetDays = 4
 	}
-	err := s.db.GetContext(ctx, &t, `
+	err := sqlx.GetContext(ctx, q, &t, `
 		INSERT INTO tenants (id, name, region, country, tz, target_days)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		RETURNING id, name, region, country, tz, target_days, created_at`,
@@ -122,13 +147,17 @@ const keyPrefix = "dsr_"
 // CreateAPIKey makes a new random API key for the tenant and returns it in the clear; only
 // its hash is stored, so this is the one time it can be shown.
 func (s *Store) CreateAPIKey(ctx context.Context, tenantID string) (string, error) {
+	return createAPIKey(ctx, s.db, tenantID)
+}
+
+func createAPIKey(ctx context.Context, q sqlx.ExecerContext, tenantID string) (string, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return "", fmt.Errorf("create api key: random: %w", err)
 	}
 	key := keyPrefix + base64.RawURLEncoding.EncodeToString(secret)
 	sum := sha256.Sum256([]byte(key))
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, key_hash) VALUES ($1, $2, $3, $4)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, key_hash) VALUES ($1, $2, $3, $4)`,
 		uuid.NewString(), tenantID, key[:len(keyPrefix)+6], sum[:])
 	if err != nil {
 		return "", fmt.Errorf("create api key for tenant %s: %w", tenantID, err)
