@@ -230,3 +230,42 @@ func TestAuditVerify(t *testing.T) {
 	require.Contains(t, string(out), "event "+strconv.FormatInt(victim, 10))
 	require.Contains(t, string(out), ids[0])
 }
+
+// TestInboxClassifyFixtures runs `dsr inbox classify` over the labelled corpus and compares
+// its JSON with the manifest.
+func TestInboxClassifyFixtures(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "mail")
+	manifest, err := os.ReadFile(filepath.Join(dir, "manifest.tsv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(manifest)), "\n")[1:]
+	require.NotEmpty(t, lines)
+	for _, line := range lines {
+		f := strings.Split(line, "\t")
+		require.Len(t, f, 5, line)
+		t.Run(f[0], func(t *testing.T) {
+			t.Parallel()
+			out, err := exec.Command(binary, "inbox", "classify", filepath.Join(dir, f[0])).Output()
+			require.NoError(t, err)
+			var got struct {
+				IsRequest    bool     `json:"is_request"`
+				Types        []string `json:"types"`
+				SubjectEmail string   `json:"subject_email"`
+				Language     string   `json:"language"`
+			}
+			require.NoError(t, json.Unmarshal(out, &got))
+			require.Equal(t, f[1] == "yes", got.IsRequest)
+			var want []string
+			if f[2] != "" && f[2] != "-" {
+				want = strings.Split(f[2], ",")
+			}
+			require.ElementsMatch(t, want, got.Types)
+			if f[3] != "" && f[3] != "-" {
+				require.Equal(t, f[3], got.SubjectEmail)
+			}
+			if f[4] != "" && f[4] != "-" {
+				require.Equal(t, f[4], got.Language)
+			}
+		})
+	}
+}

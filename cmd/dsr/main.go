@@ -37,6 +37,7 @@ Usage:
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
   dsr audit verify                 checks the audit chain; non-zero exit on tampering
+  dsr inbox classify [--explain] [--max-bytes N] FILE.eml   classify a privacy-inbox mail ("-" reads stdin)
   dsr request override --id ID --reason TEXT [--actor NAME]
                                  a DPO lets a blocked erasure go ahead
   dsr user create --email E --role viewer|dpo|admin --password-file F
@@ -92,6 +93,8 @@ func run(args []string, out io.Writer) error {
 		return reportSLA(ctx, rest, out)
 	case "audit verify":
 		return auditVerify(ctx, rest, out)
+	case "inbox classify":
+		return inboxClassify(rest, out)
 	case "user create":
 		return userCreate(ctx, rest, out)
 	}
