@@ -509,16 +509,6 @@ func hasPart(m *Message, types ...string) bool {
 	return false
 }
 
-func withoutPrefix(list []string, prefix string) []string {
-	out := list[:0]
-	for _, s := range list {
-		if !strings.HasPrefix(s, prefix) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func dedupe(sorted []string) []string {
 	out := sorted[:0]
 	for i, s := range sorted {
