@@ -116,6 +116,19 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// openDatabases loads the configuration and opens and migrates both databases; closeDBs
+// closes them.
+func openDatabases(ctx context.Context) (orch, chat *sqlx.DB, closeDBs func(), err error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if orch, chat, err = databases(ctx, cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	return orch, chat, func() { orch.Close(); chat.Close() }, nil
+}
+
 // databases opens and migrates both databases.
 func databases(ctx context.Context, cfg Config) (orch, chat *sqlx.DB, err error) {
 	orch, err = postgres.Open(ctx, cfg.DatabaseURL)
@@ -144,16 +157,11 @@ func migrate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(flag.NewFlagSet("migrate", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	_, _, closeDBs, err := openDatabases(ctx)
 	if err != nil {
 		return err
 	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
+	defer closeDBs()
 	fmt.Fprintln(out, "schema is up to date")
 	return nil
 }
@@ -175,16 +183,11 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err := nt.Validate(); err != nil {
 		return usageError{"tenant create: " + err.Error()}
 	}
-	cfg, err := loadConfig()
+	orch, chat, closeDBs, err := openDatabases(ctx)
 	if err != nil {
 		return err
 	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
+	defer closeDBs()
 	t, key, err := provision.Create(ctx, store.New(orch), chat, nt)
 	if err != nil {
 		return err
@@ -203,16 +206,11 @@ func demoSeed(ctx context.Context, args []string, out io.Writer) error {
 	if *tenantID == "" {
 		return usageError{"demo seed: --tenant is required"}
 	}
-	cfg, err := loadConfig()
+	orch, chat, closeDBs, err := openDatabases(ctx)
 	if err != nil {
 		return err
 	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
+	defer closeDBs()
 	t, err := store.New(orch).GetTenant(ctx, *tenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("demo seed: no tenant %s (create one with dsr tenant create)", *tenantID)

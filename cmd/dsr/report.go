@@ -44,16 +44,11 @@ func reportSLA(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"report sla: " + err.Error()}
 	}
 
-	cfg, err := loadConfig()
+	orch, _, closeDBs, err := openDatabases(ctx)
 	if err != nil {
 		return err
 	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
+	defer closeDBs()
 	rep, err := report.SLA(ctx, orch, o)
 	if err != nil {
 		return err

@@ -42,16 +42,11 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("user create: read the password: %w", err)
 	}
 	password := strings.TrimRight(string(raw), "\r\n")
-	cfg, err := loadConfig()
+	orch, _, closeDBs, err := openDatabases(ctx)
 	if err != nil {
 		return err
 	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
+	defer closeDBs()
 	u, err := users.New(orch).Create(ctx, users.NewUser{Email: *email, Role: *role, Password: password, CreatedBy: "cli"})
 	if errors.Is(err, users.ErrInvalid) {
 		return usageError{"user create: " + strings.TrimPrefix(err.Error(), users.ErrInvalid.Error()+": ")}
