@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -146,37 +147,54 @@ func (in *install) serve() *exec.Cmd {
 	return nil
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+// Ports for the dsr processes these tests start: below the kernel's ephemeral range (where
+// outgoing connections take their local ports), and never handed out twice in this process,
+// so that parallel installs do not collide.
+var (
+	portsMu sync.Mutex
+	taken   = map[int]bool{}
+)
+
+func portFree(p int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
-// freeTemporalPorts finds a base port whose next three and their +100 neighbours are free.
-func freeTemporalPorts(t *testing.T) int {
+// reservePorts finds a base port such that base+offset is free for every offset, and
+// keeps those ports for this process.
+func reservePorts(t *testing.T, offsets ...int) int {
 	t.Helper()
-	for try := 0; try < 100; try++ {
-		p := freePort(t)
-		if p+103 > 65535 {
-			continue
-		}
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for try := 0; try < 1000; try++ {
+		base := 26000 + mrand.IntN(6000-110)
 		ok := true
-		for _, q := range []int{p, p + 1, p + 2, p + 3, p + 100, p + 101, p + 102, p + 103} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
-			if err != nil {
+		for _, o := range offsets {
+			if taken[base+o] || !portFree(base+o) {
 				ok = false
 				break
 			}
-			l.Close()
 		}
 		if ok {
-			return p
+			for _, o := range offsets {
+				taken[base+o] = true
+			}
+			return base
 		}
 	}
-	t.Fatal("no free port range for the embedded Temporal server")
+	t.Fatal("no free ports between 26000 and 32000")
 	return 0
+}
+
+func freePort(t *testing.T) int { return reservePorts(t, 0) }
+
+// freeTemporalPorts reserves the embedded server's four ports and their membership ports.
+func freeTemporalPorts(t *testing.T) int {
+	return reservePorts(t, 0, 1, 2, 3, 100, 101, 102, 103)
 }
 
 type created struct {
