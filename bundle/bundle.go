@@ -51,6 +51,21 @@ func Path(dir, requestID string) string {
 	return filepath.Join(dir, requestID+".zip")
 }
 
+// Open opens the package of a request for reading and returns when it was written; the
+// caller closes the file.
+func Open(dir, requestID string) (*os.File, time.Time, error) {
+	f, err := os.Open(Path(dir, requestID))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("open package of %s: %w", requestID, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, time.Time{}, fmt.Errorf("open package of %s: %w", requestID, err)
+	}
+	return f, st.ModTime(), nil
+}
+
 // Build writes the package for req from every source into dir and returns its Info. It is
 // idempotent: it writes to a temporary file and renames it into place, so a retried build
 // replaces a partial one and never leaves a torn package. progress, when set, is called

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -420,19 +419,14 @@ func (h *API) pkg(c *gin.Context) {
 		h.fail(c, http.StatusConflict, CodeConflict, "the package is not ready: the request is "+req.Status, nil)
 		return
 	}
-	f, err := os.Open(bundle.Path(h.PackageDir, req.ID))
+	f, modTime, err := bundle.Open(h.PackageDir, req.ID)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "the package could not be read", err)
 		return
 	}
 	defer f.Close() //nolint:errcheck // read only
-	st, err := f.Stat()
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, CodeInternal, "the package could not be read", err)
-		return
-	}
 	c.Header("Content-Disposition", `attachment; filename="dsr-`+req.ID+`.zip"`)
-	http.ServeContent(c.Writer, c.Request, "package.zip", st.ModTime(), f)
+	http.ServeContent(c.Writer, c.Request, "package.zip", modTime, f)
 }
 
 // evidence sends the request's evidence pack (PDF).

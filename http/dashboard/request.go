@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -356,17 +355,12 @@ func (h *Dashboard) pkg(c *gin.Context) {
 		h.fail(c, http.StatusConflict, "The package is not ready: the request is "+statusLabels[it.Status]+".", nil)
 		return
 	}
-	f, err := os.Open(bundle.Path(h.PackageDir, it.ID))
+	f, modTime, err := bundle.Open(h.PackageDir, it.ID)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, "The package could not be read.", err)
 		return
 	}
 	defer f.Close() //nolint:errcheck // read only
-	st, err := f.Stat()
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, "The package could not be read.", err)
-		return
-	}
 	u := user(c)
 	if _, err := h.Store.Record(c, store.Change{
 		RequestID: it.ID, DedupeKey: "package_downloaded:" + uuid.NewString(), Kind: "package_downloaded",
@@ -376,7 +370,7 @@ func (h *Dashboard) pkg(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="dsr-`+it.ID+`.zip"`)
-	http.ServeContent(c.Writer, c.Request, "package.zip", st.ModTime(), f)
+	http.ServeContent(c.Writer, c.Request, "package.zip", modTime, f)
 }
 
 // evidence sends the request's evidence pack (a PDF; the subject is masked in it).
