@@ -24,12 +24,7 @@ func TestOverrideFromCommandLine(t *testing.T) {
 	}
 	t.Parallel()
 	in := newInstall(t)
-	var tenant struct {
-		ID     string `json:"id"`
-		APIKey string `json:"api_key"`
-	}
-	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Override Co"), &tenant))
-	in.run("demo", "seed", "--tenant", tenant.ID, "--end-users", "50", "--messages", "500")
+	tenant := in.seededTenant(50, 500, "--name", "Override Co")
 	in.serve()
 
 	req, _ := http.NewRequest("POST", "http://"+in.http+"/v1/requests",
@@ -170,12 +165,7 @@ func TestAuditVerify(t *testing.T) {
 	}
 	t.Parallel()
 	in := newInstall(t)
-	var tenant struct {
-		ID     string `json:"id"`
-		APIKey string `json:"api_key"`
-	}
-	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Audit Co"), &tenant))
-	in.run("demo", "seed", "--tenant", tenant.ID, "--end-users", "30", "--messages", "300")
+	tenant := in.seededTenant(30, 300, "--name", "Audit Co")
 	in.serve()
 	var ids []string
 	for _, body := range []string{`{"type":"restriction","subject":{"email":"visitor2@example.com"}}`, `{"type":"access","subject":{"email":"visitor3@example.com"}}`} {

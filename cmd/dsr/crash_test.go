@@ -197,6 +197,21 @@ func freeTemporalPorts(t *testing.T) int {
 	return reservePorts(t, 0, 1, 2, 3, 100, 101, 102, 103)
 }
 
+// tenantInfo is what `dsr tenant create` prints.
+type tenantInfo struct {
+	ID     string `json:"id"`
+	APIKey string `json:"api_key"`
+}
+
+// seededTenant creates a tenant with extra `tenant create` flags and seeds its chat data.
+func (in *install) seededTenant(endUsers, messages int, createArgs ...string) tenantInfo {
+	in.t.Helper()
+	var tn tenantInfo
+	require.NoError(in.t, json.Unmarshal(in.run(append([]string{"tenant", "create"}, createArgs...)...), &tn))
+	in.run("demo", "seed", "--tenant", tn.ID, "--end-users", strconv.Itoa(endUsers), "--messages", strconv.Itoa(messages))
+	return tn
+}
+
 type created struct {
 	ID   string
 	Type string
@@ -210,12 +225,7 @@ func TestKillNineResumes(t *testing.T) {
 		t.Skip("starts dsr serve twice; skipped in -short mode")
 	}
 	in := newInstall(t)
-	var tenant struct {
-		ID     string `json:"id"`
-		APIKey string `json:"api_key"`
-	}
-	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Crash Co", "--country", "DE", "--tz", "Europe/Berlin"), &tenant))
-	in.run("demo", "seed", "--tenant", tenant.ID, "--end-users", "300", "--messages", "6000")
+	tenant := in.seededTenant(300, 6000, "--name", "Crash Co", "--country", "DE", "--tz", "Europe/Berlin")
 
 	chat, err := sqlx.Open("postgres", in.chatURL)
 	require.NoError(t, err)
