@@ -279,6 +279,8 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`.chip.on[data-status="awaiting_approval"]`)),
 		)
 		require.Contains(t, value(t, ctx, "location", chromedp.Location()), "status=awaiting_approval", "the filter is in the address")
+		// htmx swaps and then settles the results: wait until the new row has its text.
+		value(t, ctx, "the filtered row", chromedp.Poll[bool](`(() => { const r = document.querySelector('`+row+`'); return !!r && r.textContent.includes('v••••2@example.com'); })()`))
 		require.Contains(t, text(t, ctx, row), "v••••2@example.com")
 		require.NotContains(t, text(t, ctx, "#queue-results"), "visitor2@example.com", "subjects are masked in the queue")
 		require.Contains(t, text(t, ctx, row), "on time")
