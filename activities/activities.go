@@ -19,6 +19,7 @@ import (
 	"dsr/bundle"
 	"dsr/connectors"
 	"dsr/mailer"
+	"dsr/mailroom"
 	"dsr/store"
 )
 
@@ -41,6 +42,9 @@ type Activities struct {
 	Mailer *mailer.Mailer
 	// DPOEmail receives the clock alarms; empty for none.
 	DPOEmail string
+	// Mailroom takes in the privacy mailbox and sends subjects their mail; nil when
+	// IMAP_URL is not set.
+	Mailroom *mailroom.Room
 }
 
 // Record writes a state change and its event to the orchestrator database. A retried
@@ -122,6 +126,17 @@ func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]connect
 	b, err := c.Blockers(ctx, req)
 	if err != nil {
 		return nil, classify(fmt.Errorf("blockers of request %s at %s: %w", req.ID, in.Connector, err))
+	}
+	// The record's own blocker is reported once, with the first connector's.
+	if names := a.Connectors.Names(); req.Type == connectors.TypeErasure && !req.Override && len(names) > 0 && names[0] == in.Connector {
+		n, err := a.Store.OpenExportsBefore(ctx, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			b = append(b, connectors.Blocker{Code: connectors.BlockerExportFirst, Count: int64(n),
+				Message: fmt.Sprintf("%d access or portability request(s) of the subject must deliver first", n)})
+		}
 	}
 	return b, nil
 }

@@ -82,6 +82,9 @@ type Blocker struct {
 // Blocker codes.
 const (
 	BlockerOpenConversations = "open_conversations"
+	// BlockerExportFirst holds an erasure until the subject's access or portability
+	// request, made with it or before it, has delivered its package.
+	BlockerExportFirst = "export_first"
 )
 
 // Exception records personal data that was kept on purpose, with its legal ground.

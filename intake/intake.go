@@ -44,6 +44,10 @@ type Intake struct {
 // Input builds the workflow input of a recorded request.
 func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
 	fromController := r.Source == "api"
+	actor := "tenant:" + t.ID
+	if r.Source == "mail" {
+		actor = "subject"
+	}
 	return workflows.Input{
 		RequestID:    r.ID,
 		TenantID:     t.ID,
@@ -51,7 +55,7 @@ func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
 		Type:         r.Type,
 		Verified:     fromController,
 		Approved:     fromController,
-		Actor:        "tenant:" + t.ID,
+		Actor:        actor,
 		RecheckEvery: in.RecheckEvery,
 	}
 }

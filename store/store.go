@@ -320,7 +320,7 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING `+requestColumns,
 		id.String(), n.TenantID, n.Type, n.Source, n.SubjectEmail, n.Params, n.Reference,
-		n.IdempotencyKey, n.RequestHash, n.ReceivedAt, n.ClockStartedAt, n.TargetDue, n.LegalDue, n.ExtendedDue)
+		n.IdempotencyKey, n.RequestHash, n.ReceivedAt, n.ClockStartedAt, nullDate(n.TargetDue), nullDate(n.LegalDue), nullDate(n.ExtendedDue))
 	if err == nil {
 		return req, true, nil
 	}
@@ -341,6 +341,14 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 		return Request{}, false, ErrIdempotencyMismatch
 	}
 	return req, false, nil
+}
+
+// nullDate stores a zero date as NULL: a request whose clock has not started has none.
+func nullDate(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // GetRequest returns a request of the tenant; an empty tenantID reads any tenant's.
@@ -594,6 +602,9 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("record %s on request %s: update clocks: %w", c.Kind, c.RequestID, err)
 		}
+	}
+	if err := notifyOnChange(ctx, tx, c); err != nil {
+		return false, fmt.Errorf("record %s on request %s: %w", c.Kind, c.RequestID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("record %s on request %s: commit: %w", c.Kind, c.RequestID, err)

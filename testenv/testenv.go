@@ -22,10 +22,13 @@ import (
 	"dsr/engine"
 	"dsr/http/api"
 	"dsr/http/server"
+	"dsr/http/subject"
 	"dsr/intake"
 	"dsr/mailer"
+	"dsr/mailroom"
 	"dsr/pgtest"
 	"dsr/schema"
+	"dsr/seal"
 	"dsr/store"
 	"dsr/workers"
 	"dsr/workflows"
@@ -40,6 +43,9 @@ type Env struct {
 	// Server serves the HTTP API.
 	Server     *httptest.Server
 	PackageDir string
+	// Room is the mailroom, when Options.IMAPURL is set; Keys its keys.
+	Room *mailroom.Room
+	Keys *seal.Keys
 }
 
 // Options tune the environment.
@@ -49,6 +55,9 @@ type Options struct {
 	// SMTPURL, when set, is where mail goes; DPOEmail receives the clock alarms.
 	SMTPURL  string
 	DPOEmail string
+	// IMAPURL, when set, is the privacy mailbox: Env.Room takes it in (the tests call its
+	// Poll, Sweep and Send, or start the mailroom workflow themselves).
+	IMAPURL string
 }
 
 // New starts everything and stops it when the test ends.
@@ -87,16 +96,30 @@ func New(t *testing.T, o Options) *Env {
 		acts.Mailer, err = mailer.New(o.SMTPURL, "privacy@dsr.example")
 		require.NoError(t, err)
 	}
+	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: o.RecheckEvery, Log: log}
+	env := &Env{Store: st, Orch: orch, Chat: chat, Temporal: c, Intake: in, PackageDir: acts.PackageDir}
+	opts := server.Options{
+		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
+		Log: log,
+	}
+	if o.IMAPURL != "" {
+		env.Keys, err = seal.New(acts.SecretKey)
+		require.NoError(t, err)
+		env.Room = in.Mailroom(intake.RoomConfig{Keys: env.Keys, Chat: chat.DB, MailboxURL: o.IMAPURL,
+			From: "privacy@dsr.example", Mailer: acts.Mailer})
+		acts.Mailroom = env.Room
+		opts.Subject = &subject.Pages{Room: env.Room, Keys: env.Keys, PackageDir: acts.PackageDir, Log: log,
+			Poke: func(ctx context.Context) { workers.Poke(ctx, c) }}
+	}
 	ws, err := workers.Start(c, acts, workflows.Regions)
 	require.NoError(t, err)
 	t.Cleanup(ws.Stop)
-	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: o.RecheckEvery, Log: log}
-	srv := httptest.NewServer(server.New(server.Options{
-		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
-		Log: log,
-	}))
-	t.Cleanup(srv.Close)
-	return &Env{Store: st, Orch: orch, Chat: chat, Temporal: c, Intake: in, Server: srv, PackageDir: acts.PackageDir}
+	env.Server = httptest.NewServer(server.New(opts))
+	t.Cleanup(env.Server.Close)
+	if env.Room != nil {
+		env.Room.PublicURL = env.Server.URL
+	}
+	return env
 }
 
 // Tenant creates a tenant (and its chat-store account) and returns it with an API key.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -36,6 +37,7 @@ func Start(c client.Client, acts *activities.Activities, regions []string) (*Set
 		if q == workflows.TaskQueue {
 			w.RegisterWorkflow(workflows.DSR)
 			w.RegisterWorkflow(workflows.WeeklySLAReport)
+			w.RegisterWorkflow(workflows.Mailroom)
 		}
 		w.RegisterActivity(acts)
 		if err := w.Start(); err != nil {
@@ -52,6 +54,25 @@ func (s *Set) Stop() {
 	for _, w := range s.workers {
 		w.Stop()
 	}
+}
+
+// EnsureMailroom starts the workflow that polls the privacy mailbox unless it runs.
+func EnsureMailroom(ctx context.Context, c client.Client, in workflows.MailroomInput) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.MailroomID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.Mailroom, in)
+	if err != nil {
+		return fmt.Errorf("start the mailroom: %w", err)
+	}
+	return nil
+}
+
+// Poke wakes the mailroom so that queued mail goes out now rather than at its next round.
+func Poke(ctx context.Context, c client.Client) {
+	_ = c.SignalWorkflow(ctx, workflows.MailroomID, "", workflows.SignalPoke, nil)
 }
 
 // EnsureWeeklyReport keeps the Temporal Schedule that mails the SLA report every Monday at

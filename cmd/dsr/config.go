@@ -26,11 +26,15 @@ type Config struct {
 	DataDir           string
 	HTTPAddr          string
 	IMAPURL           string
-	SMTPURL           string
-	DPOEmail          string
-	MailFrom          string
-	SecretKey         []byte
-	LogLevel          slog.Level
+	// PublicURL is where data subjects reach dsr: the links in their mail.
+	PublicURL string
+	// MailEvery is the pause between polls of an empty mailbox.
+	MailEvery time.Duration
+	SMTPURL   string
+	DPOEmail  string
+	MailFrom  string
+	SecretKey []byte
+	LogLevel  slog.Level
 	// BlockerRecheck is how often a blocked request (open conversations) looks again.
 	BlockerRecheck time.Duration
 	// Regions are the regions whose data this process's CHATSTORE_URL holds; it serves
@@ -63,6 +67,10 @@ func loadConfig() (Config, error) {
 		return c, fmt.Errorf("DSR_TEMPORAL_PORT: %q is not a port number", os.Getenv("DSR_TEMPORAL_PORT"))
 	}
 	c.TemporalPort = port
+	c.PublicURL = strings.TrimRight(env("DSR_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
+	if c.MailEvery, err = time.ParseDuration(env("DSR_MAIL_EVERY", "30s")); err != nil || c.MailEvery < time.Second {
+		return c, fmt.Errorf("DSR_MAIL_EVERY: %q is not a duration of at least 1s (e.g. 30s)", os.Getenv("DSR_MAIL_EVERY"))
+	}
 	if c.BlockerRecheck, err = time.ParseDuration(env("DSR_BLOCKER_RECHECK", "15m")); err != nil || c.BlockerRecheck < time.Second {
 		return c, fmt.Errorf("DSR_BLOCKER_RECHECK: %q is not a duration of at least 1s (e.g. 15m)", os.Getenv("DSR_BLOCKER_RECHECK"))
 	}
@@ -100,6 +108,14 @@ func (c Config) validate() error {
 		if a, err := mail.ParseAddress(c.DPOEmail); err != nil || a.Address != c.DPOEmail {
 			errs = append(errs, fmt.Errorf("DSR_DPO_EMAIL %q is not a plain email address", c.DPOEmail))
 		}
+	}
+	if c.IMAPURL != "" {
+		if u, err := url.Parse(c.IMAPURL); err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.User == nil {
+			errs = append(errs, errors.New("IMAP_URL must look like imap://user:password@host:143/INBOX or imaps://..."))
+		}
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("DSR_PUBLIC_URL %q is not an http(s) URL", c.PublicURL))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("DSR_DATA_DIR must not be empty"))

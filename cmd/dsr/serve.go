@@ -25,9 +25,11 @@ import (
 	"dsr/http/api"
 	"dsr/http/dashboard"
 	"dsr/http/server"
+	"dsr/http/subject"
 	"dsr/intake"
 	"dsr/mailer"
 	"dsr/schema"
+	"dsr/seal"
 	"dsr/store"
 	"dsr/users"
 	"dsr/workers"
@@ -132,6 +134,19 @@ func serve(ctx context.Context, args []string, all bool) error {
 	} else {
 		log.Warn("SMTP_URL is not set: no mail goes out (DPO alarms, notices to subjects); the record says so for each")
 	}
+	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
+	var subjectPages *subject.Pages
+	if cfg.IMAPURL != "" {
+		keys, err := seal.New(cfg.SecretKey)
+		if err != nil {
+			return err
+		}
+		room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: cfg.IMAPURL, From: cfg.MailFrom,
+			PublicURL: cfg.PublicURL, Mailer: acts.Mailer})
+		acts.Mailroom = room
+		subjectPages = &subject.Pages{Room: room, Keys: keys, PackageDir: acts.PackageDir, Log: log,
+			Poke: func(ctx context.Context) { workers.Poke(ctx, c) }}
+	}
 	ws, err := workers.Start(c, acts, regions)
 	if err != nil {
 		return err
@@ -141,7 +156,12 @@ func serve(ctx context.Context, args []string, all bool) error {
 		log.Warn("weekly SLA report schedule", slog.Any("error", err))
 	}
 
-	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
+	if cfg.IMAPURL != "" {
+		if err := workers.EnsureMailroom(ctx, c, workflows.MailroomInput{Every: cfg.MailEvery}); err != nil {
+			return err
+		}
+		log.Info("privacy mailbox polled", slog.Duration("every", cfg.MailEvery))
+	}
 	// Start the workflow of any open request that has none (a crash between recording a
 	// request and starting it, or a start that failed); workflows that exist carry on by
 	// themselves.
@@ -159,7 +179,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 	if err != nil {
 		return err
 	}
-	handler := server.New(server.Options{
+	opts := server.Options{
 		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
 		Log: log,
 		Ready: []server.Check{
@@ -171,7 +191,11 @@ func serve(ctx context.Context, args []string, all bool) error {
 			{Name: "worker", Fn: func(ctx context.Context) error { return polling(ctx, c, cfg.TemporalNamespace) }},
 		},
 		Dashboard: dash,
-	})
+	}
+	if subjectPages != nil {
+		opts.Subject = subjectPages
+	}
+	handler := server.New(opts)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -2,28 +2,132 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"dsr/deadline"
+	"dsr/inbox"
+	"dsr/mailroom"
 	"dsr/provision"
 	"dsr/store"
 	"dsr/users"
 )
 
-// triageData is the triage page's.
+// triageLimit is how many mails each table of the triage page lists, newest first.
+const triageLimit = 200
+
+// triageData is the triage page's. It holds the mails' metadata only: their content stays
+// sealed in the database and in the mailbox folders.
 type triageData struct {
 	MailboxConfigured bool
+	// Processed, Triage and Quarantine count the mails filed in each folder.
+	Processed, Triage, Quarantine int
+	// Pending counts the mails to subjects not yet sent.
+	Pending int
+	// NeedsPerson and Quarantined list the newest mails of the triage and quarantine folders.
+	NeedsPerson, Quarantined mailTable
+	// TriageFolder and QuarantineFolder are where the mails themselves are in the mailbox.
+	TriageFolder, QuarantineFolder string
 }
 
-// triage will list the privacy mailbox's messages to sort; until the mailbox exists it
-// says so.
+// mailTable is one folder's table on the triage page.
+type mailTable struct {
+	// ID is the table's element id; Empty what it says when the folder is empty.
+	ID, Empty string
+	Rows      []mailRow
+	// Total is how many mails the folder has, Limit how many the table lists at most.
+	Total, Limit int
+}
+
+// More reports whether the folder has more mails than the table lists.
+func (t mailTable) More() bool { return t.Total > len(t.Rows) }
+
+// mailRow is one mail as the triage page lists it.
+type mailRow struct {
+	ID      string
+	TakenAt time.Time
+	// Kind, Language and Confidence are in words; "—" where the mail was not read.
+	Kind, Language, Confidence string
+	// Note is why the mail is in its folder.
+	Note string
+	Size int64
+}
+
+// kindLabels name the kinds of mail the mailroom tells apart.
+var kindLabels = map[string]string{
+	inbox.KindRequest: "request", inbox.KindReply: "reply", inbox.KindAutoReply: "automatic reply",
+	inbox.KindBounce: "bounce", inbox.KindNewsletter: "newsletter", inbox.KindSupport: "support question",
+	inbox.KindSales: "sales question", inbox.KindSecurity: "security report", inbox.KindOther: "not recognised",
+	mailroom.KindMalformed: "unreadable", mailroom.KindTooLarge: "too large to read",
+}
+
+// newMailRow puts a mail in words.
+func newMailRow(m store.Mail) mailRow {
+	r := mailRow{ID: m.ID, TakenAt: m.TakenAt, Note: m.Note, Size: m.Size, Kind: kindLabels[m.Kind],
+		Language: m.Language, Confidence: fmt.Sprintf("%.0f%%", m.Confidence*100)}
+	if r.Kind == "" {
+		r.Kind = strings.ReplaceAll(m.Kind, "_", " ")
+	}
+	switch {
+	case m.Kind == mailroom.KindMalformed || m.Kind == mailroom.KindTooLarge:
+		// Never classified: it has no language or confidence to show.
+		r.Language, r.Confidence = "—", "—"
+		return r
+	case m.Kind == inbox.KindRequest && m.Confidence < inbox.ReviewBelow:
+		r.Kind = "request (low confidence)"
+	case m.Kind == inbox.KindRequest && m.Language == "":
+		r.Kind = "request (language unknown)"
+	case m.Kind == inbox.KindReply && m.Folder == store.FolderTriage:
+		r.Kind = "reply (unknown reference)"
+	}
+	if r.Language == "" {
+		r.Language = "unknown"
+	}
+	return r
+}
+
+// triage lists the privacy mailbox's mails that need a person and those in quarantine,
+// by their metadata: what kind, why they are there. Without a mailbox it says so.
 func (h *Dashboard) triage(c *gin.Context) {
-	h.render(c, http.StatusOK, "triage", "Triage", triageData{MailboxConfigured: h.MailboxConfigured})
+	d := triageData{MailboxConfigured: h.MailboxConfigured,
+		TriageFolder: mailroom.FolderPrefix + store.FolderTriage, QuarantineFolder: mailroom.FolderPrefix + store.FolderQuarantine,
+		NeedsPerson: mailTable{ID: "triage-mails", Empty: "Nothing here: no mail is waiting for a person.", Limit: triageLimit},
+		Quarantined: mailTable{ID: "quarantine-mails", Empty: "Nothing here: every mail could be read.", Limit: triageLimit}}
+	if !h.MailboxConfigured {
+		h.render(c, http.StatusOK, "triage", "Triage", d)
+		return
+	}
+	counts, err := h.Store.MailCounts(c)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, "The mailbox's mails could not be counted.", err)
+		return
+	}
+	d.Processed, d.Triage, d.Quarantine = counts[store.FolderProcessed], counts[store.FolderTriage], counts[store.FolderQuarantine]
+	d.NeedsPerson.Total, d.Quarantined.Total = d.Triage, d.Quarantine
+	if d.Pending, err = h.Store.PendingMail(c); err != nil {
+		h.fail(c, http.StatusInternalServerError, "The mail to subjects could not be counted.", err)
+		return
+	}
+	for _, f := range []struct {
+		name  string
+		table *mailTable
+	}{{store.FolderTriage, &d.NeedsPerson}, {store.FolderQuarantine, &d.Quarantined}} {
+		ms, err := h.Store.MailsByFolder(c, f.name, triageLimit)
+		if err != nil {
+			h.fail(c, http.StatusInternalServerError, "The mailbox's mails could not be read.", err)
+			return
+		}
+		for _, m := range ms {
+			f.table.Rows = append(f.table.Rows, newMailRow(m))
+		}
+	}
+	h.render(c, http.StatusOK, "triage", "Triage", d)
 }
 
 // tenantsData is the tenants page's.

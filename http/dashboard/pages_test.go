@@ -14,7 +14,6 @@ import (
 
 	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/http/dashboard"
 	"dsr/store"
 	"dsr/users"
 	"dsr/workflows"
@@ -262,30 +261,13 @@ func TestReportsPage(t *testing.T) {
 	}
 }
 
-func TestTriageAndTenants(t *testing.T) {
+func TestTenantsPage(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name       string
-		configured bool
-		want       string
-	}{
-		{name: "no mailbox", want: "No mailbox is configured yet (IMAP_URL)"},
-		{name: "mailbox configured", configured: true, want: "IMAP_URL is set, but this version of dsr does not read the privacy mailbox yet"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, options{configure: func(c *dashboard.Config) { c.MailboxConfigured = tt.configured }})
-			h.tenant("Acme Chat")
-			b := h.browser()
-			b.login(h.user(users.RoleAdmin))
-			p := b.get("/triage")
-			require.Equal(t, http.StatusOK, p.Status)
-			require.Contains(t, p.Body, tt.want)
-			require.NotContains(t, p.Body, "<table", "no made-up mail")
-			p = b.get("/tenants")
-			require.Equal(t, http.StatusOK, p.Status)
-			require.Contains(t, p.Body, "Acme Chat")
-		})
-	}
+	h := newHarness(t, options{})
+	h.tenant("Acme Chat")
+	b := h.browser()
+	b.login(h.user(users.RoleAdmin))
+	p := b.get("/tenants")
+	require.Equal(t, http.StatusOK, p.Status)
+	require.Contains(t, p.Body, "Acme Chat")
 }

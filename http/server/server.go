@@ -33,6 +33,8 @@ type Options struct {
 
 	// Dashboard, when set, adds the DPO dashboard's routes (package dashboard).
 	Dashboard interface{ Register(gin.IRouter) }
+	// Subject, when set, adds the pages data subjects reach from their mail (package subject).
+	Subject interface{ Register(gin.IRouter) }
 }
 
 // New returns the HTTP handler.
@@ -95,6 +97,9 @@ func New(o Options) http.Handler {
 	}
 	if o.Dashboard != nil {
 		o.Dashboard.Register(r)
+	}
+	if o.Subject != nil {
+		o.Subject.Register(r)
 	}
 	r.NoRoute(func(c *gin.Context) {
 		api.Fail(c, o.Log, http.StatusNotFound, api.CodeNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
