@@ -182,7 +182,8 @@ type ClockInput struct {
 }
 
 // Extend moves the legal deadline to three months (Art. 12(3)), records why, and tells the
-// subject by mail when SMTP is configured.
+// subject by mail when SMTP is configured (a subject who wrote to the privacy mailbox gets
+// the mailroom's mail instead).
 func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 	r, _, err := a.requestAndTenant(ctx, in.RequestID)
 	if err != nil {
@@ -194,6 +195,11 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 		Clock:   &store.ClockChange{Extended: true, ExtensionReason: in.Reason}})
 	if err != nil {
 		return err
+	}
+	if r.Source == "mail" {
+		// The mailroom tells a subject who wrote in, in their language: the extension
+		// queued its mail with the change.
+		return nil
 	}
 	key := "mail:subject:extended"
 	if a.Mailer == nil {

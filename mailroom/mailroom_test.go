@@ -373,7 +373,24 @@ Bob
 	bob = w.caseOf(t, "bob.keller@example.net")
 	require.NotNil(t, bob.VerifiedAt)
 	require.Equal(t, "subject:reply", *bob.VerifiedBy)
-	w.env.WaitStatus(t, w.requestsOf(t, bob)[0].ID, store.StatusAwaitingApproval)
+	bobReq := w.env.WaitStatus(t, w.requestsOf(t, bob)[0].ID, store.StatusAwaitingApproval)
+
+	// The DPO extends Bob's deadline: he is told the new date and why.
+	_, err = intake.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateExtend,
+		workflows.Decision{Actor: "dpo:ann", Reason: "the request covers several years of conversations"})
+	require.NoError(t, err)
+	bobReq, err = w.env.Store.GetRequest(ctx, "", bobReq.ID)
+	require.NoError(t, err)
+	require.NotNil(t, bobReq.ExtendedAt)
+	w.send(t)
+	var extended smtptest.Mail
+	for _, m := range w.mailTo(t, "bob.keller@example.net", 4) {
+		if strings.Contains(m.Subject, store.Ref(bobReq.ID)) {
+			extended = m
+		}
+	}
+	require.Contains(t, extended.Body, "the request covers several years of conversations")
+	require.Contains(t, extended.Body, fmt.Sprintf("%d %s %d", bobReq.ExtendedDue.Day(), bobReq.ExtendedDue.Month(), bobReq.ExtendedDue.Year()))
 
 	// Elodie replies with a wrong code: counted, not verified.
 	elodie := w.caseOf(t, "elodie.dupre@exemple.fr")
