@@ -42,6 +42,8 @@ type Activities struct {
 	Mailer *mailer.Mailer
 	// DPOEmail receives the clock alarms; empty for none.
 	DPOEmail string
+	// Recipients describe the sub-processors, for the access package (Art. 15(1)(c)).
+	Recipients []string
 	// Mailroom takes in the privacy mailbox and sends subjects their mail; nil when
 	// IMAP_URL is not set.
 	Mailroom *mailroom.Room
@@ -91,11 +93,19 @@ func (a *Activities) request(ctx context.Context, id string, override bool) (con
 	}, nil
 }
 
-// classify turns connector errors that no retry can fix into non-retryable ones.
+// ErrTypeRetryAfter marks a call the recipient asked to repeat later.
+const ErrTypeRetryAfter = "RetryAfter"
+
+// classify turns connector errors that no retry can fix into non-retryable ones, and a
+// recipient's "try again after" into a retry at that time.
 func classify(err error) error {
+	var later *connectors.RetryAfterError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &later):
+		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeRetryAfter, temporal.ApplicationErrorOptions{
+			NextRetryDelay: later.After, Cause: err})
 	case errors.Is(err, connectors.ErrBlocked):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBlocked, err)
 	case errors.Is(err, connectors.ErrInvalid):
@@ -191,7 +201,45 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (connectors.O
 	if err != nil {
 		return out, classify(fmt.Errorf("%s of request %s at %s: %w", req.Type, req.ID, in.Connector, err))
 	}
-	return out, nil
+	return out, a.ledger(ctx, req.ID, out)
+}
+
+// JobInput asks a connector how an action that goes on at a recipient is doing.
+type JobInput struct {
+	Connector string         `json:"connector"`
+	RequestID string         `json:"request_id"`
+	Job       connectors.Job `json:"job"`
+}
+
+// CheckJob asks the connector about a job it started; the outcome has a Job again while
+// the job goes on.
+func (a *Activities) CheckJob(ctx context.Context, in JobInput) (connectors.Outcome, error) {
+	c, err := a.connector(in.Connector)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	jc, ok := c.(connectors.JobChecker)
+	if !ok {
+		return connectors.Outcome{}, temporal.NewNonRetryableApplicationError("connector "+in.Connector+" has no jobs to check", ErrTypeUnknownConnector, nil)
+	}
+	req, err := a.request(ctx, in.RequestID, false)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	defer keepAlive(ctx)()
+	out, err := jc.CheckJob(ctx, req, in.Job)
+	if err != nil {
+		return out, classify(fmt.Errorf("check job of request %s at %s: %w", req.ID, in.Connector, err))
+	}
+	return out, a.ledger(ctx, req.ID, out)
+}
+
+// ledger keeps the recipient's entry of the Art. 19 ledger up to date.
+func (a *Activities) ledger(ctx context.Context, requestID string, out connectors.Outcome) error {
+	if out.Recipient == nil {
+		return nil
+	}
+	return a.Store.SetRecipient(ctx, requestID, *out.Recipient)
 }
 
 // PackageInput asks for the package of an access or portability request.
@@ -221,6 +269,7 @@ func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.
 		Type:        req.Type,
 		TenantID:    req.Subject.TenantID,
 		GeneratedAt: time.Now().UTC().Truncate(time.Second),
+		Recipients:  a.Recipients,
 	}
 	scope := connectors.ExportScope{Portability: req.Type == connectors.TypePortability}
 	defer keepAlive(ctx)()

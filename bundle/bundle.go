@@ -34,6 +34,9 @@ type Meta struct {
 	Type        string    `json:"type"`
 	TenantID    string    `json:"tenant_id"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// Recipients are the sub-processors that receive the data, named with the facts
+	// (Art. 15(1)(c)) after the recipients every package lists.
+	Recipients []string `json:"-"`
 }
 
 // Info describes a written package.
@@ -96,6 +99,7 @@ func Build(ctx context.Context, dir string, meta Meta, req connectors.Request, s
 	if err != nil {
 		return Info{}, err
 	}
+	facts.Recipients = append(facts.Recipients, meta.Recipients...)
 	if err := w.begin(meta, facts); err != nil {
 		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}

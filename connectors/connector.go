@@ -108,6 +108,64 @@ type Outcome struct {
 	// Replayed is true when the outcome was read back from an earlier run of the same
 	// request rather than produced now.
 	Replayed bool `json:"replayed,omitempty"`
+	// RetainedUntil is until when copies of the subject's data remain in backups, put
+	// beyond use (an erasure or restriction is re-applied after any restore); nil when no
+	// backup holds them. Set by backup connectors.
+	RetainedUntil *time.Time `json:"retained_until,omitempty"`
+	// Job is set while the action goes on at the recipient: the workflow checks it again
+	// (JobChecker) after Job.CheckAfter.
+	Job *Job `json:"job,omitempty"`
+	// Recipient is the recipient's entry in the Art. 19 ledger, for connectors that are
+	// recipients (sub-processors).
+	Recipient *Recipient `json:"recipient,omitempty"`
+}
+
+// Job is an action that goes on at a recipient after the call that started it (an
+// asynchronous deletion job, a second step that must wait): the workflow checks it again
+// after CheckAfter, with a durable timer, for as long as it takes.
+type Job struct {
+	ID         string        `json:"id"`
+	Step       string        `json:"step,omitempty"`
+	CheckAfter time.Duration `json:"check_after"`
+	// Reason is shown while the request waits, e.g. "deletion job at Helpdesk running".
+	Reason  string    `json:"reason"`
+	Started time.Time `json:"started"`
+	Checks  int       `json:"checks,omitempty"`
+}
+
+// Recipient statuses in the Art. 19 ledger.
+const (
+	RecipientNotified  = "notified"
+	RecipientConfirmed = "confirmed"
+	RecipientFailed    = "failed"
+	RecipientExempt    = "exempt"
+)
+
+// Recipient is a recipient's place in the Art. 19 ledger: told of a rectification,
+// erasure or restriction (notified), done (confirmed), failed, or exempt with a reason.
+type Recipient struct {
+	Name string `json:"name"`
+	// Kind is how the recipient is reached: "api", "mail" or "none".
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// JobChecker is implemented by connectors whose actions can go on after the call: the
+// workflow calls CheckJob after job.CheckAfter until the Outcome has no Job.
+type JobChecker interface {
+	CheckJob(ctx context.Context, req Request, job Job) (Outcome, error)
+}
+
+// RetryAfterError asks for the call to be tried again after a delay (HTTP 429, or 503
+// with Retry-After); the activity retries then rather than at its own pace.
+type RetryAfterError struct {
+	After  time.Duration
+	Reason string
+}
+
+func (e *RetryAfterError) Error() string {
+	return "try again after " + e.After.String() + ": " + e.Reason
 }
 
 // ExportScope says what an export covers.

@@ -72,6 +72,9 @@ func (r *Room) reply(ctx context.Context, m store.Mail, msg *inbox.Message, cls 
 	if !strings.HasPrefix(strings.ToUpper(ref), "DSR-") {
 		ref = "DSR-" + ref
 	}
+	if name, ok := r.Vendors[strings.ToLower(msg.From.Email)]; ok {
+		return r.vendorReply(ctx, m, ref, name)
+	}
 	c, err := r.Store.CaseOfMessageRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		m.Folder, m.Note = store.FolderTriage, "a reply to a reference dsr does not know"
@@ -334,4 +337,32 @@ func (r *Room) redact(ctx context.Context, c store.Case) error {
 		return err
 	}
 	return r.Store.RedactMail(ctx, m.ID, sealed, digests)
+}
+
+// vendorReply files a sub-processor's answer to dsr's mail about a request: it confirms
+// the vendor's task, which the request's workflow sees at its next look.
+func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string) (store.Mail, error) {
+	req, err := r.Store.RequestByRef(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		m.Folder, m.Note = store.FolderTriage, "a reply from "+vendor+" to a reference dsr does not know"
+		return r.record(ctx, m, nil, nil)
+	}
+	if err != nil {
+		return store.Mail{}, err
+	}
+	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref
+	got, created, err := r.Store.TakeMail(ctx, m, nil, nil)
+	if err != nil || !created {
+		return got, err
+	}
+	done, err := r.Store.TaskDone(ctx, req.ID, vendor, "vendor:reply")
+	if err != nil {
+		return got, err
+	}
+	msg := vendor + " replied by mail"
+	if done {
+		msg += ": its task is confirmed"
+	}
+	_, err = r.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "mail:" + got.ID, Kind: "recipient_replied", Actor: "vendor:" + vendor, Message: msg})
+	return got, err
 }

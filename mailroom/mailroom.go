@@ -72,6 +72,9 @@ type Room struct {
 	// Decide sends an update (UpdateVerify, UpdateCancel) with who decided and why to a
 	// request's workflow.
 	Decide func(ctx context.Context, requestID, update, actor, reason string) error
+	// Vendors maps the privacy contacts of sub-processors reached by mail (lower case) to
+	// their names: a reply from one, naming a request, confirms that vendor's task.
+	Vendors map[string]string
 	// Mailer sends mail; nil keeps it queued.
 	Mailer *mailer.Mailer
 	// PublicURL is where subjects reach dsr (links in mail), without a trailing slash.

@@ -8,8 +8,12 @@ import (
 	"fmt"
 )
 
-//go:embed access_facts.json
+//go:embed access_facts.json subprocessors.json
 var files embed.FS
+
+// DefaultSubprocessors is the sub-processor registry used when DSR_SUBPROCESSORS_FILE is
+// not set (JSON; see package subprocessors).
+func DefaultSubprocessors() ([]byte, error) { return files.ReadFile("subprocessors.json") }
 
 // DPOAlarm is the text/template of the mail that tells the DPO about a clock alarm.
 //

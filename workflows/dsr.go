@@ -105,6 +105,8 @@ type Result struct {
 	Exceptions []connectors.Exception `json:"exceptions,omitempty"`
 	Package    *bundle.Info           `json:"package,omitempty"`
 	Suppressed []string               `json:"suppressed,omitempty"`
+	// Recipients is the Art. 19 ledger: each recipient told of the change, and how it went.
+	Recipients []connectors.Recipient `json:"recipients,omitempty"`
 }
 
 // Activity options.
@@ -325,6 +327,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	}
 
 	done := map[string]bool{}
+	var jobs []pendingJob
 	for {
 		if r.in.Type == connectors.TypeErasure {
 			proceed, err := r.waitForBlockers(ctx, cctx, names)
@@ -378,9 +381,15 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 				continue
 			}
 			done[name] = true
-			res.Connectors = append(res.Connectors, out)
-			res.Exceptions = append(res.Exceptions, out.Exceptions...)
-			if err := r.record(ctx, "connector_applied", "", "system", summarize(out), out, nil); err != nil {
+			if out.Job != nil {
+				// Goes on at the recipient: checked below, with durable timers.
+				jobs = append(jobs, pendingJob{connector: name, job: *out.Job})
+				if err := r.record(ctx, "connector_started", "", "system", fmt.Sprintf("%s at %s started: %s", out.Action, name, out.Job.Reason), out, nil); err != nil {
+					return Result{}, err
+				}
+				continue
+			}
+			if err := r.applied(ctx, &res, out); err != nil {
 				return Result{}, err
 			}
 		}
@@ -392,7 +401,69 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 		}
 		r.state.Applying = false
 	}
+	if len(jobs) > 0 {
+		if err := r.awaitJobs(ctx, cctx, jobs, &res); err != nil {
+			return r.fail(ctx, "finish at a recipient", err, res)
+		}
+	}
 	return r.finish(ctx, store.StatusCompleted, Decision{Actor: "system"}, "request applied", res)
+}
+
+// applied records a connector's final outcome in the result and the record.
+func (r *run) applied(ctx workflow.Context, res *Result, out connectors.Outcome) error {
+	res.Connectors = append(res.Connectors, out)
+	res.Exceptions = append(res.Exceptions, out.Exceptions...)
+	if out.Recipient != nil {
+		res.Recipients = append(res.Recipients, *out.Recipient)
+	}
+	return r.record(ctx, "connector_applied", "", "system", summarize(out), out, nil)
+}
+
+// pendingJob is an action going on at a recipient.
+type pendingJob struct {
+	connector string
+	job       connectors.Job
+}
+
+// minJobWait keeps a recipient that asks to be checked at once from being polled in a
+// tight loop.
+const minJobWait = time.Second
+
+// awaitJobs checks each job after the wait it asked for, with durable timers, until every
+// one is done; meanwhile the request is waiting, with the jobs as the reason.
+func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Result) error {
+	for len(jobs) > 0 {
+		reasons := make([]string, len(jobs))
+		for i, j := range jobs {
+			reasons[i] = j.job.Reason
+		}
+		reason := strings.Join(reasons, "; ")
+		if r.state.Status != store.StatusWaiting || r.state.Reason != reason {
+			if err := r.setStatus(ctx, store.StatusWaiting, reason, "system", "waiting for recipients: "+reason); err != nil {
+				return err
+			}
+		}
+		j := jobs[0]
+		if err := workflow.Sleep(ctx, max(j.job.CheckAfter, minJobWait)); err != nil {
+			return err
+		}
+		var out connectors.Outcome
+		err := workflow.ExecuteActivity(cctx, a.CheckJob, activities.JobInput{
+			Connector: j.connector, RequestID: r.in.RequestID, Job: j.job,
+		}).Get(ctx, &out)
+		if err != nil {
+			return fmt.Errorf("check the job at %s: %w", j.connector, err)
+		}
+		jobs = jobs[1:]
+		if out.Job != nil {
+			jobs = append(jobs, pendingJob{connector: j.connector, job: *out.Job})
+			continue
+		}
+		if err := r.applied(ctx, res, out); err != nil {
+			return err
+		}
+	}
+	return r.setStatus(ctx, store.StatusInProgress, "", "system", "every recipient answered")
 }
 
 // waitForBlockers returns once no connector reports a blocker or a DPO overrode them;

@@ -80,37 +80,74 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("dovecottest: %s not found: %s", Binary, installHint)
 	}
-	users, err := lookupUsers()
-	require.NoError(t, err, "dovecottest: "+installHint)
-
-	// Not t.TempDir: unix sockets go in here and their paths must stay under 108 bytes,
-	// which a long test name would break.
-	dir, err := os.MkdirTemp("", "dovecottest-")
-	require.NoError(t, err)
+	s, err := Launch()
+	if err != nil {
+		t.Fatalf("dovecottest: %v", err)
+	}
 	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("dovecottest: remove %s: %v", dir, err)
-		}
-	})
-	s := &Server{dir: dir, user: "dsr-test", password: randomHex(t), users: users}
-	require.NoError(t, s.prepare())
-	t.Cleanup(func() {
-		s.Stop()
 		if t.Failed() {
 			t.Logf("dovecottest: log:\n%s", s.logTail())
 		}
+		if err := s.Close(); err != nil {
+			t.Errorf("dovecottest: %v", err)
+		}
 	})
+	return s
+}
 
+// Launch runs a Dovecot outside a test (benchmarks); the caller calls Close.
+func Launch() (*Server, error) {
+	if _, err := os.Stat(Binary); err != nil {
+		return nil, fmt.Errorf("%s not found: %s", Binary, installHint)
+	}
+	users, err := lookupUsers()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, installHint)
+	}
+	// Not t.TempDir: unix sockets go in here and their paths must stay under 108 bytes,
+	// which a long test name would break.
+	dir, err := os.MkdirTemp("", "dovecottest-")
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s := &Server{dir: dir, user: "dsr-test", password: hex.EncodeToString(b), users: users}
+	if err := s.prepare(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	for try := 1; ; try++ {
-		s.port = freePort(t)
-		err := s.start()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		s.port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		err = s.start()
 		if err == nil {
-			return s
+			return s, nil
 		}
 		if !errors.Is(err, errAddrInUse) || try == startTries {
-			t.Fatalf("dovecottest: start: %v\n%s", err, s.logTail())
+			s.Stop()
+			tail := s.logTail()
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("start: %w\n%s", err, tail)
 		}
 	}
+}
+
+// Close stops Dovecot and removes its directory.
+func (s *Server) Close() error {
+	s.Stop()
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("remove %s: %w", s.dir, err)
+	}
+	return nil
 }
 
 // Restart starts Dovecot again after Stop, on the same port and mail.
@@ -169,20 +206,36 @@ func (s *Server) Password() string { return s.password }
 // client next opens the INBOX. This is much faster than an APPEND each.
 func (s *Server) Deliver(t testing.TB, raws ...[]byte) {
 	t.Helper()
+	require.NoError(t, s.DeliverRaw(raws...))
+}
+
+// DeliverRaw is Deliver outside a test.
+func (s *Server) DeliverRaw(raws ...[]byte) error {
 	maildir := filepath.Join(s.dir, "home", "Maildir")
 	for _, sub := range []string{"", "tmp", "new", "cur"} {
 		dir := filepath.Join(maildir, sub)
-		require.NoError(t, os.MkdirAll(dir, 0o700))
-		require.NoError(t, os.Chown(dir, s.users.mailUID, s.users.mailGID))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chown(dir, s.users.mailUID, s.users.mailGID); err != nil {
+			return err
+		}
 	}
 	for _, raw := range raws {
 		s.delivered++
 		name := fmt.Sprintf("%d.M%dP%d.dovecottest", time.Now().Unix(), s.delivered, os.Getpid())
 		tmp := filepath.Join(maildir, "tmp", name)
-		require.NoError(t, os.WriteFile(tmp, raw, 0o600))
-		require.NoError(t, os.Chown(tmp, s.users.mailUID, s.users.mailGID))
-		require.NoError(t, os.Rename(tmp, filepath.Join(maildir, "new", name)))
+		if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+			return err
+		}
+		if err := os.Chown(tmp, s.users.mailUID, s.users.mailGID); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(maildir, "new", name)); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // lookupUsers picks the users Dovecot's processes run as: as root, those of the Debian
@@ -354,23 +407,6 @@ func (s *Server) logTail() string {
 	}
 	s.mu.Unlock()
 	return out
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
-func randomHex(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 12)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
 }
 
 type lockedBuffer struct {
