@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"dsr/connectors"
@@ -29,4 +32,44 @@ func (s *Store) Recipients(ctx context.Context, requestID string) ([]connectors.
 		return nil, fmt.Errorf("read recipients of request %s: %w", requestID, err)
 	}
 	return out, nil
+}
+
+// Receipts keeps connectors' outcomes per request and action in the orchestrator
+// database (connectors/subprocessor.Receipts).
+type Receipts struct{ s *Store }
+
+// Receipts returns the store's connector receipts.
+func (s *Store) Receipts() Receipts { return Receipts{s} }
+
+// Receipt returns the stored outcome of an action, if any.
+func (r Receipts) Receipt(ctx context.Context, connector, requestID, action string) (connectors.Outcome, bool, error) {
+	var raw []byte
+	err := r.s.db.GetContext(ctx, &raw, `SELECT outcome FROM connector_receipts WHERE connector = $1 AND request_id = $2 AND action = $3`,
+		connector, requestID, action)
+	if errors.Is(err, sql.ErrNoRows) {
+		return connectors.Outcome{}, false, nil
+	}
+	if err != nil {
+		return connectors.Outcome{}, false, fmt.Errorf("read receipt of %s at %s: %w", action, connector, err)
+	}
+	var out connectors.Outcome
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return connectors.Outcome{}, false, fmt.Errorf("decode receipt of %s at %s: %w", action, connector, err)
+	}
+	return out, true, nil
+}
+
+// SaveReceipt stores the outcome of an action; the latest one wins.
+func (r Receipts) SaveReceipt(ctx context.Context, connector, requestID, action string, out connectors.Outcome) error {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("encode receipt: %w", err)
+	}
+	_, err = r.s.db.ExecContext(ctx, `INSERT INTO connector_receipts (connector, request_id, action, outcome) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (connector, request_id, action) DO UPDATE SET outcome = EXCLUDED.outcome, saved_at = now()`,
+		connector, requestID, action, b)
+	if err != nil {
+		return fmt.Errorf("save receipt of %s at %s: %w", action, connector, err)
+	}
+	return nil
 }

@@ -52,12 +52,12 @@ func (s *Store) Task(ctx context.Context, requestID, recipient string) (ManualTa
 }
 
 // TaskMailed records that the vendor was mailed: the first time (sent) or a reminder.
-func (s *Store) TaskMailed(ctx context.Context, requestID, recipient string, reminder bool) error {
-	q := `UPDATE manual_tasks SET sent_at = COALESCE(sent_at, now()) WHERE request_id = $1 AND recipient = $2`
+func (s *Store) TaskMailed(ctx context.Context, requestID, recipient string, reminder bool, at time.Time) error {
+	q := `UPDATE manual_tasks SET sent_at = COALESCE(sent_at, $3) WHERE request_id = $1 AND recipient = $2`
 	if reminder {
-		q = `UPDATE manual_tasks SET reminded_at = now(), reminders = reminders + 1 WHERE request_id = $1 AND recipient = $2`
+		q = `UPDATE manual_tasks SET reminded_at = $3, reminders = reminders + 1 WHERE request_id = $1 AND recipient = $2`
 	}
-	if _, err := s.db.ExecContext(ctx, q, requestID, recipient); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, requestID, recipient, at); err != nil {
 		return fmt.Errorf("record mail to %s: %w", recipient, err)
 	}
 	return nil

@@ -1,0 +1,79 @@
+package subprocessors
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"dsr/connectors"
+)
+
+// Exempt is a sub-processor that needs no notice of a change (it holds the data only as
+// infrastructure that dsr changes directly): it holds nothing dsr can export, and each
+// rectification, erasure or restriction puts it in the Art. 19 ledger as exempt, with the
+// registry's reason.
+type Exempt struct {
+	Entry Entry
+}
+
+var _ connectors.Connector = (*Exempt)(nil)
+
+// Name is the sub-processor's name.
+func (x *Exempt) Name() string { return x.Entry.Name }
+
+// Kind is a sub-processor.
+func (x *Exempt) Kind() string { return connectors.KindSubprocessor }
+
+// Find finds nothing: the data is found where dsr reaches it directly.
+func (x *Exempt) Find(context.Context, connectors.Subject) (connectors.Match, error) {
+	return connectors.Match{}, nil
+}
+
+// Blockers never block.
+func (x *Exempt) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+	return nil, nil
+}
+
+// Export exports nothing: what the sub-processor holds is exported from where dsr reads it.
+func (x *Exempt) Export(context.Context, connectors.Request, connectors.ExportScope, connectors.Sink) error {
+	return nil
+}
+
+func (x *Exempt) outcome(action string) connectors.Outcome {
+	return connectors.Outcome{
+		Connector: x.Entry.Name, Action: action, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),
+		Notes:     []string{"no notice needed: " + x.Entry.Connector.Reason},
+		Recipient: &connectors.Recipient{Name: x.Entry.Name, Kind: KindNone, Status: connectors.RecipientExempt, Reason: x.Entry.Connector.Reason},
+	}
+}
+
+// Rectify records the exemption.
+func (x *Exempt) Rectify(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+	for f := range req.Rectification {
+		if !slices.Contains(connectors.RectifiableFields, f) {
+			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a field that can be rectified", connectors.ErrInvalid, f)
+		}
+	}
+	return x.outcome(connectors.TypeRectification), nil
+}
+
+// Erase records the exemption.
+func (x *Exempt) Erase(context.Context, connectors.Request) (connectors.Outcome, error) {
+	return x.outcome(connectors.TypeErasure), nil
+}
+
+// Restrict records the exemption.
+func (x *Exempt) Restrict(context.Context, connectors.Request) (connectors.Outcome, error) {
+	return x.outcome(connectors.TypeRestriction), nil
+}
+
+// Object records the exemption: an objection is honoured where the processing happens.
+func (x *Exempt) Object(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+	for _, p := range req.ObjectionPurposes {
+		if !slices.Contains(connectors.Purposes, p) {
+			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a purpose one can object to", connectors.ErrInvalid, p)
+		}
+	}
+	return x.outcome(connectors.TypeObjection), nil
+}

@@ -1,0 +1,276 @@
+package subprocessors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"dsr/connectors"
+	"dsr/deadline"
+	"dsr/mailer"
+	"dsr/store"
+)
+
+// Manual defaults.
+const (
+	// DefaultCheckEvery is how often a waiting request looks whether the vendor is done.
+	DefaultCheckEvery = time.Hour
+	// RemindEveryWorkdays is how many business days pass between reminders.
+	RemindEveryWorkdays = 3
+	// DefaultTurnaround is the vendor's turnaround in business days when the registry
+	// gives none.
+	DefaultTurnaround = 5
+)
+
+// Manual reaches a sub-processor without an API by mail to its privacy contact: the
+// change becomes a task that waits for the vendor's reply (a mail carrying the request's
+// reference from the contact's address) or a DPO's "done", with a reminder every few
+// business days, and a mail to the DPO when the vendor's turnaround would overrun the
+// request's legal deadline.
+type Manual struct {
+	Entry  Entry
+	Store  *store.Store
+	Mailer *mailer.Mailer
+	// DPOEmail receives escalations; empty for none.
+	DPOEmail string
+	// CheckEvery is how often the task is looked at; DefaultCheckEvery when zero.
+	CheckEvery time.Duration
+	Now        func() time.Time
+}
+
+var (
+	_ connectors.Connector  = (*Manual)(nil)
+	_ connectors.JobChecker = (*Manual)(nil)
+)
+
+// Name is the sub-processor's name.
+func (m *Manual) Name() string { return m.Entry.Name }
+
+// Kind is a sub-processor.
+func (m *Manual) Kind() string { return connectors.KindSubprocessor }
+
+// Find cannot ask the vendor; it finds nothing.
+func (m *Manual) Find(context.Context, connectors.Subject) (connectors.Match, error) {
+	return connectors.Match{}, nil
+}
+
+// Blockers never block.
+func (m *Manual) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+	return nil, nil
+}
+
+// Export exports nothing: an access request is answered from the systems dsr reads; the
+// vendor is listed among the recipients.
+func (m *Manual) Export(context.Context, connectors.Request, connectors.ExportScope, connectors.Sink) error {
+	return nil
+}
+
+func (m *Manual) now() time.Time {
+	if m.Now != nil {
+		return m.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (m *Manual) every() time.Duration {
+	if m.CheckEvery > 0 {
+		return m.CheckEvery
+	}
+	return DefaultCheckEvery
+}
+
+// Rectify asks the vendor to rectify.
+func (m *Manual) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	for f := range req.Rectification {
+		if !slices.Contains(connectors.RectifiableFields, f) {
+			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a field that can be rectified", connectors.ErrInvalid, f)
+		}
+	}
+	return m.start(ctx, req)
+}
+
+// Erase asks the vendor to erase.
+func (m *Manual) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	return m.start(ctx, req)
+}
+
+// Restrict asks the vendor to restrict.
+func (m *Manual) Restrict(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	return m.start(ctx, req)
+}
+
+// Object asks the vendor to stop the processing objected to.
+func (m *Manual) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	for _, p := range req.ObjectionPurposes {
+		if !slices.Contains(connectors.Purposes, p) {
+			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a purpose one can object to", connectors.ErrInvalid, p)
+		}
+	}
+	return m.start(ctx, req)
+}
+
+// start opens the task and mails the vendor, once.
+func (m *Manual) start(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	t, err := m.Store.OpenTask(ctx, req.ID, m.Entry.Name, req.Type)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	if t.DoneAt == nil && t.SentAt == nil {
+		if err := m.mail(ctx, req, false); err != nil {
+			return connectors.Outcome{}, err
+		}
+		if err := m.Store.TaskMailed(ctx, req.ID, m.Entry.Name, false, m.now()); err != nil {
+			return connectors.Outcome{}, err
+		}
+	}
+	return m.CheckJob(ctx, req, connectors.Job{ID: "task:" + m.Entry.Name, Started: t.CreatedAt})
+}
+
+// CheckJob ends the task when the vendor or a DPO said it is done; otherwise it reminds
+// the vendor every few business days, escalates once to the DPO when the vendor's
+// turnaround would overrun the legal deadline, and asks to be checked again.
+func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job connectors.Job) (connectors.Outcome, error) {
+	t, err := m.Store.Task(ctx, req.ID, m.Entry.Name)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	out := connectors.Outcome{Connector: m.Entry.Name, Action: t.Action, Rows: map[string]int64{}, AppliedAt: m.now(),
+		Recipient: &connectors.Recipient{Name: m.Entry.Name, Kind: KindMail, Status: connectors.RecipientNotified}}
+	if t.DoneAt != nil {
+		out.Recipient.Status = connectors.RecipientConfirmed
+		by := ""
+		if t.DoneBy != nil {
+			by = *t.DoneBy
+		}
+		out.Notes = []string{"confirmed by " + by}
+		out.AppliedAt = *t.DoneAt
+		return out, nil
+	}
+	r, err := m.Store.GetRequest(ctx, "", req.ID)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	tn, err := m.Store.GetTenant(ctx, r.TenantID)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	cal, err := deadline.CalendarFor(tn.Country)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	policy := deadline.Policy{Country: tn.Country, TZ: tn.TZ, TargetDays: tn.TargetDays}
+	today, err := policy.LocalDate(m.now())
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	last := t.CreatedAt
+	if t.RemindedAt != nil {
+		last = *t.RemindedAt
+	} else if t.SentAt != nil {
+		last = *t.SentAt
+	}
+	lastDay, err := policy.LocalDate(last)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	if cal.WorkdaysBetween(lastDay, today) >= RemindEveryWorkdays {
+		if err := m.mail(ctx, req, true); err != nil {
+			return connectors.Outcome{}, err
+		}
+		if err := m.Store.TaskMailed(ctx, req.ID, m.Entry.Name, true, m.now()); err != nil {
+			return connectors.Outcome{}, err
+		}
+	}
+	turnaround := m.Entry.Connector.TurnaroundDays
+	if turnaround <= 0 {
+		turnaround = DefaultTurnaround
+	}
+	sent := t.CreatedAt
+	if t.SentAt != nil {
+		sent = *t.SentAt
+	}
+	sentDay, err := policy.LocalDate(sent)
+	if err != nil {
+		return connectors.Outcome{}, err
+	}
+	expected := cal.AddWorkdays(sentDay, turnaround)
+	legal := r.LegalDue
+	if r.ExtendedAt != nil {
+		legal = r.ExtendedDue
+	}
+	if legal != nil && expected.After(deadline.DateOf(*legal)) && m.DPOEmail != "" && m.Mailer != nil {
+		first, err := m.Store.TaskEscalated(ctx, req.ID, m.Entry.Name)
+		if err != nil {
+			return connectors.Outcome{}, err
+		}
+		if first {
+			body := fmt.Sprintf("Request %s (%s) waits for %s, which answers in about %d business days: expected %s, after the legal deadline %s.\n\n"+
+				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
+				store.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
+			if err := m.Mailer.Send(ctx, mailer.Message{To: m.DPOEmail, Subject: "[" + store.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
+				Body: body, ID: "dsr-" + strings.ToLower(strings.TrimPrefix(store.Ref(req.ID), "DSR-")) + ".escalate." + slug(m.Entry.Name)}); err != nil {
+				return connectors.Outcome{}, err
+			}
+		}
+	}
+	job.CheckAfter = m.every()
+	job.Checks++
+	job.Reason = fmt.Sprintf("waiting for %s to confirm by mail (%s)", m.Entry.Name, m.Entry.Connector.Contact)
+	if job.Started.IsZero() {
+		job.Started = t.CreatedAt
+	}
+	out.Job = &job
+	return out, nil
+}
+
+// mail writes to the vendor's privacy contact. The mail names the request by its
+// reference and the subject by their email: the vendor needs it to find the data.
+func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool) error {
+	if m.Mailer == nil {
+		return errors.New("the vendor is reached by mail, but SMTP_URL is not set")
+	}
+	ref := store.Ref(req.ID)
+	what := map[string]string{
+		connectors.TypeErasure:       "erase all personal data you hold about",
+		connectors.TypeRectification: "rectify the personal data you hold about",
+		connectors.TypeRestriction:   "restrict the processing (keep, but do not use) of the personal data you hold about",
+		connectors.TypeObjection:     "stop processing, for " + strings.Join(req.ObjectionPurposes, ", ") + ", the personal data you hold about",
+	}[req.Type]
+	subject := "[" + ref + "] Data-subject request: please " + strings.SplitN(what, " ", 2)[0]
+	body := fmt.Sprintf("Hello,\n\nas our sub-processor (%s), please %s the data subject with the email address\n\n  %s\n\n"+
+		"under Art. 28(3)(e) GDPR and our data processing agreement of %s.\n\n", m.Entry.Purpose, what, req.Subject.Email, m.Entry.DPADate)
+	if len(req.Rectification) > 0 {
+		keys := make([]string, 0, len(req.Rectification))
+		for k := range req.Rectification {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		body += "New values:\n"
+		for _, k := range keys {
+			body += fmt.Sprintf("  %s: %s\n", k, req.Rectification[k])
+		}
+		body += "\n"
+	}
+	body += "Please reply to this mail, keeping the reference " + ref + " in the subject, once it is done.\n\nPrivacy team\n"
+	id := "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + ".task." + slug(m.Entry.Name)
+	if reminder {
+		subject = "Reminder: " + subject
+		id += fmt.Sprintf(".r%d", time.Now().Unix())
+	}
+	return m.Mailer.Send(ctx, mailer.Message{To: m.Entry.Connector.Contact, Subject: subject, Body: body, ID: id})
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
