@@ -598,3 +598,44 @@ func TestFailedSendIsRetried(t *testing.T) {
 	mails := w.mailTo(t, "daan.devries@voorbeeld.nl", 2)
 	require.Contains(t, mails[0].Subject, c.Reference)
 }
+
+// TestVendorReplyConfirmsTask files a sub-processor's answer to dsr's mail about a request:
+// from the vendor's registered contact and carrying the request's reference, it confirms the
+// vendor's task; the same words from anyone else do not.
+func TestVendorReplyConfirmsTask(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	now := time.Now()
+	r, _, err := w.env.Store.CreateRequest(ctx, store.NewRequest{TenantID: w.acme.ID, Type: "erasure", Source: "api",
+		SubjectEmail: "someone@example.com", ReceivedAt: now, ClockStartedAt: &now, TargetDue: now, LegalDue: now, ExtendedDue: now})
+	require.NoError(t, err)
+	_, err = w.env.Store.OpenTask(ctx, r.ID, "Survey Co", "erasure")
+	require.NoError(t, err)
+	w.env.Room.Vendors = map[string]string{"privacy@survey.example": "Survey Co"}
+	reply := func(from, id string) string {
+		return fmt.Sprintf(`From: %s
+To: privacy@dsr.example
+Subject: RE: [%s] Data-subject request: please erase
+Message-ID: <%s@survey.example>
+Content-Type: text/plain; charset=utf-8
+
+Done, the contact is deleted.
+`, from, store.Ref(r.ID), id)
+	}
+	w.appendRaw(t, reply("someone.else@example.net", "v1"))
+	require.Equal(t, 1, w.poll(t).Filed)
+	task, err := w.env.Store.Task(ctx, r.ID, "Survey Co")
+	require.NoError(t, err)
+	require.Nil(t, task.DoneAt, "only the vendor's contact confirms")
+
+	w.appendRaw(t, reply("Survey Privacy <privacy@survey.example>", "v2"))
+	require.Equal(t, 1, w.poll(t).Filed)
+	task, err = w.env.Store.Task(ctx, r.ID, "Survey Co")
+	require.NoError(t, err)
+	require.NotNil(t, task.DoneAt)
+	require.Equal(t, "vendor:reply", *task.DoneBy)
+	events, err := w.env.Store.Events(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, "recipient_replied", events[len(events)-1].Kind)
+}
