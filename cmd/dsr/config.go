@@ -40,6 +40,10 @@ type Config struct {
 	// Regions are the regions whose data this process's CHATSTORE_URL holds; it serves
 	// their task queues only.
 	Regions []string
+	// ObjectStoreURL (OBJECT_STORE_URL or OBJECT_STORE_URL_FILE, as it may hold S3
+	// credentials) is where the chat store's attachment files live, as objects.Open reads
+	// it; by default the directory objects under DSR_DATA_DIR.
+	ObjectStoreURL string
 }
 
 const (
@@ -87,7 +91,24 @@ func loadConfig() (Config, error) {
 		return c, err
 	}
 	c.SecretKey = []byte(key)
+	if c.ObjectStoreURL, err = objectStoreURL(c.DataDir); err != nil {
+		return c, err
+	}
 	return c, c.validate()
+}
+
+// objectStoreURL reads OBJECT_STORE_URL (or the file OBJECT_STORE_URL_FILE names); its
+// default is file://<DSR_DATA_DIR>/objects, made absolute.
+func objectStoreURL(dataDir string) (string, error) {
+	u, err := secret("OBJECT_STORE_URL")
+	if err != nil || u != "" {
+		return u, err
+	}
+	dir, err := filepath.Abs(filepath.Join(dataDir, "objects"))
+	if err != nil {
+		return "", fmt.Errorf("OBJECT_STORE_URL default: %w", err)
+	}
+	return "file://" + filepath.ToSlash(dir), nil
 }
 
 func (c Config) validate() error {
@@ -127,6 +148,14 @@ func (c Config) validate() error {
 	}
 	if len(c.SecretKey) > 0 && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("DSR_SECRET_KEY must be at least 32 characters"))
+	}
+	// The URL may hold credentials: the errors never repeat it.
+	if strings.Contains(c.ObjectStoreURL, "://") {
+		if u, err := url.Parse(c.ObjectStoreURL); err != nil || (u.Scheme != "file" && u.Scheme != "s3") {
+			errs = append(errs, errors.New("OBJECT_STORE_URL must be a directory, file:///path or s3://ACCESS:SECRET@host:port/bucket"))
+		}
+	} else if strings.TrimSpace(c.ObjectStoreURL) == "" {
+		errs = append(errs, errors.New("OBJECT_STORE_URL must not be blank"))
 	}
 	return errors.Join(errs...)
 }

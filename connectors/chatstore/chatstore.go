@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/objects"
 )
 
 // Role names reported in connectors.Match.Roles.
@@ -24,13 +25,19 @@ const (
 // Connector reaches one chat store database. It is safe for concurrent use.
 type Connector struct {
 	db *sqlx.DB
+	// objects holds the attachments' files; nil when none is configured.
+	objects objects.Store
 }
 
 var _ connectors.Connector = (*Connector)(nil)
 
 // New returns a connector on the chat store db, whose schema is schema/chatstore.
-func New(db *sqlx.DB) *Connector {
-	return &Connector{db: db}
+func New(db *sqlx.DB, opts ...Option) *Connector {
+	c := &Connector{db: db}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Name returns "chatstore".

@@ -83,6 +83,13 @@ const (
 //   - Account owner: nothing of the staff profile is deleted; Outcome.Exceptions records
 //     OwnerException.
 //   - Unknown subject: an outcome with no rows and a note, not an error.
+//   - Attachment files: with an object store (WithObjects), a full erasure queues the
+//     storage keys of the attachments rows it deletes in dsr_object_deletions, in the same
+//     transaction, except keys that remaining attachments rows still point at. After the
+//     commit it deletes those objects and unqueues their keys; if that fails, Erase returns
+//     the error and the retry of the same request (which replays the receipt) deletes what
+//     is left. Outcome.Rows[RowsAttachmentObjects] counts the objects; a successful Erase
+//     means they are gone.
 //
 // Outcome.Rows counts rows per table as the Rows* constants describe.
 func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
@@ -94,9 +101,13 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 		return connectors.Outcome{}, fmt.Errorf("erase for request %s: erasure scope %q unknown: %w", req.ID, req.ErasureScope, connectors.ErrInvalid)
 	}
 	full := scope == connectors.ScopeFull
-	return c.apply(ctx, req, ActionErase, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
+	queue := "" // the request id under which attachment files are queued for deletion
+	if c.objects != nil {
+		queue = req.ID
+	}
+	out, err := c.apply(ctx, req, ActionErase, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
 		if len(subj.EndUsers) > 0 {
-			if err := eraseEndUsers(ctx, tx, subj.EndUsers, full, req.Override, out); err != nil {
+			if err := eraseEndUsers(ctx, tx, subj.EndUsers, full, req.Override, queue, out); err != nil {
 				return err
 			}
 		}
@@ -111,6 +122,14 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 		}
 		return nil
 	})
+	if err != nil || c.objects == nil {
+		return out, err
+	}
+	// Also on a replay: an earlier attempt may have committed and then failed here.
+	if err := c.deleteObjects(ctx, req.ID); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
+	}
+	return out, nil
 }
 
 // step is one counted statement of an erasure.
@@ -132,7 +151,9 @@ func runSteps(ctx context.Context, tx *sqlx.Tx, ids []int64, out *connectors.Out
 	return nil
 }
 
-func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override bool, out *connectors.Outcome) error {
+// eraseEndUsers erases end-users. With queue set (the request id, when an object store is
+// configured), a full erasure also queues the attachment files to delete.
+func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override bool, queue string, out *connectors.Outcome) error {
 	var open int64
 	if err := tx.GetContext(ctx, &open, openConversationsSQL, pq.Array(ids)); err != nil {
 		return fmt.Errorf("count open conversations: %w", err)
@@ -147,9 +168,17 @@ func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override
 	if full {
 		// Children first, so that every deleted row is counted by the statement that
 		// deletes it rather than by a cascade.
+		if queue != "" {
+			if err := deleteAttachmentsQueued(ctx, tx, ids, queue, out); err != nil {
+				return err
+			}
+		} else {
+			steps = append(steps,
+				step{RowsAttachments, "delete attachments in the end-user's conversations", deleteOwnConversationAttachmentsSQL},
+				step{RowsAttachments, "delete attachments of the end-user's other messages", deleteAuthoredAttachmentsSQL},
+			)
+		}
 		steps = append(steps,
-			step{RowsAttachments, "delete attachments in the end-user's conversations", deleteOwnConversationAttachmentsSQL},
-			step{RowsAttachments, "delete attachments of the end-user's other messages", deleteAuthoredAttachmentsSQL},
 			step{RowsMessages, "delete the messages of the end-user's conversations", deleteOwnConversationMessagesSQL},
 			step{RowsMessages, "delete the end-user's other messages", deleteAuthoredMessagesSQL},
 			step{RowsConversations, "delete the end-user's conversations", deleteConversationsSQL},
@@ -168,7 +197,13 @@ func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override
 		step{RowsSavedSearches, "delete the end-user's saved searches", `DELETE FROM saved_searches WHERE end_user_id = ANY($1::bigint[])`},
 		step{RowsEndUsers, "delete the end-user", `DELETE FROM end_users WHERE id = ANY($1::bigint[])`},
 	)
-	return runSteps(ctx, tx, ids, out, steps)
+	if err := runSteps(ctx, tx, ids, out, steps); err != nil {
+		return err
+	}
+	if full && queue == "" && out.Rows[RowsAttachments] > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf(noteNoObjectStore, out.Rows[RowsAttachments]))
+	}
+	return nil
 }
 
 func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *connectors.Outcome) error {
