@@ -18,6 +18,7 @@ import (
 
 	"dsr/activities"
 	"dsr/connectors"
+	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
 	"dsr/engine"
 	"dsr/http/api"
@@ -55,6 +56,9 @@ type Options struct {
 	// SMTPURL, when set, is where mail goes; DPOEmail receives the clock alarms.
 	SMTPURL  string
 	DPOEmail string
+	// Connectors, when set, adds connectors (sub-processors) after the chat store and
+	// backups.
+	Connectors func(*store.Store) []connectors.Connector
 	// IMAPURL, when set, is the privacy mailbox: Env.Room takes it in (the tests call its
 	// Poll, Sweep and Send, or start the mailroom workflow themselves).
 	IMAPURL string
@@ -88,10 +92,15 @@ func New(t *testing.T, o Options) *Env {
 	t.Cleanup(c.Close)
 
 	st := store.New(orch.DB)
-	reg, err := connectors.NewRegistry(chatstore.New(chat.DB))
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	all := []connectors.Connector{chatstore.New(chat.DB), backups.New(orch.DB, secret)}
+	if o.Connectors != nil {
+		all = append(all, o.Connectors(st)...)
+	}
+	reg, err := connectors.NewRegistry(all...)
 	require.NoError(t, err)
 	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"),
-		SecretKey: []byte("0123456789abcdef0123456789abcdef"), DPOEmail: o.DPOEmail}
+		SecretKey: secret, DPOEmail: o.DPOEmail}
 	if o.SMTPURL != "" {
 		acts.Mailer, err = mailer.New(o.SMTPURL, "privacy@dsr.example")
 		require.NoError(t, err)

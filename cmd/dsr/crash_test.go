@@ -310,7 +310,7 @@ func TestKillNineResumes(t *testing.T) {
 			continue
 		}
 		var applied, receipts int
-		require.NoError(t, orch.Get(&applied, `SELECT count(*) FROM request_events WHERE request_id = $1 AND kind = 'connector_applied'`, c.ID))
+		require.NoError(t, orch.Get(&applied, `SELECT count(*) FROM request_events WHERE request_id = $1 AND kind = 'connector_applied' AND detail->>'connector' = 'chatstore'`, c.ID))
 		require.Equal(t, 1, applied, "erasure %s audited once", c.ID)
 		require.NoError(t, chat.Get(&receipts, `SELECT count(*) FROM dsr_receipts WHERE request_id = $1 AND action = 'erasure'`, c.ID))
 		require.Equal(t, 1, receipts, "erasure %s applied once", c.ID)

@@ -37,11 +37,19 @@ Usage:
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
   dsr audit verify                 checks the audit chain; non-zero exit on tampering
+  dsr backups add --id ID --taken-at RFC3339 --expires-at RFC3339 --region eu [--kind full]
+                                 records a backup in the catalog
+  dsr backups list               the backup catalog as a JSON array
+  dsr backups replay --since RFC3339
+                                 re-applies erasure/restriction tombstones after a restore
   dsr inbox classify [--explain] [--max-bytes N] FILE.eml   classify a privacy-inbox mail ("-" reads stdin)
   dsr request override --id ID --reason TEXT [--actor NAME]
                                  a DPO lets a blocked erasure go ahead
   dsr user create --email E --role viewer|dpo|admin --password-file F
                                  a dashboard user ("-" reads the password from standard input)
+  dsr subprocessors list         the sub-processor registry (DSR_SUBPROCESSORS_FILE) as a JSON array
+  dsr subprocessors done --request ID --name N [--actor A]
+                                 a DPO confirms a sub-processor's manual task
 
 Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
 DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_LOG_LEVEL. See README.md.
@@ -93,10 +101,20 @@ func run(args []string, out io.Writer) error {
 		return reportSLA(ctx, rest, out)
 	case "audit verify":
 		return auditVerify(ctx, rest, out)
+	case "backups add":
+		return backupsAdd(ctx, rest, out)
+	case "backups list":
+		return backupsList(ctx, rest, out)
+	case "backups replay":
+		return backupsReplay(ctx, rest, out)
 	case "inbox classify":
 		return inboxClassify(rest, out)
 	case "user create":
 		return userCreate(ctx, rest, out)
+	case "subprocessors list":
+		return subprocessorsList(rest, out)
+	case "subprocessors done":
+		return subprocessorsDone(ctx, rest, out)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -20,6 +20,7 @@ import (
 
 	"dsr/activities"
 	"dsr/connectors"
+	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
 	"dsr/engine"
 	"dsr/http/api"
@@ -28,6 +29,7 @@ import (
 	"dsr/http/subject"
 	"dsr/intake"
 	"dsr/mailer"
+	"dsr/objects"
 	"dsr/schema"
 	"dsr/seal"
 	"dsr/store"
@@ -116,7 +118,26 @@ func serve(ctx context.Context, args []string, all bool) error {
 	if stored != fp {
 		return errors.New("DSR_SECRET_KEY is not the key this database was set up with: suppression-list hashes would not match; start with the original key")
 	}
-	registry, err := connectors.NewRegistry(chatstore.New(chat))
+	// Attachment files: a full erasure deletes them from here too.
+	objs, err := objects.Open(cfg.ObjectStoreURL)
+	if err != nil {
+		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
+	}
+	log.Info("attachment object store", slog.String("store", fmt.Sprint(objs)))
+	var mail *mailer.Mailer
+	if cfg.SMTPURL != "" {
+		if mail, err = mailer.New(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("SMTP_URL is not set: no mail goes out (DPO alarms, notices to subjects); the record says so for each")
+	}
+	subs, err := loadSubprocessors(st, mail, cfg.DPOEmail)
+	if err != nil {
+		return err
+	}
+	registry, err := connectors.NewRegistry(append([]connectors.Connector{
+		chatstore.New(chat, chatstore.WithObjects(objs)), backups.New(orch, cfg.SecretKey)}, subs.connectors...)...)
 	if err != nil {
 		return err
 	}
@@ -126,13 +147,8 @@ func serve(ctx context.Context, args []string, all bool) error {
 		PackageDir: filepath.Join(cfg.DataDir, "packages"),
 		SecretKey:  cfg.SecretKey,
 		DPOEmail:   cfg.DPOEmail,
-	}
-	if cfg.SMTPURL != "" {
-		if acts.Mailer, err = mailer.New(cfg.SMTPURL, cfg.MailFrom); err != nil {
-			return err
-		}
-	} else {
-		log.Warn("SMTP_URL is not set: no mail goes out (DPO alarms, notices to subjects); the record says so for each")
+		Mailer:     mail,
+		Recipients: subs.recipients,
 	}
 	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	var subjectPages *subject.Pages
@@ -143,6 +159,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		}
 		room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: cfg.IMAPURL, From: cfg.MailFrom,
 			PublicURL: cfg.PublicURL, Mailer: acts.Mailer})
+		room.Vendors = subs.vendors
 		acts.Mailroom = room
 		subjectPages = &subject.Pages{Room: room, Keys: keys, PackageDir: acts.PackageDir, Log: log,
 			Poke: func(ctx context.Context) { workers.Poke(ctx, c) }}

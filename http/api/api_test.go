@@ -450,8 +450,9 @@ func TestEndToEnd(t *testing.T) {
 		} `json:"connectors"`
 	}
 	require.NoError(t, json.Unmarshal(done.Result, &res))
-	require.Len(t, res.Connectors, 1)
+	require.Len(t, res.Connectors, 2, "the chat store, and the backups' tombstone")
 	require.Equal(t, int64(1), res.Connectors[0].Rows["end_users"])
+	require.Equal(t, int64(1), res.Connectors[1].Rows["tombstones"])
 
 	// The API shows the events, and each erasure was applied and audited once.
 	r := c.do("GET", "/v1/requests/"+erase, "")
@@ -461,7 +462,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, e := range m["events"].([]any) {
 		kinds = append(kinds, e.(map[string]any)["kind"].(string))
 	}
-	require.Equal(t, []string{"workflow_started", "identity_verified", "approved", "status_changed", "connector_applied", "completed"}, kinds)
+	require.Equal(t, []string{"workflow_started", "identity_verified", "approved", "status_changed", "connector_applied", "connector_applied", "completed"}, kinds)
 	var receipts int
 	require.NoError(t, env.Chat.DB.Get(&receipts, `SELECT count(*) FROM dsr_receipts WHERE request_id = $1`, erase))
 	require.Equal(t, 1, receipts)

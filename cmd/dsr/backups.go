@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"dsr/activities"
+	"dsr/connectors/backups"
+	"dsr/postgres"
+	"dsr/schema"
+	"dsr/store"
+)
+
+// backupsAdd puts a backup into the catalog: dsr backups add --id ID --taken-at RFC3339
+// --expires-at RFC3339 --region eu [--kind full]. It prints the entry as stored.
+func backupsAdd(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("backups add", flag.ContinueOnError)
+	id := fs.String("id", "", "the backup's id in the backup system")
+	taken := fs.String("taken-at", "", "when the backup was taken, RFC 3339")
+	expires := fs.String("expires-at", "", "when the backup expires (is deleted), RFC 3339")
+	region := fs.String("region", "", "the region whose chat store it copies: "+strings.Join(store.BackupRegions, ", "))
+	kind := fs.String("kind", "full", "kind of backup: "+strings.Join(store.BackupKinds, ", "))
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || *taken == "" || *expires == "" || *region == "" {
+		return usageError{"backups add: --id, --taken-at, --expires-at and --region are required"}
+	}
+	b := store.Backup{ID: *id, Region: *region, Kind: *kind}
+	var err error
+	if b.TakenAt, err = time.Parse(time.RFC3339, *taken); err != nil {
+		return usageError{fmt.Sprintf("backups add: --taken-at %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *taken)}
+	}
+	if b.ExpiresAt, err = time.Parse(time.RFC3339, *expires); err != nil {
+		return usageError{fmt.Sprintf("backups add: --expires-at %q is not RFC 3339 (e.g. 2027-02-28T02:00:00Z)", *expires)}
+	}
+	if err := b.Validate(); err != nil {
+		return usageError{"backups add: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	db, err := openOrchestrator(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stored, err := store.New(db).AddBackup(ctx, b)
+	if errors.Is(err, store.ErrBackupConflict) {
+		return fmt.Errorf("backups add: backup %s is already in the catalog with other values", b.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(stored)
+}
+
+// backupsList prints the backup catalog as a JSON array, oldest first.
+func backupsList(ctx context.Context, args []string, out io.Writer) error {
+	if err := parse(flag.NewFlagSet("backups list", flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	db, err := openOrchestrator(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := store.New(db).ListBackups(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
+}
+
+// backupsReplay applies again, to the chat store at CHATSTORE_URL as it now is (after a
+// restore), every erasure and restriction recorded after --since; with DSR_REGIONS, only
+// those of tenants in these regions. It prints JSON {"tombstones", "reapplied",
+// "already_applied", "not_found"}; a second run re-applies nothing. A tombstone and the
+// chat store's change are written by activities running side by side, so --since should
+// be a little before the restored backup was taken; any earlier instant is safe.
+func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("backups replay", flag.ContinueOnError)
+	sinceFlag := fs.String("since", "", "replay what was recorded after this instant, RFC 3339: at the latest when the restored backup was taken; earlier is safe (a replay is idempotent)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *sinceFlag == "" {
+		return usageError{"backups replay: --since is required"}
+	}
+	since, err := time.Parse(time.RFC3339, *sinceFlag)
+	if err != nil {
+		return usageError{fmt.Sprintf("backups replay: --since %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *sinceFlag)}
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	key, err := installationKey(cfg)
+	if err != nil {
+		return err
+	}
+	orch, chat, err := databases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer orch.Close()
+	defer chat.Close()
+	fp := activities.KeyFingerprint(key)
+	stored, err := store.New(orch).EnsureSetting(ctx, "secret_key_fingerprint", fp)
+	if err != nil {
+		return err
+	}
+	if stored != fp {
+		return errors.New("backups replay: DSR_SECRET_KEY is not the key this database was set up with: no tombstone would match; use the original key")
+	}
+	res, err := backups.New(orch, key).Replay(ctx, chat, since, cfg.Regions)
+	if err != nil {
+		return fmt.Errorf("backups replay (so far %d re-applied, %d already applied, %d not found): %w",
+			res.Reapplied, res.AlreadyApplied, res.NotFound, err)
+	}
+	return json.NewEncoder(out).Encode(res)
+}
+
+// installationKey returns DSR_SECRET_KEY, or the key an all-in-one install generated into
+// its data directory; it never makes a new one (no tombstone would match it).
+func installationKey(cfg Config) ([]byte, error) {
+	if len(cfg.SecretKey) > 0 {
+		return cfg.SecretKey, nil
+	}
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required: tombstones name subjects by hashes keyed with it, and %s does not exist", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	key := strings.TrimSpace(string(b))
+	if len(key) < 32 {
+		return nil, fmt.Errorf("%s holds no key of at least 32 characters", path)
+	}
+	return []byte(key), nil
+}
+
+// openOrchestrator opens and migrates the orchestrator database alone.
+func openOrchestrator(ctx context.Context) (*sqlx.DB, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("orchestrator database: %w", err)
+	}
+	if _, err := schema.Migrate(ctx, db, schema.Orchestrator); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
