@@ -392,6 +392,23 @@ Bob
 	require.Contains(t, extended.Body, "the request covers several years of conversations")
 	require.Contains(t, extended.Body, fmt.Sprintf("%d %s %d", bobReq.ExtendedDue.Day(), bobReq.ExtendedDue.Month(), bobReq.ExtendedDue.Year()))
 
+	// Bob's erasure is approved and done: he is told, with the date the last backup
+	// holding his data expires.
+	expires := time.Date(2027, 2, 14, 3, 0, 0, 0, time.UTC)
+	_, err = w.env.Store.AddBackup(ctx, store.Backup{ID: "nightly-1", TakenAt: time.Now().Add(-time.Hour), ExpiresAt: expires, Region: "eu", Kind: "full"})
+	require.NoError(t, err)
+	_, err = intake.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
+	require.NoError(t, err)
+	w.env.WaitStatus(t, bobReq.ID, store.StatusCompleted)
+	w.send(t)
+	var erased smtptest.Mail
+	for _, m := range w.mailTo(t, "bob.keller@example.net", 5) {
+		if strings.Contains(m.Subject, store.Ref(bobReq.ID)) && !strings.Contains(m.Body, "several years") {
+			erased = m
+		}
+	}
+	require.Contains(t, erased.Body, "14 February 2027", "the subject learns when the last backup copy expires")
+
 	// Elodie replies with a wrong code: counted, not verified.
 	elodie := w.caseOf(t, "elodie.dupre@exemple.fr")
 	_, right := verifyMail(t, w.mailTo(t, "elodie.dupre@exemple.fr", 2))

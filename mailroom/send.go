@@ -115,6 +115,7 @@ func (r *Room) render(ctx context.Context, o store.Outgoing) (letters.Mail, stri
 			if err := r.packageLink(&d, req); err != nil {
 				return letters.Mail{}, "", nil, err
 			}
+			d.LastBackupExpires = retainedUntil(req)
 		case letters.KindDenied:
 			d.Reason = reasonOf(req)
 		case letters.KindExtended:
@@ -229,3 +230,23 @@ func (r *Room) PackageURL(requestID string, expires time.Time) string {
 
 // PackagePurpose is what package links are signed for.
 const PackagePurpose = "package"
+
+// retainedUntil is the latest date until which backups keep copies of the subject's data,
+// from the connectors' outcomes in the request's result; zero when none said.
+func retainedUntil(req store.Request) time.Time {
+	var res struct {
+		Connectors []struct {
+			RetainedUntil *time.Time `json:"retained_until"`
+		} `json:"connectors"`
+	}
+	var last time.Time
+	if len(req.Result) == 0 || json.Unmarshal(req.Result, &res) != nil {
+		return last
+	}
+	for _, c := range res.Connectors {
+		if c.RetainedUntil != nil && c.RetainedUntil.After(last) {
+			last = *c.RetainedUntil
+		}
+	}
+	return last
+}
