@@ -6,7 +6,7 @@ WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 TEST_TIMEOUT ?= 40m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-short lint fmt bench postgres clean
+.PHONY: help build run test test-short lint fmt bench postgres packages clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,7 +20,10 @@ postgres: ## start the local PostgreSQL cluster if it is installed and not runni
 run: postgres build ## build and run `dsr serve` with the embedded defaults (API on 127.0.0.1:8080)
 	./$(BIN) serve
 
-test: postgres ## run every test against the local PostgreSQL and an embedded Temporal server
+packages: ## install the Debian packages the tests use, when missing (root only)
+	@bash .ci/packages
+
+test: postgres packages ## run every test against the local PostgreSQL and an embedded Temporal server
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short: ## the tests that need neither PostgreSQL nor Temporal
@@ -35,8 +38,8 @@ lint: ## go vet, gofmt, staticcheck and Temporal's workflowcheck
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
 
-bench: postgres ## seed benchmark (1M messages); set DSR_SEED_MESSAGES to change the size
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./demo/
+bench: postgres ## dsr against same-run baselines (erasure, export, workflows, ...); adds the table to BENCHMARKS.md
+	$(GO) run ./bench
 
 clean: ## remove the binary and the local data directory
 	rm -rf bin data
