@@ -132,7 +132,7 @@ func (c Config) validate() error {
 	}
 	if c.IMAPURL != "" {
 		if u, err := url.Parse(c.IMAPURL); err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.User == nil {
-			errs = append(errs, errors.New("IMAP_URL must look like imap://user:password@host:143/INBOX or imaps://..."))
+			errs = append(errs, errors.New("IMAP_URL must look like imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX"))
 		}
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
