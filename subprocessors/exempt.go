@@ -2,8 +2,6 @@ package subprocessors
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"time"
 
 	"dsr/connectors"
@@ -50,10 +48,8 @@ func (x *Exempt) outcome(action string) connectors.Outcome {
 
 // Rectify records the exemption.
 func (x *Exempt) Rectify(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
-	for f := range req.Rectification {
-		if !slices.Contains(connectors.RectifiableFields, f) {
-			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a field that can be rectified", connectors.ErrInvalid, f)
-		}
+	if err := connectors.CheckRectification(req.Rectification); err != nil {
+		return connectors.Outcome{}, err
 	}
 	return x.outcome(connectors.TypeRectification), nil
 }
@@ -70,10 +66,8 @@ func (x *Exempt) Restrict(context.Context, connectors.Request) (connectors.Outco
 
 // Object records the exemption: an objection is honoured where the processing happens.
 func (x *Exempt) Object(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
-	for _, p := range req.ObjectionPurposes {
-		if !slices.Contains(connectors.Purposes, p) {
-			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a purpose one can object to", connectors.ErrInvalid, p)
-		}
+	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
+		return connectors.Outcome{}, err
 	}
 	return x.outcome(connectors.TypeObjection), nil
 }

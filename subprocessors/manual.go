@@ -84,10 +84,8 @@ func (m *Manual) every() time.Duration {
 
 // Rectify asks the vendor to rectify.
 func (m *Manual) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	for f := range req.Rectification {
-		if !slices.Contains(connectors.RectifiableFields, f) {
-			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a field that can be rectified", connectors.ErrInvalid, f)
-		}
+	if err := connectors.CheckRectification(req.Rectification); err != nil {
+		return connectors.Outcome{}, err
 	}
 	return m.start(ctx, req)
 }
@@ -104,10 +102,8 @@ func (m *Manual) Restrict(ctx context.Context, req connectors.Request) (connecto
 
 // Object asks the vendor to stop the processing objected to.
 func (m *Manual) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	for _, p := range req.ObjectionPurposes {
-		if !slices.Contains(connectors.Purposes, p) {
-			return connectors.Outcome{}, fmt.Errorf("%w: %q is not a purpose one can object to", connectors.ErrInvalid, p)
-		}
+	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
+		return connectors.Outcome{}, err
 	}
 	return m.start(ctx, req)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"slices"
 	"strings"
 	"time"
 
@@ -113,14 +112,8 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 	if err := checkSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
 	}
-	if len(req.Rectification) == 0 {
-		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: no field to rectify: %w", req.ID, connectors.ErrInvalid)
-	}
-	for f := range req.Rectification {
-		if !slices.Contains(connectors.RectifiableFields, f) {
-			return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: field %q cannot be rectified (allowed: %s): %w",
-				req.ID, f, strings.Join(connectors.RectifiableFields, ", "), connectors.ErrInvalid)
-		}
+	if err := connectors.CheckRectification(req.Rectification); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
 	}
 	out, err := c.retained(ctx, req, connectors.TypeRectification)
 	if err != nil {
@@ -140,14 +133,8 @@ func (c *Connector) Object(_ context.Context, req connectors.Request) (connector
 	if err := checkSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
 	}
-	if len(req.ObjectionPurposes) == 0 {
-		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: no objection purpose given: %w", req.ID, connectors.ErrInvalid)
-	}
-	for _, p := range req.ObjectionPurposes {
-		if !slices.Contains(connectors.Purposes, p) {
-			return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: objection purpose %q unknown (known: %s): %w",
-				req.ID, p, strings.Join(connectors.Purposes, ", "), connectors.ErrInvalid)
-		}
+	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
 	}
 	return connectors.Outcome{
 		Connector: Name, Action: connectors.TypeObjection, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),

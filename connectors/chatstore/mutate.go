@@ -145,7 +145,7 @@ func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (conne
 // A purpose outside connectors.Purposes fails with connectors.ErrInvalid. Outcome.Rows counts
 // the rows whose objections changed per table.
 func (c *Connector) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	purposes, err := objectionPurposes(req.ObjectionPurposes)
+	purposes, err := connectors.CheckPurposes(req.ObjectionPurposes)
 	if err != nil {
 		return connectors.Outcome{}, fmt.Errorf("object for request %s: %w", req.ID, err)
 	}
@@ -170,20 +170,4 @@ func (c *Connector) Object(ctx context.Context, req connectors.Request) (connect
 		}
 		return nil
 	})
-}
-
-// objectionPurposes validates the purposes and returns them sorted, without duplicates.
-func objectionPurposes(in []string) ([]string, error) {
-	if len(in) == 0 {
-		return nil, fmt.Errorf("no objection purpose given: %w", connectors.ErrInvalid)
-	}
-	out := make([]string, 0, len(in))
-	for _, p := range in {
-		if !slices.Contains(connectors.Purposes, p) {
-			return nil, fmt.Errorf("objection purpose %q unknown (known: %s): %w", p, strings.Join(connectors.Purposes, ", "), connectors.ErrInvalid)
-		}
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }

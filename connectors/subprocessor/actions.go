@@ -394,7 +394,7 @@ func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (conne
 // connectors.Purposes is connectors.ErrInvalid. Rows counts the records whose objections
 // changed.
 func (c *Connector) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	purposes, err := objectionPurposes(req.ObjectionPurposes)
+	purposes, err := connectors.CheckPurposes(req.ObjectionPurposes)
 	if err != nil {
 		return connectors.Outcome{}, fmt.Errorf("object for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
@@ -439,20 +439,4 @@ func (c *Connector) Object(ctx context.Context, req connectors.Request) (connect
 		out.Recipient = c.recipient(status, reason)
 		return nil
 	})
-}
-
-// objectionPurposes validates the purposes and returns them sorted, without duplicates.
-func objectionPurposes(in []string) ([]string, error) {
-	if len(in) == 0 {
-		return nil, fmt.Errorf("no objection purpose given: %w", connectors.ErrInvalid)
-	}
-	out := make([]string, 0, len(in))
-	for _, p := range in {
-		if !slices.Contains(connectors.Purposes, p) {
-			return nil, fmt.Errorf("objection purpose %q unknown (known: %s): %w", p, strings.Join(connectors.Purposes, ", "), connectors.ErrInvalid)
-		}
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }
