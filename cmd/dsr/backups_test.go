@@ -102,6 +102,11 @@ func TestBackupReplayAfterRestore(t *testing.T) {
 	require.NotNil(t, backupsOutcome.RetainedUntil)
 	require.True(t, expires.Equal(*backupsOutcome.RetainedUntil), "retained until %s, want the nightly's expiry %s", backupsOutcome.RetainedUntil, expires)
 	require.Zero(t, traces(t, chat, subject), "the erasure removed the subject")
+	require.NotEmpty(t, res.Recipients, "the Art. 19 ledger names the recipients (the default registry's hosting provider)")
+	for _, r := range res.Recipients {
+		require.NotEmpty(t, r.Name)
+		require.Contains(t, []string{"notified", "confirmed", "failed", "exempt"}, r.Status)
+	}
 
 	// Restore the chat store from the dump, as an operator would: dsr stopped (nothing
 	// writes meanwhile, and the database can be dropped), the database made anew.
@@ -228,6 +233,9 @@ type connectorOutcome struct {
 // waitCompleted polls the API until the request is completed and returns its result.
 func (in *install) waitCompleted(key, id string) (res struct {
 	Connectors []connectorOutcome `json:"connectors"`
+	Recipients []struct {
+		Name, Kind, Status string
+	} `json:"recipients"`
 }) {
 	in.t.Helper()
 	var last string
