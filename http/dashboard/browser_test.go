@@ -234,10 +234,26 @@ func pageErrors(t *testing.T, ctx context.Context) func() []string {
 	}
 }
 
-// text returns the text of the element.
+// text returns the text of the element. An element that htmx swapped out between finding
+// it and reading it ("No node with given id") is looked up again.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	return value(t, ctx, "text of "+sel, chromedp.Text(chromedp.CSS(sel)))
+	var err error
+	for range 20 {
+		sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		var v string
+		v, err = chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return v
+		}
+		if !strings.Contains(err.Error(), "No node with given id") && !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.NoError(t, err, "text of "+sel)
+	return ""
 }
 
 // exists reports whether the page has an element matching sel.
