@@ -8,6 +8,7 @@ package bundle
 import (
 	"archive/zip"
 	"bufio"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -94,6 +95,11 @@ func Build(ctx context.Context, dir string, meta Meta, req connectors.Request, s
 	defer spool.Close()           //nolint:errcheck // a scratch file
 
 	zw := zip.NewWriter(tmp)
+	// Fastest deflate: a package is written once and downloaded once; the default level
+	// spent nearly half the export's CPU for a 20% smaller file.
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
 	w := &writer{zip: zw, json: bufio.NewWriterSize(spool, 64<<10), rows: map[string]int64{}, progress: progress, modified: meta.GeneratedAt}
 	facts, err := templates.LoadAccessFacts()
 	if err != nil {
@@ -158,6 +164,8 @@ type writer struct {
 	src      string
 	category string
 	columns  []string
+	// keys are the columns as JSON object keys ("name":), encoded once per category.
+	keys     []string
 	firstCat bool
 	firstRow bool
 	rows     map[string]int64
@@ -226,6 +234,10 @@ func (w *writer) Begin(category string, columns []string) error {
 	}
 	w.category = category
 	w.columns = append([]string(nil), columns...)
+	w.keys = make([]string, len(columns))
+	for i, c := range columns {
+		w.keys[i] = quote(c) + ":"
+	}
 	w.record = make([]string, len(columns))
 	w.schema = append(w.schema, categorySchema{File: name, Columns: w.columns})
 	w.rows[w.src+"/"+category] += 0
@@ -264,8 +276,7 @@ func (w *writer) Row(values ...any) error {
 		if i > 0 {
 			_ = w.json.WriteByte(',')
 		}
-		_, _ = w.json.WriteString(quote(w.columns[i]))
-		_ = w.json.WriteByte(':')
+		_, _ = w.json.WriteString(w.keys[i])
 		if _, err := w.json.Write(b); err != nil {
 			return err
 		}
