@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"dsr/engine"
+	"dsr/intake"
+	"dsr/mailbox"
+	"dsr/mailbox/dovecottest"
+	"dsr/schema"
+	"dsr/seal"
+	"dsr/store"
+)
+
+func init() {
+	sections = append(sections, section{name: "ingestion", run: benchIngestion})
+}
+
+// corpusDir is the labelled privacy-mailbox corpus, beside the repository.
+const corpusDir = "../shared/fixtures/mail"
+
+var messageIDHeader = regexp.MustCompile(`(?im)^Message-ID:[^\r\n]*\r?\n`)
+
+// mailboxOf makes n mails from the corpus, each with a Message-ID of its own: the same mix
+// of requests (seven languages, several rights, forwarded, HTML-only, with an ID card) and
+// non-requests (support, auto-reply, bounce, reply) as the corpus.
+func mailboxOf(n int) ([][]byte, error) {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("read the corpus in %s (the shared fixtures sit beside the repository): %v", corpusDir, err)
+	}
+	sort.Strings(files)
+	var corpus [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		corpus = append(corpus, messageIDHeader.ReplaceAll(b, nil))
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		src := corpus[i%len(corpus)]
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "Message-ID: <bench-%d@mail.example>\r\n", i)
+		b.Write(src)
+		out[i] = b.Bytes()
+	}
+	return out, nil
+}
+
+// held are the corpus subjects the bench tenant's chat store holds: their requests become
+// requests with running workflows; the others get cases only ("no data held").
+var held = []string{"alice.martin@example.org", "bob.keller@example.net", "elodie.dupre@exemple.fr",
+	"priya.n@example.com", "grace.h@example.org", "katrin.schulz@beispiel.de", "j.weiss@beispiel.de"}
+
+// benchIngestion takes 10,000 mails (2,000 with -quick) from a real Dovecot into cases and
+// requests, against a raw IMAP FETCH of the same mails in batches of the same size.
+func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
+	n := 10000
+	if e.Quick {
+		n = 2000
+	}
+	raws, err := mailboxOf(n)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := dovecottest.Launch()
+	if err != nil {
+		return nil, fmt.Errorf("dovecot: %w", err)
+	}
+	defer dc.Close()
+	if err := dc.DeliverRaw(raws...); err != nil {
+		return nil, err
+	}
+
+	// Baseline: fetch every mail, as the poll does, and keep nothing.
+	base, err := rawFetch(ctx, dc.URL())
+	if err != nil {
+		return nil, fmt.Errorf("raw fetch: %w", err)
+	}
+	if base.count != n {
+		return nil, fmt.Errorf("raw fetch read %d of %d mails", base.count, n)
+	}
+
+	orch, _, err := e.NewDatabase(ctx, schema.Orchestrator)
+	if err != nil {
+		return nil, err
+	}
+	chat, _, err := e.NewDatabase(ctx, schema.ChatStore)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.Start(ctx, engine.Options{DataDir: filepath.Join(e.Dir, "ingest-temporal"), Namespace: "dsr",
+		SearchAttributes: intake.SearchAttributes, LogLevel: "error"})
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Stop() //nolint:errcheck // the run is over
+	c, err := client.Dial(client.Options{HostPort: eng.HostPort(), Namespace: "dsr", Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+
+	st := store.New(orch)
+	t, err := st.CreateTenant(ctx, store.Tenant{Name: "Bench Shoes", Region: "eu", Country: "FR", TZ: "Europe/Paris"})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2)`, t.ID, t.Name); err != nil {
+		return nil, err
+	}
+	for _, email := range held {
+		if _, err := chat.ExecContext(ctx, `INSERT INTO end_users (account_id, email, name) VALUES ($1, $2, 'Visitor')`, t.ID, email); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := seal.New([]byte("bench-secret-0123456789abcdef0123456789"))
+	if err != nil {
+		return nil, err
+	}
+	in := &intake.Intake{Temporal: c, Store: st, Log: e.Log}
+	room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: dc.URL(), From: "privacy@dsr.example",
+		PublicURL: "http://127.0.0.1:8080"})
+
+	start := time.Now()
+	res, err := room.Poll(ctx, 0, nil)
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("poll: %w", err)
+	}
+	if res.Filed != n {
+		return nil, fmt.Errorf("poll filed %d of %d mails", res.Filed, n)
+	}
+	var cases, requests int
+	if err := orch.GetContext(ctx, &cases, `SELECT count(*) FROM mail_cases`); err != nil {
+		return nil, err
+	}
+	if err := orch.GetContext(ctx, &requests, `SELECT count(*) FROM requests`); err != nil {
+		return nil, err
+	}
+	dsrRate := float64(n) / elapsed.Seconds()
+	baseRate := float64(n) / base.elapsed.Seconds()
+	row := Row{
+		Name:         fmt.Sprintf("ingestion, %d mails (Dovecot)", n),
+		Unit:         "mails/s",
+		DSR:          dsrRate,
+		Baseline:     baseRate,
+		BaselineName: "raw IMAP FETCH of the same mails, same batches",
+		Ratio:        dsrRate / baseRate,
+		Goal:         ">= 0.5x",
+		Detail: fmt.Sprintf("%s for dsr (parse, classify, seal, record, %d cases, %d requests with workflows started, filed by MOVE) vs %s; folders %v",
+			elapsed.Round(time.Millisecond), cases, requests, base.elapsed.Round(time.Millisecond), res.ByFolder),
+	}
+	row.Met = row.Ratio >= 0.5
+	return []Row{row}, nil
+}
+
+type fetched struct {
+	count   int
+	bytes   int64
+	elapsed time.Duration
+}
+
+// rawFetch reads every pending mail in the source folder in the poll's batch size.
+func rawFetch(ctx context.Context, url string) (fetched, error) {
+	var f fetched
+	start := time.Now()
+	c, err := mailbox.Dial(ctx, url)
+	if err != nil {
+		return f, err
+	}
+	defer c.Close()
+	pending, err := c.Pending(ctx)
+	if err != nil {
+		return f, err
+	}
+	const batch = 200
+	for i := 0; i < len(pending); i += batch {
+		uids := make([]uint32, 0, batch)
+		for _, p := range pending[i:min(i+batch, len(pending))] {
+			uids = append(uids, p.UID)
+		}
+		err := c.Fetch(ctx, uids, func(_ uint32, raw []byte) error {
+			f.count++
+			f.bytes += int64(len(raw))
+			return nil
+		})
+		if err != nil {
+			return f, err
+		}
+	}
+	f.elapsed = time.Since(start)
+	return f, nil
+}
