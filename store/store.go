@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,6 +64,10 @@ func Final(status string) bool {
 // Store reads and writes the orchestrator database.
 type Store struct {
 	db *sqlx.DB
+	// record lets one Record of this process at a time wait for the audit chain's
+	// advisory lock: the others wait here, without holding a database connection that the
+	// rest of the process needs.
+	record sync.Mutex
 }
 
 // New returns a Store on db.
@@ -502,6 +507,8 @@ type ClockChange struct {
 // Record appends the change's event and applies its status and result, in one
 // transaction. It reports whether the change was new.
 func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
+	s.record.Lock()
+	defer s.record.Unlock()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("record %s on request %s: begin: %w", c.Kind, c.RequestID, err)
