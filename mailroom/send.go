@@ -66,7 +66,7 @@ func (r *Room) sendOne(ctx context.Context, o store.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	id := "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + "." + strings.ReplaceAll(o.ID, "-", "")
+	id := store.MessageID(ref, strings.ReplaceAll(o.ID, "-", ""))
 	if err := r.Mailer.Send(ctx, mailer.Message{To: o.Recipient, Subject: mail.Subject, Body: mail.Body, ID: id}); err != nil {
 		return err
 	}

@@ -92,16 +92,21 @@ func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
 	return r.record(ctx, m, nil, nil)
 }
 
-// record takes the mail with its case, then routes the case.
+// record takes the mail with its case, then routes the case; a mail taken before finishes
+// what its earlier take left undone.
 func (r *Room) record(ctx context.Context, m store.Mail, c *store.Case, out []store.Outgoing) (store.Mail, error) {
 	got, created, err := r.Store.TakeMail(ctx, m, c, out)
 	if err != nil {
 		return store.Mail{}, err
 	}
-	if created {
-		r.log().Info("mail taken", "mail_id", got.ID, "kind", got.Kind, "folder", got.Folder, "language", got.Language)
+	if !created {
+		return got, r.finish(ctx, got)
 	}
-	return got, r.finish(ctx, got)
+	r.log().Info("mail taken", "mail_id", got.ID, "kind", got.Kind, "folder", got.Folder, "language", got.Language)
+	if c == nil {
+		return got, nil
+	}
+	return got, r.route(ctx, *c)
 }
 
 // finish does what follows the take: routing the case it opened.

@@ -262,15 +262,18 @@ func (s *Store) CaseOfRequest(ctx context.Context, requestID string) (Case, erro
 	return s.caseWhere(ctx, `id = (SELECT case_id FROM mail_case_requests WHERE request_id = $1)`, requestID)
 }
 
-// CaseOfMessageRef returns the case whose request or own reference is ref: a reply may
-// quote either.
+// CaseOfMessageRef returns the case whose own reference is ref, or the case of the request
+// whose reference it is: a reply may quote either.
 func (s *Store) CaseOfMessageRef(ctx context.Context, ref string) (Case, error) {
 	c, err := s.CaseByReference(ctx, ref)
 	if !errors.Is(err, ErrNotFound) {
 		return c, err
 	}
-	return s.caseWhere(ctx, `id IN (SELECT cr.case_id FROM mail_case_requests cr JOIN requests r ON r.id = cr.request_id
-		WHERE right(replace(r.id::text, '-', ''), 8) = lower(substr($1, 5)))`, ref)
+	r, err := s.RequestByRef(ctx, ref)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.CaseOfRequest(ctx, r.ID)
 }
 
 func (s *Store) caseWhere(ctx context.Context, where string, args ...any) (Case, error) {

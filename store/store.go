@@ -52,6 +52,13 @@ func Ref(id string) string {
 	return "DSR-" + hex[len(hex)-8:]
 }
 
+// MessageID is the local part of the Message-ID of dsr's mail about a reference
+// ("DSR-xxxxxxxx"): "dsr-xxxxxxxx." and what, which tells the mails apart. A reply's
+// In-Reply-To names it, which is how the mailroom finds the reference again.
+func MessageID(ref, what string) string {
+	return "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + "." + what
+}
+
 // Final reports whether a status ends a request.
 func Final(status string) bool {
 	switch status {

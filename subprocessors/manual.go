@@ -207,7 +207,7 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
 				store.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
 			if err := m.Mailer.Send(ctx, mailer.Message{To: m.DPOEmail, Subject: "[" + store.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
-				Body: body, ID: "dsr-" + strings.ToLower(strings.TrimPrefix(store.Ref(req.ID), "DSR-")) + ".escalate." + slug(m.Entry.Name)}); err != nil {
+				Body: body, ID: store.MessageID(store.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
 				return connectors.Outcome{}, err
 			}
 		}
@@ -251,7 +251,7 @@ func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool
 		body += "\n"
 	}
 	body += "Please reply to this mail, keeping the reference " + ref + " in the subject, once it is done.\n\nPrivacy team\n"
-	id := "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + ".task." + slug(m.Entry.Name)
+	id := store.MessageID(ref, "task."+slug(m.Entry.Name))
 	if reminder {
 		subject = "Reminder: " + subject
 		id += fmt.Sprintf(".r%d", time.Now().Unix())

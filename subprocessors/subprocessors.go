@@ -157,29 +157,12 @@ func (e Entry) Describe() string {
 	return fmt.Sprintf("%s (%s; %s; %s; transfer: %s)", e.Name, e.Purpose, strings.Join(e.DataCategories, ", "), e.Country, e.TransferMechanism)
 }
 
-// Secret reads an environment variable, or the file its *_FILE variant names.
-func Secret(name string) (string, error) {
-	if v := os.Getenv(name); v != "" {
-		return v, nil
-	}
-	if f := os.Getenv(name + "_FILE"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", fmt.Errorf("%s_FILE: %w", name, err)
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	return "", fmt.Errorf("%s (or %s_FILE) is not set", name, name)
-}
 
 // Connectors builds a connector for each sub-processor reached by API or not at all;
-// receipts (nil: in memory) keep what API connectors did per request. Mail-reached
+// secret reads the secrets an API connector names (environment variables); receipts (nil: in memory) keep what API connectors did per request. Mail-reached
 // sub-processors need a mailer: mail builds them (nil is an error for them: the ledger
 // would miss them).
 func Connectors(es []Entry, secret func(string) (string, error), receipts subprocessor.Receipts, mail func(Entry) (connectors.Connector, error)) ([]connectors.Connector, error) {
-	if secret == nil {
-		secret = Secret
-	}
 	var out []connectors.Connector
 	for _, e := range es {
 		switch e.Connector.Kind {
@@ -206,6 +189,9 @@ func Connectors(es []Entry, secret func(string) (string, error), receipts subpro
 }
 
 func apiConnector(e Entry, secret func(string) (string, error), receipts subprocessor.Receipts) (connectors.Connector, error) {
+	if secret == nil {
+		return nil, errors.New("no source of secrets for its API credentials")
+	}
 	s := e.Connector
 	cfg := subprocessor.Config{Name: e.Name, Shape: s.Shape, BaseURL: s.BaseURL, Rate: s.Rate, Burst: s.Burst, Receipts: receipts}
 	cfg.Auth.Type = s.Auth

@@ -93,11 +93,21 @@ func loadSubprocessors(st *store.Store, m *mailer.Mailer, dpo string) (subproces
 		set.vendors[strings.ToLower(e.Connector.Contact)] = e.Name
 		return &subprocessors.Manual{Entry: e, Store: st, Mailer: m, DPOEmail: dpo}, nil
 	}
-	if set.connectors, err = subprocessors.Connectors(es, nil, st.Receipts(), mail); err != nil {
+	if set.connectors, err = subprocessors.Connectors(es, requiredSecret, st.Receipts(), mail); err != nil {
 		return set, err
 	}
 	for _, e := range es {
 		set.recipients = append(set.recipients, e.Describe())
 	}
 	return set, nil
+}
+
+// requiredSecret reads a secret from the environment (or its *_FILE variant) and fails when
+// it is not set.
+func requiredSecret(name string) (string, error) {
+	v, err := secret(name)
+	if err == nil && v == "" {
+		err = fmt.Errorf("%s (or %s_FILE) is not set", name, name)
+	}
+	return v, err
 }
