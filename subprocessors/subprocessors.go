@@ -157,7 +157,6 @@ func (e Entry) Describe() string {
 	return fmt.Sprintf("%s (%s; %s; %s; transfer: %s)", e.Name, e.Purpose, strings.Join(e.DataCategories, ", "), e.Country, e.TransferMechanism)
 }
 
-
 // Connectors builds a connector for each sub-processor reached by API or not at all;
 // secret reads the secrets an API connector names (environment variables); receipts (nil: in memory) keep what API connectors did per request. Mail-reached
 // sub-processors need a mailer: mail builds them (nil is an error for them: the ledger
