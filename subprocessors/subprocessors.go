@@ -157,10 +157,10 @@ func (e Entry) Describe() string {
 	return fmt.Sprintf("%s (%s; %s; %s; transfer: %s)", e.Name, e.Purpose, strings.Join(e.DataCategories, ", "), e.Country, e.TransferMechanism)
 }
 
-// Connectors builds a connector for each sub-processor reached by API or not at all;
-// secret reads the secrets an API connector names (environment variables); receipts (nil: in memory) keep what API connectors did per request. Mail-reached
-// sub-processors need a mailer: mail builds them (nil is an error for them: the ledger
-// would miss them).
+// Connectors builds a connector for each sub-processor. secret reads the secrets an API
+// connector names (environment variables); receipts (nil: in memory) keep what API
+// connectors did per request; mail builds those reached by mail, which need a mailer (nil
+// is an error for them: the ledger would miss them).
 func Connectors(es []Entry, secret func(string) (string, error), receipts subprocessor.Receipts, mail func(Entry) (connectors.Connector, error)) ([]connectors.Connector, error) {
 	var out []connectors.Connector
 	for _, e := range es {
