@@ -3,21 +3,26 @@ package chatstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"dsr/connectors"
 )
 
-// accountsHoldingSQL finds the accounts holding an email, in any of them; it is served by the
-// lower(email) indexes of schema/chatstore/002_email_lookup.sql. UNION makes the ids
-// distinct; ordering by the uuid orders them as their text.
+// accountsHoldingSQL finds, for each email of an array, the accounts holding it, in any of
+// them; each lookup is served by the lower(email) indexes of
+// schema/chatstore/002_email_lookup.sql. The email is returned as given.
 const accountsHoldingSQL = `
-SELECT account_id FROM end_users WHERE lower(email) = lower($1)
-UNION
-SELECT account_id FROM agents WHERE lower(email) = lower($1)
-ORDER BY account_id`
+SELECT q.email, h.account_id
+FROM unnest($1::text[]) AS q(email)
+CROSS JOIN LATERAL (
+	SELECT account_id FROM end_users WHERE lower(email) = lower(q.email)
+	UNION
+	SELECT account_id FROM agents WHERE lower(email) = lower(q.email)
+) AS h`
 
 // Holders returns the ids of the accounts (tenants; an account id equals the tenant id) whose
 // chat store holds the email as an end-user or an agent (case-insensitive, trimmed), sorted,
@@ -25,12 +30,48 @@ ORDER BY account_id`
 // connectors.ErrInvalid for an empty email.
 func Holders(ctx context.Context, db sqlx.QueryerContext, email string) ([]string, error) {
 	email = strings.TrimSpace(email)
-	if email == "" {
-		return nil, fmt.Errorf("find holders: email is empty: %w", connectors.ErrInvalid)
+	held, err := HoldersOf(ctx, db, []string{email})
+	if err != nil {
+		return nil, err
 	}
-	ids := []string{}
-	if err := sqlx.SelectContext(ctx, db, &ids, accountsHoldingSQL, email); err != nil {
+	return held[email], nil
+}
+
+// HoldersOf looks many emails up in one query: it maps each email, as given, to what
+// Holders returns for it.
+func HoldersOf(ctx context.Context, db sqlx.QueryerContext, emails []string) (map[string][]string, error) {
+	held := make(map[string][]string, len(emails))
+	trimmed := make([]string, 0, len(emails))
+	for _, e := range emails {
+		t := strings.TrimSpace(e)
+		if t == "" {
+			return nil, fmt.Errorf("find holders: email is empty: %w", connectors.ErrInvalid)
+		}
+		if _, ok := held[t]; !ok {
+			held[t] = []string{}
+			trimmed = append(trimmed, t)
+		}
+	}
+	rows, err := db.QueryxContext(ctx, accountsHoldingSQL, pq.StringArray(trimmed))
+	if err != nil {
 		return nil, fmt.Errorf("find holders: %w", err)
 	}
-	return ids, nil
+	defer rows.Close()
+	for rows.Next() {
+		var email, account string
+		if err := rows.Scan(&email, &account); err != nil {
+			return nil, fmt.Errorf("find holders: %w", err)
+		}
+		held[email] = append(held[email], account)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find holders: %w", err)
+	}
+	out := make(map[string][]string, len(emails))
+	for _, e := range emails {
+		ids := held[strings.TrimSpace(e)]
+		slices.Sort(ids)
+		out[e] = ids
+	}
+	return out, nil
 }

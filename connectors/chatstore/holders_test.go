@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
@@ -89,6 +90,22 @@ func TestHolders(t *testing.T) {
 		}
 	})
 
+	t.Run("many at once", func(t *testing.T) {
+		t.Parallel()
+		emails := []string{"ann@example.com", "  ANN@example.Com\t\n", "Bob@Example.com", "nobody@example.com", "ann@example.com"}
+		got, err := HoldersOf(ctx, w.db, emails)
+		require.NoError(t, err)
+		require.Len(t, got, 4, "one entry per email as given")
+		for _, email := range emails {
+			one, err := Holders(ctx, w.db, email)
+			require.NoError(t, err)
+			require.Equal(t, one, got[email], email)
+		}
+		require.Equal(t, []string{}, got["nobody@example.com"])
+		_, err = HoldersOf(ctx, w.db, []string{"ann@example.com", " "})
+		require.ErrorIs(t, err, connectors.ErrInvalid)
+	})
+
 	t.Run("inside a transaction", func(t *testing.T) {
 		t.Parallel()
 		tx, err := w.db.BeginTxx(ctx, nil)
@@ -116,7 +133,7 @@ func TestHoldersUsesEmailIndexes(t *testing.T) {
 	require.NoError(t, err)
 
 	var raw []byte
-	require.NoError(t, tx.GetContext(ctx, &raw, `EXPLAIN (FORMAT JSON) `+accountsHoldingSQL, "ann@example.com"))
+	require.NoError(t, tx.GetContext(ctx, &raw, `EXPLAIN (FORMAT JSON) `+accountsHoldingSQL, pq.StringArray{"ann@example.com", "bob@example.com"}))
 	var plans []struct {
 		Plan planNode `json:"Plan"`
 	}
