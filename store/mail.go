@@ -135,8 +135,8 @@ func (s *Store) TakeMail(ctx context.Context, m Mail, c *Case, out []Outgoing) (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (message_key) DO NOTHING
 		RETURNING `+mailColumns,
-		m.ID, m.MessageKey, m.Size, m.SHA256, m.RawSealed, m.Folder, m.Kind, m.Language, pq.StringArray(m.Types),
-		m.Confidence, pq.StringArray(m.Reasons), m.Note, m.CaseID, m.Attachments)
+		m.ID, m.MessageKey, m.Size, m.SHA256, m.RawSealed, m.Folder, m.Kind, m.Language, orEmpty(m.Types),
+		m.Confidence, orEmpty(m.Reasons), m.Note, m.CaseID, m.Attachments)
 	if errors.Is(err, sql.ErrNoRows) {
 		earlier, err := s.MailByKey(ctx, m.MessageKey)
 		return earlier, false, err
@@ -274,6 +274,26 @@ func (s *Store) CaseOfMessageRef(ctx context.Context, ref string) (Case, error) 
 		return Case{}, err
 	}
 	return s.CaseOfRequest(ctx, r.ID)
+}
+
+// KnownRefs returns which of refs CaseOfMessageRef or RequestByRef would find, in one
+// query (served by the indexes of migration 010).
+func (s *Store) KnownRefs(ctx context.Context, refs []string) (map[string]bool, error) {
+	var found []string
+	err := s.db.SelectContext(ctx, &found, `
+		SELECT q.ref FROM unnest($1::text[]) AS q(ref)
+		WHERE EXISTS (SELECT 1 FROM mail_cases WHERE lower(reference) = lower(q.ref))
+		   OR (length(q.ref) = 12 AND upper(left(q.ref, 4)) = 'DSR-'
+		       AND EXISTS (SELECT 1 FROM requests WHERE right(replace(id::text, '-', ''), 8) = lower(substr(q.ref, 5))))`,
+		pq.StringArray(refs))
+	if err != nil {
+		return nil, fmt.Errorf("look references up: %w", err)
+	}
+	known := make(map[string]bool, len(found))
+	for _, ref := range found {
+		known[ref] = true
+	}
+	return known, nil
 }
 
 func (s *Store) caseWhere(ctx context.Context, where string, args ...any) (Case, error) {
