@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // zone lookups must not depend on the host having a tz database
 )
@@ -62,7 +63,13 @@ func (p Policy) resolve() (Policy, *Calendar, *time.Location, error) {
 	return p, c, loc, nil
 }
 
+// locations keeps the zones loaded: time.LoadLocation reads the zone file each time.
+var locations sync.Map // name -> *time.Location
+
 func loadLocation(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	if strings.TrimSpace(name) == "" || name == "Local" {
 		return nil, fmt.Errorf("deadline: %w %q: an IANA zone name such as \"Europe/Paris\" is required",
 			ErrUnknownTimeZone, name)
@@ -71,6 +78,7 @@ func loadLocation(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, fmt.Errorf("deadline: %w %q: %w", ErrUnknownTimeZone, name, err)
 	}
+	locations.Store(name, loc)
 	return loc, nil
 }
 
