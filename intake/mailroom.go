@@ -49,8 +49,8 @@ func (in *Intake) Mailroom(cfg RoomConfig) *mailroom.Room {
 		Keys:       cfg.Keys,
 		Classifier: cls,
 		MailboxURL: cfg.MailboxURL,
-		Holders: func(ctx context.Context, email string) ([]string, error) {
-			return chatstore.Holders(ctx, cfg.Chat, email)
+		Holders: func(ctx context.Context, emails []string) (map[string][]string, error) {
+			return chatstore.HoldersOf(ctx, cfg.Chat, emails)
 		},
 		Start: in.Start,
 		Decide: func(ctx context.Context, requestID, update, actor, reason string) error {

@@ -21,19 +21,60 @@ import (
 // twice. A case no tenant holds data for has no request: after verification its subject
 // is told that no data is held.
 func (r *Room) route(ctx context.Context, c store.Case) error {
-	tenants, err := r.Holders(ctx, c.SubjectEmail)
+	held, err := r.Holders(ctx, []string{c.SubjectEmail})
 	if err != nil {
 		return fmt.Errorf("route case %s: look the subject up: %w", c.Reference, err)
 	}
-	for _, tid := range tenants {
-		t, err := r.Store.GetTenant(ctx, tid)
-		if errors.Is(err, store.ErrNotFound) {
-			// Chat-store data of an account dsr does not manage: nobody to route to.
-			r.log().Warn("chat-store account without a tenant", "account_id", tid, "case", c.Reference)
-			continue
-		}
+	tenants, err := r.tenants(ctx, held)
+	if err != nil {
+		return err
+	}
+	for _, n := range r.requestsFor(c, held[c.SubjectEmail], tenants) {
+		req, _, err := r.Store.CreateRequest(ctx, n)
 		if err != nil {
+			return fmt.Errorf("route case %s: %w", c.Reference, err)
+		}
+		if err := r.Store.LinkCaseRequest(ctx, c.ID, req.ID); err != nil {
 			return err
+		}
+		if err := r.Start(ctx, tenants[req.TenantID], req); err != nil {
+			return err
+		}
+	}
+	return r.Store.CaseRouted(ctx, c.ID)
+}
+
+// tenants reads the tenants of the chat-store accounts found holding subjects' data.
+func (r *Room) tenants(ctx context.Context, held map[string][]string) (map[string]store.Tenant, error) {
+	out := map[string]store.Tenant{}
+	for _, ids := range held {
+		for _, id := range ids {
+			if _, ok := out[id]; ok {
+				continue
+			}
+			t, err := r.Store.GetTenant(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				// Chat-store data of an account dsr does not manage: nobody to route to.
+				r.log().Warn("chat-store account without a tenant", "account_id", id)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[id] = t
+		}
+	}
+	return out, nil
+}
+
+// requestsFor lists the requests a case makes: one per tenant holding the subject's data
+// (accounts) and per right.
+func (r *Room) requestsFor(c store.Case, accounts []string, tenants map[string]store.Tenant) []store.NewRequest {
+	var out []store.NewRequest
+	for _, id := range accounts {
+		t, ok := tenants[id]
+		if !ok {
+			continue
 		}
 		for _, typ := range c.Types {
 			params := store.Params{}
@@ -43,23 +84,14 @@ func (r *Room) route(ctx context.Context, c store.Case) error {
 			case connectors.TypeObjection:
 				params.ObjectionPurposes = connectors.Purposes
 			}
-			req, _, err := r.Store.CreateRequest(ctx, store.NewRequest{
+			out = append(out, store.NewRequest{
 				TenantID: t.ID, Type: typ, Source: "mail", SubjectEmail: c.SubjectEmail, Params: params,
 				Reference: c.Reference, IdempotencyKey: "mail:" + c.ID + ":" + typ, RequestHash: "mail:" + c.ID,
 				ReceivedAt: c.ReceivedAt,
 			})
-			if err != nil {
-				return fmt.Errorf("route case %s: %w", c.Reference, err)
-			}
-			if err := r.Store.LinkCaseRequest(ctx, c.ID, req.ID); err != nil {
-				return err
-			}
-			if err := r.Start(ctx, t, req); err != nil {
-				return err
-			}
 		}
 	}
-	return r.Store.CaseRouted(ctx, c.ID)
+	return out
 }
 
 // codeRe finds candidate codes in a reply.
@@ -68,16 +100,13 @@ var codeRe = regexp.MustCompile(`\b\d{6}\b`)
 // reply files an answer to one of dsr's mails with its case: a code in it verifies the
 // sender, anything else is kept for the people handling the request.
 func (r *Room) reply(ctx context.Context, m store.Mail, msg *inbox.Message, cls inbox.Classification) (store.Mail, error) {
-	ref := cls.Reference
-	if !strings.HasPrefix(strings.ToUpper(ref), "DSR-") {
-		ref = "DSR-" + ref
-	}
-	if name, ok := r.Vendors[strings.ToLower(msg.From.Email)]; ok {
+	ref := replyRef(cls)
+	if name := r.vendor(msg); name != "" {
 		return r.vendorReply(ctx, m, ref, name)
 	}
 	c, err := r.Store.CaseOfMessageRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		m.Folder, m.Note = store.FolderTriage, "a reply to a reference dsr does not know"
+		m.Folder, m.Note = store.FolderTriage, unknownRefNote("")
 		return r.record(ctx, m, nil, nil)
 	}
 	if err != nil {
@@ -118,6 +147,28 @@ func (r *Room) reply(ctx context.Context, m store.Mail, msg *inbox.Message, cls 
 			fmt.Sprintf("a reply carried a wrong code (attempt %d of %d)", n, MaxAttempts))
 	}
 	return got, nil
+}
+
+// replyRef is the reference a reply names, as "DSR-xxxxxxxx".
+func replyRef(cls inbox.Classification) string {
+	if !strings.HasPrefix(strings.ToUpper(cls.Reference), "DSR-") {
+		return "DSR-" + cls.Reference
+	}
+	return cls.Reference
+}
+
+// vendor names the sub-processor a mail comes from, if it comes from one's privacy contact.
+func (r *Room) vendor(msg *inbox.Message) string {
+	return r.Vendors[strings.ToLower(msg.From.Email)]
+}
+
+// unknownRefNote is the triage note of a reply (from a vendor, if named) to a reference
+// dsr does not know.
+func unknownRefNote(vendor string) string {
+	if vendor != "" {
+		return "a reply from " + vendor + " to a reference dsr does not know"
+	}
+	return "a reply to a reference dsr does not know"
 }
 
 // VerifyToken verifies the case whose link token is token.
@@ -201,6 +252,13 @@ func (r *Room) propagate(ctx context.Context, c store.Case) error {
 		if req.Status != store.StatusVerifying && req.Status != store.StatusReceived {
 			continue
 		}
+		if req.Status == store.StatusReceived {
+			// Its workflow may not run yet: its start follows the poll that made it.
+			if err := r.startNow(ctx, req); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		by := "subject"
 		if c.VerifiedBy != nil {
 			by = *c.VerifiedBy
@@ -216,6 +274,15 @@ func (r *Room) propagate(ctx context.Context, c store.Case) error {
 		DedupeKey: "case:" + c.ID + ":verified", CaseID: &c.ID, Kind: letters.KindVerified,
 		Language: c.Language, Recipient: c.SubjectEmail,
 	})
+}
+
+// startNow starts a request's workflow unless it runs already.
+func (r *Room) startNow(ctx context.Context, req store.Request) error {
+	t, err := r.Store.GetTenant(ctx, req.TenantID)
+	if err != nil {
+		return err
+	}
+	return r.Start(ctx, t, req)
 }
 
 // noteOnRequests records an event on every request of a case.
@@ -344,7 +411,7 @@ func (r *Room) redact(ctx context.Context, c store.Case) error {
 func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string) (store.Mail, error) {
 	req, err := r.Store.RequestByRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		m.Folder, m.Note = store.FolderTriage, "a reply from "+vendor+" to a reference dsr does not know"
+		m.Folder, m.Note = store.FolderTriage, unknownRefNote(vendor)
 		return r.record(ctx, m, nil, nil)
 	}
 	if err != nil {

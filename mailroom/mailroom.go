@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"dsr/inbox"
@@ -65,8 +66,8 @@ type Room struct {
 	Classifier *inbox.Classifier
 	// MailboxURL is IMAP_URL.
 	MailboxURL string
-	// Holders returns the tenants whose chat store holds the email.
-	Holders func(ctx context.Context, email string) ([]string, error)
+	// Holders maps each email to the tenants whose chat store holds it.
+	Holders func(ctx context.Context, emails []string) (map[string][]string, error)
 	// Start starts the workflow of a recorded request (idempotent).
 	Start func(ctx context.Context, t store.Tenant, r store.Request) error
 	// Decide sends an update (UpdateVerify, UpdateCancel) with who decided and why to a
@@ -86,6 +87,14 @@ type Room struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+
+	// toStart are the workflow starts waiting for the poll to end; starting counts those
+	// in flight, startSlots bounds them.
+	startMu    sync.Mutex
+	toStart    []queuedStart
+	starting   sync.WaitGroup
+	startOnce  sync.Once
+	startSlots chan struct{}
 }
 
 func (r *Room) now() time.Time {

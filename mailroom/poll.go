@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 
 	"dsr/mailbox"
 	"dsr/store"
@@ -31,16 +30,19 @@ const (
 	// batchMessages and batchBytes bound one FETCH.
 	batchMessages = 200
 	batchBytes    = 32 << 20
-	// takers is how many mails are taken at once.
-	takers = 8
 )
 
 // Poll takes up to limit mails from the mailbox's source folder and files each in its
 // folder. A mail is filed only after it is recorded, so a poll cut short leaves the rest
 // for the next one, which finds the recorded ones by their Message-ID. progress, when set,
 // is called after each batch.
+//
+// The work runs as a pipeline of three stages, each on its own: one connection fetches
+// the next batch while the batch before is taken (read, classified, recorded) and the one
+// before that is filed over a second connection.
 func (r *Room) Poll(ctx context.Context, limit int, progress func(PollResult)) (PollResult, error) {
 	res := PollResult{ByFolder: map[string]int{}}
+	defer r.startQueued(ctx)
 	c, err := mailbox.Dial(ctx, r.MailboxURL)
 	if err != nil {
 		return res, err
@@ -60,102 +62,145 @@ func (r *Room) Poll(ctx context.Context, limit int, progress func(PollResult)) (
 	if limit > 0 && len(pending) > limit {
 		pending, res.More = pending[:limit], true
 	}
+	if len(pending) == 0 {
+		return res, nil
+	}
+	filer, err := mailbox.Dial(ctx, r.MailboxURL)
+	if err != nil {
+		return res, err
+	}
+	defer filer.Close()
+
+	fileCtx := ctx // filing what was recorded goes on when fetching stops
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fetchedCh := make(chan fetchedBatch, 1)
+	takenCh := make(chan map[string][]uint32, 1)
+	fetcherDone := make(chan struct{})
+	var fetchErr, takeErr error
+	go func() {
+		defer close(fetcherDone)
+		defer close(fetchedCh)
+		for _, batch := range batches(pending) {
+			b := r.fetchBatch(ctx, c, batch)
+			select {
+			case fetchedCh <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				fetchErr = b.err
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(takenCh)
+		for b := range fetchedCh {
+			filed, err := r.takeFetched(ctx, c.Source(), b)
+			takenCh <- filed // the filer reads every batch to the end
+			if err != nil {
+				takeErr = err
+				cancel()
+				return
+			}
+		}
+	}()
+	var fileErr error
+	for filed := range takenCh {
+		for _, uids := range filed {
+			res.Taken += len(uids)
+		}
+		if fileErr != nil {
+			continue // what is recorded is filed by the next poll
+		}
+		for folder, uids := range filed {
+			if len(uids) == 0 {
+				continue
+			}
+			if err := filer.Move(fileCtx, uids, FolderPrefix+folder); err != nil {
+				fileErr = err
+				cancel()
+				break
+			}
+			res.Filed += len(uids)
+			res.ByFolder[folder] += len(uids)
+		}
+		if fileErr == nil && progress != nil {
+			progress(res)
+		}
+	}
+	<-fetcherDone
+	if err := errors.Join(takeErr, fileErr); err != nil {
+		return res, err
+	}
+	if fetchErr != nil {
+		return res, fmt.Errorf("fetch mail: %w", fetchErr)
+	}
+	return res, fileCtx.Err()
+}
+
+// batches cuts the pending mails into FETCH batches.
+func batches(pending []mailbox.Pending) [][]mailbox.Pending {
+	var out [][]mailbox.Pending
 	for len(pending) > 0 {
 		n, size := 0, int64(0)
 		for n < len(pending) && n < batchMessages && (n == 0 || size+pending[n].Size <= batchBytes) {
 			size += pending[n].Size
 			n++
 		}
-		batch := pending[:n]
+		out = append(out, pending[:n])
 		pending = pending[n:]
-		filed, err := r.takeBatch(ctx, c, batch)
-		for folder, uids := range filed {
-			if len(uids) == 0 {
-				continue
-			}
-			if merr := c.Move(ctx, uids, FolderPrefix+folder); merr != nil {
-				return res, errors.Join(err, merr)
-			}
-			res.Filed += len(uids)
-			res.ByFolder[folder] += len(uids)
-		}
-		for _, uids := range filed {
-			res.Taken += len(uids)
-		}
-		if err != nil {
-			return res, err
-		}
-		if progress != nil {
-			progress(res)
-		}
 	}
-	return res, nil
+	return out
 }
 
-// takeBatch fetches a batch and takes its mails, several at once; it returns the UIDs of
-// the mails recorded, by folder.
-func (r *Room) takeBatch(ctx context.Context, c *mailbox.Client, batch []mailbox.Pending) (map[string][]uint32, error) {
-	filed := map[string][]uint32{}
-	var mu sync.Mutex
-	var fetch []uint32
+// fetchedBatch is a batch as fetched: the mails read, those too large to read, and the
+// error that cut the fetch short, if any.
+type fetchedBatch struct {
+	mails    []fetched
+	oversize []mailbox.Pending
+	err      error
+}
+
+// fetchBatch fetches the mails of a batch that are small enough to read.
+func (r *Room) fetchBatch(ctx context.Context, c *mailbox.Client, batch []mailbox.Pending) fetchedBatch {
+	var b fetchedBatch
+	var uids []uint32
 	for _, p := range batch {
 		if p.Size > r.maxSize() {
-			// Not read at all: recorded by its place and size, quarantined.
-			m, err := r.takeOversize(ctx, c.Source(), p)
-			if err != nil {
-				return filed, err
-			}
-			filed[m.Folder] = append(filed[m.Folder], p.UID)
+			b.oversize = append(b.oversize, p)
 			continue
 		}
-		fetch = append(fetch, p.UID)
+		uids = append(uids, p.UID)
 	}
-	if len(fetch) == 0 {
-		return filed, nil
+	if len(uids) == 0 {
+		return b
 	}
-	type job struct {
-		uid uint32
-		raw []byte
-	}
-	jobs := make(chan job)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var errs []error
-	for range takers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				m, err := r.Take(ctx, j.raw)
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, fmt.Errorf("take mail (uid %d): %w", j.uid, err))
-					cancel()
-				} else {
-					filed[m.Folder] = append(filed[m.Folder], j.uid)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	ferr := c.Fetch(ctx, fetch, func(uid uint32, raw []byte) error {
-		select {
-		case jobs <- job{uid, raw}:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	b.err = c.Fetch(ctx, uids, func(uid uint32, raw []byte) error {
+		b.mails = append(b.mails, fetched{uid: uid, raw: raw})
+		return nil
 	})
-	close(jobs)
-	wg.Wait()
-	if len(errs) > 0 {
-		return filed, errors.Join(errs...)
+	return b
+}
+
+// takeFetched takes a fetched batch, including what arrived before a failed fetch; it
+// returns the UIDs of the mails recorded, by folder.
+func (r *Room) takeFetched(ctx context.Context, source string, b fetchedBatch) (map[string][]uint32, error) {
+	filed := map[string][]uint32{}
+	for _, p := range b.oversize {
+		// Not read at all: recorded by its place and size, quarantined.
+		m, err := r.takeOversize(ctx, source, p)
+		if err != nil {
+			return filed, err
+		}
+		filed[m.Folder] = append(filed[m.Folder], p.UID)
 	}
-	if ferr != nil {
-		return filed, fmt.Errorf("fetch mail: %w", ferr)
+	got, err := r.takeMany(ctx, b.mails)
+	for folder, uids := range got {
+		filed[folder] = append(filed[folder], uids...)
 	}
-	return filed, nil
+	return filed, err
 }
 
 // takeOversize records a mail too large to read, by its place in the mailbox.

@@ -30,25 +30,50 @@ const (
 // the mail belongs. A mail taken before (same Message-ID) returns its earlier record, after
 // finishing whatever the earlier take left undone.
 func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
-	m := store.Mail{Size: int64(len(raw)), SHA256: Digest(raw)}
-	m.MessageKey = messageKey(raw, m.SHA256)
-	if earlier, err := r.Store.MailByKey(ctx, m.MessageKey); err == nil {
+	key := messageKey(raw, Digest(raw))
+	if earlier, err := r.Store.MailByKey(ctx, key); err == nil {
 		return earlier, r.finish(ctx, earlier)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Mail{}, err
 	}
-	id, err := store.NewID()
+	p, err := r.prepare(raw)
 	if err != nil {
 		return store.Mail{}, err
 	}
+	return r.takeOne(ctx, p)
+}
+
+// prepared is a mail read and classified, with the case it opens, before anything is
+// recorded.
+type prepared struct {
+	m   store.Mail
+	msg *inbox.Message
+	cls inbox.Classification
+	// c and out are the case a request opens and the mail it queues.
+	c   *store.Case
+	out []store.Outgoing
+}
+
+// reply tells a mail that answers one of dsr's: where it goes depends on what is recorded.
+func (p *prepared) reply() bool { return p.msg != nil && p.cls.Kind == inbox.KindReply }
+
+// prepare does the work of a take that needs no database: it seals the mail, reads and
+// classifies it, says where it goes and opens the case of a request.
+func (r *Room) prepare(raw []byte) (prepared, error) {
+	m := store.Mail{Size: int64(len(raw)), SHA256: Digest(raw)}
+	m.MessageKey = messageKey(raw, m.SHA256)
+	id, err := store.NewID()
+	if err != nil {
+		return prepared{}, err
+	}
 	m.ID = id
 	if m.RawSealed, err = r.Keys.Seal(raw, []byte(m.ID)); err != nil {
-		return store.Mail{}, fmt.Errorf("seal mail: %w", err)
+		return prepared{}, fmt.Errorf("seal mail: %w", err)
 	}
 
 	if int64(len(raw)) > r.maxSize() {
 		m.Folder, m.Kind, m.Note = store.FolderQuarantine, KindTooLarge, fmt.Sprintf("larger than %d bytes", r.maxSize())
-		return r.record(ctx, m, nil, nil)
+		return prepared{m: m}, nil
 	}
 	msg, err := inbox.Parse(bytes.NewReader(raw), r.maxSize())
 	if err != nil {
@@ -57,10 +82,11 @@ func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
 			m.Kind = KindTooLarge
 		}
 		m.Note = "could not be read as mail: " + defectOf(err)
-		return r.record(ctx, m, nil, nil)
+		return prepared{m: m}, nil
 	}
 	cls := r.Classifier.Classify(msg)
 	m.Kind, m.Language, m.Types, m.Confidence, m.Reasons = cls.Kind, cls.Language, cls.Types, cls.Confidence, cls.Reasons
+	p := prepared{msg: msg, cls: cls}
 
 	switch cls.Kind {
 	case inbox.KindRequest:
@@ -73,15 +99,12 @@ func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
 			m.Folder, m.Note = store.FolderTriage, fmt.Sprintf("a request, with low confidence (%.2f)", cls.Confidence)
 		default:
 			m.Folder = store.FolderProcessed
-			c, out, err := r.openCase(m, cls)
-			if err != nil {
-				return store.Mail{}, err
+			if p.c, p.out, err = r.openCase(m, cls); err != nil {
+				return prepared{}, err
 			}
-			return r.record(ctx, m, c, out)
 		}
-		return r.record(ctx, m, nil, nil)
 	case inbox.KindReply:
-		return r.reply(ctx, m, msg, cls)
+		// Filed by reply, once the reference is looked up.
 	case inbox.KindAutoReply, inbox.KindBounce, inbox.KindNewsletter:
 		m.Folder, m.Note = store.FolderProcessed, "not a request: "+strings.ReplaceAll(cls.Kind, "_", " ")
 	case inbox.KindSupport, inbox.KindSales, inbox.KindSecurity:
@@ -89,7 +112,16 @@ func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
 	default:
 		m.Folder, m.Note = store.FolderTriage, "not recognised: a person should read it"
 	}
-	return r.record(ctx, m, nil, nil)
+	p.m = m
+	return p, nil
+}
+
+// takeOne records a prepared mail on its own.
+func (r *Room) takeOne(ctx context.Context, p prepared) (store.Mail, error) {
+	if p.reply() {
+		return r.reply(ctx, p.m, p.msg, p.cls)
+	}
+	return r.record(ctx, p.m, p.c, p.out)
 }
 
 // record takes the mail with its case, then routes the case; a mail taken before finishes

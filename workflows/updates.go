@@ -54,14 +54,19 @@ func (r *run) register(ctx workflow.Context) error {
 	updates := []update{
 		{
 			name: UpdateVerify,
+			// A request from mail may be verified as soon as its workflow runs, before
+			// it has recorded that it waits for verification.
 			validate: func(_ workflow.Context, _ Decision) error {
-				if r.state.Status != store.StatusVerifying || r.verified || r.canceled {
+				waiting := r.state.Status == store.StatusVerifying || r.state.Status == store.StatusReceived && !r.in.Verified
+				if !waiting || r.verified || r.canceled {
 					return notAllowed("the request is %s, not waiting for identity verification", r.state.Status)
 				}
 				return nil
 			},
 			apply: func(d Decision) { r.verified = true },
-			done:  func() bool { return r.state.Status != store.StatusVerifying },
+			done: func() bool {
+				return r.state.Status != store.StatusVerifying && r.state.Status != store.StatusReceived
+			},
 		},
 		{
 			name:     UpdateApprove,
