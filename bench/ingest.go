@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -21,6 +26,7 @@ import (
 	"dsr/schema"
 	"dsr/seal"
 	"dsr/store"
+	"dsr/workflows"
 )
 
 func init() {
@@ -135,11 +141,20 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 	room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: dc.URL(), From: "privacy@dsr.example",
 		PublicURL: "http://127.0.0.1:8080"})
 
+	stop := e.profile("ingestion")
 	start := time.Now()
 	res, err := room.Poll(ctx, 0, nil)
 	elapsed := time.Since(start)
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("poll: %w", err)
+	}
+	// The workflows of the requests start in the background, off the ingestion path.
+	room.WaitStarts()
+	startedAll := time.Since(start)
+	started, err := workflowsOf(ctx, c, orch)
+	if err != nil {
+		return nil, err
 	}
 	if res.Filed != n {
 		return nil, fmt.Errorf("poll filed %d of %d mails", res.Filed, n)
@@ -161,11 +176,45 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 		BaselineName: "raw IMAP FETCH of the same mails, same batches",
 		Ratio:        dsrRate / baseRate,
 		Goal:         ">= 0.5x",
-		Detail: fmt.Sprintf("%s for dsr (parse, classify, seal, record, %d cases, %d requests with workflows started, filed by MOVE) vs %s; folders %v",
-			elapsed.Round(time.Millisecond), cases, requests, base.elapsed.Round(time.Millisecond), res.ByFolder),
+		Detail: fmt.Sprintf("%s for dsr (parse, classify, seal, record %d cases and %d requests, filed by MOVE) vs %s; folders %v; "+
+			"the requests' workflows start in the background: all %d started %s after the poll began (%.0f starts/s on the embedded server)",
+			elapsed.Round(time.Millisecond), cases, requests, base.elapsed.Round(time.Millisecond), res.ByFolder,
+			started, startedAll.Round(time.Millisecond), float64(started)/startedAll.Seconds()),
 	}
 	row.Met = row.Ratio >= 0.5
+	if started != requests {
+		return nil, fmt.Errorf("%d of %d requests have a workflow", started, requests)
+	}
 	return []Row{row}, nil
+}
+
+// workflowsOf counts the recorded requests whose workflow exists.
+func workflowsOf(ctx context.Context, c client.Client, orch *sqlx.DB) (int, error) {
+	var ids []string
+	if err := orch.SelectContext(ctx, &ids, `SELECT id FROM requests`); err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	errs := make([]error, len(ids))
+	slots := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			_, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(id), "")
+			var missing *serviceerror.NotFound
+			switch {
+			case errors.As(err, &missing):
+			case err != nil:
+				errs[i] = fmt.Errorf("describe the workflow of request %s: %w", id, err)
+			default:
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(n.Load()), errors.Join(errs...)
 }
 
 type fetched struct {
