@@ -361,9 +361,12 @@ var copyExportSQL = []string{
 		WHERE m.author_kind = 'end_user' AND m.author_id = $ID
 		AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND c.requester_id = $ID)
 	ORDER BY 1`,
-	`SELECT a.id, a.message_id, a.filename, a.content_type, a.size_bytes, a.storage_key, a.created_at FROM attachments a
-		WHERE a.message_id IN (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.requester_id = $ID
-			UNION ALL SELECT m.id FROM messages m WHERE m.author_kind = 'end_user' AND m.author_id = $ID) ORDER BY a.id`,
+	`SELECT a.id, a.message_id, a.filename, a.content_type, a.size_bytes, a.storage_key, a.created_at
+		FROM (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.requester_id = $ID
+			UNION ALL
+			SELECT m.id FROM messages m WHERE m.author_kind = 'end_user' AND m.author_id = $ID
+				AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND c.requester_id = $ID)) s
+		JOIN attachments a ON a.message_id = s.id ORDER BY a.id`,
 	`SELECT id, 'end_user', provider, scopes, expires_at, created_at FROM oauth_tokens WHERE end_user_id = $ID ORDER BY id`,
 	`SELECT id, 'end_user', ip_address, user_agent, created_at, last_seen_at FROM sessions WHERE end_user_id = $ID ORDER BY id`,
 	`SELECT id, 'end_user', name, query, created_at FROM saved_searches WHERE end_user_id = $ID ORDER BY id`,

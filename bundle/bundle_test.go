@@ -366,6 +366,53 @@ func TestBuildPackageContents(t *testing.T) {
 	})
 }
 
+// TestBuildZipEntries checks the zip itself: its files in order, each deflated and dated
+// when the package was made, data.json (deflated beside the zip and added as it is) among
+// them, and every CRC right (reading a file to its end checks it).
+func TestBuildZipEntries(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	meta := newMeta()
+	meta.GeneratedAt = time.Date(2026, 7, 8, 9, 10, 11, 0, time.UTC)
+	app, crm := awkward()
+	// Enough rows for data.json to span many chunks.
+	many := category{name: "events", columns: []string{"id", "what", "at"}}
+	for i := range 20_000 {
+		many.rows = append(many.rows, []any{int64(i), fmt.Sprintf("event %d, \"quoted\"\n", i), meta.GeneratedAt.Add(time.Duration(i) * time.Millisecond)})
+	}
+	_, err := build(dir, meta, nil, sends("app", append(app, many)...), sends("crm", crm...))
+	require.NoError(t, err)
+	path := bundle.Path(dir, meta.RequestID)
+
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		require.Equal(t, zip.Deflate, f.Method, f.Name)
+		require.True(t, meta.GeneratedAt.Equal(f.Modified), "%s is dated %s", f.Name, f.Modified)
+		require.Equal(t, [2]uint16{zr.File[0].ModifiedDate, zr.File[0].ModifiedTime}, [2]uint16{f.ModifiedDate, f.ModifiedTime}, f.Name)
+		rc, err := f.Open()
+		require.NoError(t, err)
+		n, err := io.Copy(io.Discard, rc)
+		require.NoError(t, err, "%s reads back with the right CRC", f.Name)
+		require.NoError(t, rc.Close())
+		require.Equal(t, f.UncompressedSize64, uint64(n), f.Name)
+	}
+	require.Equal(t, []string{"app/profile.csv", "app/messages.csv", "app/saved_searches.csv", "app/events.csv",
+		"crm/contacts.csv", "data.json", "facts.json", "README.txt", "report.pdf"}, names)
+
+	data := decodeData(t, unzip(t, path)["data.json"])
+	require.Len(t, data.Data["app"]["events"], 20_000)
+	require.Equal(t, "event 19999, \"quoted\"\n", data.Data["app"]["events"][19_999]["what"])
+
+	if bin, err := exec.LookPath("unzip"); err == nil {
+		out, err := exec.Command(bin, "-tq", path).CombinedOutput()
+		require.NoError(t, err, "unzip -t: %s", out)
+	}
+}
+
 func TestBuildWithoutSourcesOrCategories(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

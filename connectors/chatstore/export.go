@@ -195,8 +195,10 @@ var attachmentsFull = Category{
 	Name:        CategoryAttachments,
 	Description: "Files attached to the messages of the messages category.",
 	Columns:     attachmentColumns,
-	query: `SELECT ` + attachmentCols + ` FROM attachments a
-    WHERE a.message_id IN (` + subjectMessageIDsSQL + `) ORDER BY a.id`,
+	// A join rather than IN: the ids are distinct already, so the planner need not
+	// de-duplicate them (a hash of every message id) before it looks their attachments up.
+	query: `SELECT ` + attachmentCols + ` FROM (` + subjectMessageIDsSQL + `) s
+    JOIN attachments a ON a.message_id = s.id ORDER BY a.id`,
 }
 
 var attachmentsPortable = Category{
