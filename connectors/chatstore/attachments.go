@@ -36,16 +36,11 @@ const (
 // objectDeletionBatch is how many keys one round of deleteObjects handles.
 const objectDeletionBatch = 500
 
-// Statements that delete a full erasure's attachments rows and, in the same statement, queue
-// their storage keys in dsr_object_deletions. Both return how many rows they deleted. $1 are
-// the end_users ids, $2 the request id.
+// queueAttachmentsSQL deletes a full erasure's attachments rows and, in the same statement,
+// queues their storage keys in dsr_object_deletions; it returns how many rows it deleted. $1
+// are the end_users ids, $2 the request id.
 const (
-	queueOwnConversationAttachmentsSQL = `WITH gone AS (` + deleteOwnConversationAttachmentsSQL + `
-    RETURNING storage_key),
-queued AS (INSERT INTO dsr_object_deletions (request_id, storage_key)
-    SELECT DISTINCT $2, storage_key FROM gone ON CONFLICT DO NOTHING)
-SELECT count(*) FROM gone`
-	queueAuthoredAttachmentsSQL = `WITH gone AS (` + deleteAuthoredAttachmentsSQL + `
+	queueAttachmentsSQL = `WITH gone AS (` + deleteAttachmentsSQL + `
     RETURNING a.storage_key),
 queued AS (INSERT INTO dsr_object_deletions (request_id, storage_key)
     SELECT DISTINCT $2, storage_key FROM gone ON CONFLICT DO NOTHING)
@@ -63,16 +58,11 @@ SELECT count(*) FROM gone`
 // attachment steps of eraseEndUsers, and queues the keys of the objects to delete once the
 // transaction commits.
 func deleteAttachmentsQueued(ctx context.Context, tx *sqlx.Tx, ids []int64, requestID string, out *connectors.Outcome) error {
-	for _, s := range []step{
-		{RowsAttachments, "delete attachments in the end-user's conversations", queueOwnConversationAttachmentsSQL},
-		{RowsAttachments, "delete attachments of the end-user's other messages", queueAuthoredAttachmentsSQL},
-	} {
-		var n int64
-		if err := tx.GetContext(ctx, &n, s.query, pq.Array(ids), requestID); err != nil {
-			return fmt.Errorf("%s: %w", s.what, err)
-		}
-		out.Rows[s.key] += n
+	var n int64
+	if err := tx.GetContext(ctx, &n, queueAttachmentsSQL, pq.Array(ids), requestID); err != nil {
+		return fmt.Errorf("delete the attachments of the end-user's messages and conversations: %w", err)
 	}
+	out.Rows[RowsAttachments] += n
 	shared, err := exec(ctx, tx, "keep attachment files other attachments share", unqueueSharedSQL, requestID)
 	if err != nil {
 		return err

@@ -47,12 +47,14 @@ const (
 
 // Set-based statements of an erasure. $1 are the end_users ids, $2 the agents ids.
 const (
-	// A full erasure of end-users deletes, children first, the attachments and messages of
-	// their conversations, then those they wrote in other conversations.
-	deleteOwnConversationAttachmentsSQL = `DELETE FROM attachments WHERE message_id IN (
-    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.requester_id = ANY($1::bigint[]))`
-	deleteAuthoredAttachmentsSQL = `DELETE FROM attachments a USING messages m
-    WHERE a.message_id = m.id AND m.author_kind = 'end_user' AND m.author_id = ANY($1::bigint[])`
+	// A full erasure of end-users deletes, children first, the attachments of the messages
+	// of their conversations and of those they wrote in other conversations (one statement:
+	// a row matched twice is deleted and counted once), then those messages.
+	deleteAttachmentsSQL = `DELETE FROM attachments a USING (
+    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.requester_id = ANY($1::bigint[])
+    UNION ALL
+    SELECT m.id FROM messages m WHERE m.author_kind = 'end_user' AND m.author_id = ANY($1::bigint[])) s
+    WHERE a.message_id = s.id`
 	deleteOwnConversationMessagesSQL = `DELETE FROM messages WHERE conversation_id IN (
     SELECT id FROM conversations WHERE requester_id = ANY($1::bigint[]))`
 	deleteAuthoredMessagesSQL = `DELETE FROM messages WHERE author_kind = 'end_user' AND author_id = ANY($1::bigint[])`
@@ -174,8 +176,7 @@ func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override
 			}
 		} else {
 			steps = append(steps,
-				step{RowsAttachments, "delete attachments in the end-user's conversations", deleteOwnConversationAttachmentsSQL},
-				step{RowsAttachments, "delete attachments of the end-user's other messages", deleteAuthoredAttachmentsSQL},
+				step{RowsAttachments, "delete the attachments of the end-user's messages and conversations", deleteAttachmentsSQL},
 			)
 		}
 		steps = append(steps,
@@ -190,14 +191,21 @@ func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override
 		)
 		out.Notes = append(out.Notes, noteBodiesKept)
 	}
-	steps = append(steps,
-		step{RowsMessagesAuthorCleared, "clear the author of the end-user's messages", clearEndUserAuthorSQL},
-		step{RowsOAuthTokens, "delete the end-user's oauth tokens", `DELETE FROM oauth_tokens WHERE end_user_id = ANY($1::bigint[])`},
-		step{RowsSessions, "delete the end-user's sessions", `DELETE FROM sessions WHERE end_user_id = ANY($1::bigint[])`},
-		step{RowsSavedSearches, "delete the end-user's saved searches", `DELETE FROM saved_searches WHERE end_user_id = ANY($1::bigint[])`},
-		step{RowsEndUsers, "delete the end-user", `DELETE FROM end_users WHERE id = ANY($1::bigint[])`},
-	)
+	if full {
+		// Every message they wrote is deleted above: none is left to clear.
+		out.Rows[RowsMessagesAuthorCleared] += 0
+	} else {
+		steps = append(steps, step{RowsMessagesAuthorCleared, "clear the author of the end-user's messages", clearEndUserAuthorSQL})
+	}
 	if err := runSteps(ctx, tx, ids, out, steps); err != nil {
+		return err
+	}
+	if err := deleteOwned(ctx, tx, "end_user_id", "the end-user's", ids, out); err != nil {
+		return err
+	}
+	if err := runSteps(ctx, tx, ids, out, []step{
+		{RowsEndUsers, "delete the end-user", `DELETE FROM end_users WHERE id = ANY($1::bigint[])`},
+	}); err != nil {
 		return err
 	}
 	if full && queue == "" && out.Rows[RowsAttachments] > 0 {
@@ -218,12 +226,29 @@ func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf(noteAgentNameKept, kept))
 	}
-	steps = append(steps,
-		step{RowsConversationsAgentCleared, "unassign the agent's conversations", clearAgentSQL},
-		step{RowsOAuthTokens, "delete the agent's oauth tokens", `DELETE FROM oauth_tokens WHERE agent_id = ANY($1::bigint[])`},
-		step{RowsSessions, "delete the agent's sessions", `DELETE FROM sessions WHERE agent_id = ANY($1::bigint[])`},
-		step{RowsSavedSearches, "delete the agent's saved searches", `DELETE FROM saved_searches WHERE agent_id = ANY($1::bigint[])`},
-		step{RowsAgents, "delete the agent", `DELETE FROM agents WHERE id = ANY($1::bigint[])`},
-	)
-	return runSteps(ctx, tx, ids, out, steps)
+	steps = append(steps, step{RowsConversationsAgentCleared, "unassign the agent's conversations", clearAgentSQL})
+	if err := runSteps(ctx, tx, ids, out, steps); err != nil {
+		return err
+	}
+	if err := deleteOwned(ctx, tx, "agent_id", "the agent's", ids, out); err != nil {
+		return err
+	}
+	return runSteps(ctx, tx, ids, out, []step{{RowsAgents, "delete the agent", `DELETE FROM agents WHERE id = ANY($1::bigint[])`}})
+}
+
+// deleteOwned deletes the OAuth tokens, sessions and saved searches whose column (end_user_id
+// or agent_id) is one of ids, in one statement, and counts each.
+func deleteOwned(ctx context.Context, tx *sqlx.Tx, column, whose string, ids []int64, out *connectors.Outcome) error {
+	query := `WITH t AS (DELETE FROM oauth_tokens WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1),
+    s AS (DELETE FROM sessions WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1),
+    q AS (DELETE FROM saved_searches WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1)
+SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s), (SELECT count(*) FROM q)`
+	var tokens, sessions, searches int64
+	if err := tx.QueryRowxContext(ctx, query, pq.Array(ids)).Scan(&tokens, &sessions, &searches); err != nil {
+		return fmt.Errorf("delete %s oauth tokens, sessions and saved searches: %w", whose, err)
+	}
+	out.Rows[RowsOAuthTokens] += tokens
+	out.Rows[RowsSessions] += sessions
+	out.Rows[RowsSavedSearches] += searches
+	return nil
 }

@@ -2,11 +2,10 @@ package chatstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -52,25 +51,24 @@ func (c *Connector) apply(ctx context.Context, req connectors.Request, name stri
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, receiptLockClass, req.ID); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("%s for request %s: lock request: %w", name, req.ID, err)
 	}
+	// The receipt and the transaction's clock, in one round trip.
 	var stored []byte
-	err = tx.GetContext(ctx, &stored, `SELECT outcome FROM dsr_receipts WHERE request_id = $1 AND action = $2`, req.ID, name)
-	switch {
-	case err == nil:
+	var now time.Time
+	err = tx.QueryRowxContext(ctx, `SELECT (SELECT outcome FROM dsr_receipts WHERE request_id = $1 AND action = $2), now()`,
+		req.ID, name).Scan(&stored, &now)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read receipt: %w", name, req.ID, err)
+	}
+	if stored != nil {
 		var out connectors.Outcome
 		if err := json.Unmarshal(stored, &out); err != nil {
 			return connectors.Outcome{}, fmt.Errorf("%s for request %s: decode stored receipt: %w", name, req.ID, err)
 		}
 		out.Replayed = true
 		return out, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read receipt: %w", name, req.ID, err)
 	}
 
-	out := connectors.Outcome{Connector: c.Name(), Action: name, Rows: map[string]int64{}}
-	if err := tx.GetContext(ctx, &out.AppliedAt, `SELECT now()`); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read clock: %w", name, req.ID, err)
-	}
-	out.AppliedAt = out.AppliedAt.UTC()
+	out := connectors.Outcome{Connector: c.Name(), Action: name, Rows: map[string]int64{}, AppliedAt: now.UTC()}
 
 	subj, err := resolve(ctx, tx, req.Subject, true)
 	if err != nil {
