@@ -93,8 +93,10 @@ var (
 	subjectPrefixRe = regexp.MustCompile(`(?i)^\s*(?:(?:re|aw|sv|antw|r|rif|res|ref|fwd?|fw|tr|wg|enc|rv|doorst)\s*(?:\[\d+\])?\s*:\s*)+`)
 
 	bounceLocals    = set("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon")
-	bounceSubjectRe = regexp.MustCompile(`(?i)undeliver(?:ed|able)|delivery (?:status notification|failure|has failed|failed|incomplete|delayed)|returned mail|mail delivery (?:failed|failure|subsystem|system)|failure notice|non remis|non distribu|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|no se (?:ha )?podido entregar|no entregado|non recapitabile|mancato recapito|onbestelbaar|niet afgeleverd|n[ãa]o (?:foi poss[íi]vel )?entreg|mensagem n[ãa]o entregue`)
-	autoSubjectRe   = regexp.MustCompile(`(?i)out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort)|autoreply|away from (?:the )?office|on vacation|vacation reply|abwesen|automatische antwort|r[ée]ponse automatique|absent|en cong[ée]|respuesta autom[áa]tica|fuera de la oficina|ausente|risposta automatica|fuori (?:sede|ufficio)|assente|automatisch antwoord|afwezig|resposta autom[áa]tica|fora do escrit[óo]rio|read:|lu :|gelesen:|le[íi]do:|letto:|gelezen:|lido:`)
+	bounceSubjectRe = guard(regexp.MustCompile(`(?i)undeliver(?:ed|able)|delivery (?:status notification|failure|has failed|failed|incomplete|delayed)|returned mail|mail delivery (?:failed|failure|subsystem|system)|failure notice|non remis|non distribu|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|no se (?:ha )?podido entregar|no entregado|non recapitabile|mancato recapito|onbestelbaar|niet afgeleverd|n[ãa]o (?:foi poss[íi]vel )?entreg|mensagem n[ãa]o entregue`),
+		"deliver", "returned mail", "failure", "non ", "zu", "entreg", "recapit", "onbe", "afgeleverd")
+	autoSubjectRe = guard(regexp.MustCompile(`(?i)out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort)|autoreply|away from (?:the )?office|on vacation|vacation reply|abwesen|automatische antwort|r[ée]ponse automatique|absent|en cong[ée]|respuesta autom[áa]tica|fuera de la oficina|ausente|risposta automatica|fuori (?:sede|ufficio)|assente|automatisch antwoord|afwezig|resposta autom[áa]tica|fora do escrit[óo]rio|read:|lu :|gelesen:|le[íi]do:|letto:|gelezen:|lido:`),
+		"office", "auto", "vacation", "ab", "en cong", "oficina", "ente", "fuori ", "afwezig", "fora do e", "read:", "lu :", "en:", "do:", "to:")
 
 	// bounceMarkers, autoMarkers and newsletterMarkers are the words of delivery reports,
 	// out-of-office notes and list footers.
@@ -174,7 +176,7 @@ func (c *Classifier) Classify(m *Message) Classification {
 	}
 	if refReason != "" {
 		// A reply belongs to its request, whatever it asks; say what it mentions.
-		if e, why := c.subjectEmail(m, a.mainText, sentFlags{}); e != "" {
+		if e, why := c.subjectEmail(m, a.mainText, a.forward, sentFlags{}); e != "" {
 			out.SubjectEmail = e
 			a.note(why)
 		}
@@ -190,7 +192,7 @@ func (c *Classifier) Classify(m *Message) Classification {
 	if types := a.rights.types(); len(types) > 0 && !(security >= 2 && a.rights.max() < 4) {
 		out.IsRequest, out.Types = true, types
 		var why string
-		out.SubjectEmail, why = c.subjectEmail(m, a.mainText, a.f)
+		out.SubjectEmail, why = c.subjectEmail(m, a.mainText, a.forward, a.f)
 		a.note(why)
 		return finish(KindRequest, a.requestConfidence(out, why))
 	}
@@ -202,9 +204,11 @@ func (c *Classifier) Classify(m *Message) Classification {
 type analysis struct {
 	m        *Message
 	mainText string    // the start of m.Text
+	forward  bool      // m forwards another mail (isForward of mainText)
 	text     string    // mainText and the start of each attached message
 	parts    bodyParts // text as own words, quotes and signature
 	notice   *doc      // the start of the own words, where bounces and auto-replies explain
+	noticeAt int       // the index in notice.toks of its first token (notice may be d)
 	d        *doc      // subject and body: what rights and vocabulary are read from
 	f        sentFlags
 	rights   rightsResult
@@ -223,12 +227,23 @@ func (c *Classifier) analyse(m *Message) *analysis {
 	a.text = head(a.text, 2*maxAnalysed)
 	a.parts = splitBody(a.text)
 	body := a.parts.own
-	if c.isForward(m, a.mainText) || strings.TrimSpace(body) == "" {
+	a.forward = c.isForward(m, a.mainText)
+	if a.forward || strings.TrimSpace(body) == "" {
 		// What a forward quotes is the request; a mail of quotes only has nothing else.
 		body = strings.TrimSpace(body + "\n\n" + a.parts.quoted)
 	}
-	a.d = newDoc(subjectPrefixRe.ReplaceAllString(m.Subject, ""), body)
-	a.notice = newDoc("", head(a.parts.own, noticeBytes))
+	subject := m.Subject
+	if strings.IndexByte(subject, ':') >= 0 { // each prefix subjectPrefixRe strips ends with one
+		subject = subjectPrefixRe.ReplaceAllString(subject, "")
+	}
+	a.d = newDoc(subject, body)
+	if body == a.parts.own && len(body) <= noticeBytes && len(a.d.toks) < maxTokens {
+		// The notice text is d's body, which d holds whole: the same tokens from d.body on,
+		// and patterns never reach back into the subject.
+		a.notice, a.noticeAt = a.d, a.d.body
+	} else {
+		a.notice = newDoc("", head(a.parts.own, noticeBytes))
+	}
 	a.f = flagSentences(a.d)
 	a.rights = detectRights(a.d, a.f)
 	return a
@@ -266,7 +281,7 @@ func (a *analysis) bounce() (float64, bool) {
 		medium++
 		why = append(why, "bounce:subject")
 	}
-	if countMarkers(a.notice, bounceMarkers) > 0 {
+	if countMarkersFrom(a.notice, a.noticeAt, bounceMarkers) > 0 {
 		medium++
 		why = append(why, "bounce:body")
 	}
@@ -326,7 +341,7 @@ func (c *Classifier) autoReply(a *analysis) (conf float64, auto, formRequest boo
 		medium++
 		why = append(why, "auto:subject")
 	}
-	if countMarkers(a.notice, autoMarkers) > 0 {
+	if countMarkersFrom(a.notice, a.noticeAt, autoMarkers) > 0 {
 		medium++
 		why = append(why, "auto:body")
 	}
@@ -364,12 +379,15 @@ func (c *Classifier) listMail(a *analysis) (float64, bool) {
 		a.note("list:own_group")
 		why, list = nil, 0
 	}
+	if list == 0 && len(a.rights.types()) > 0 {
+		return 0, false // whatever the footers say
+	}
 	footer := a.text
 	if len(footer) > 2*noticeBytes {
 		footer = head(footer, noticeBytes) + "\n\n" + tail(footer, noticeBytes)
 	}
 	body := countMarkers(newDoc("", footer), newsletterMarkers)
-	if list == 0 && (body < 2 || len(a.rights.types()) > 0) {
+	if list == 0 && body < 2 {
 		return 0, false
 	}
 	if body > 0 {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Languages are the languages Classify tells apart, as ISO 639-1 codes.
@@ -87,41 +88,90 @@ var stopwordWeight = func() map[string]map[string]float64 {
 	return out
 }()
 
+// langShare is a language, as its index in Languages, and a weight for it.
+type langShare struct {
+	lang   int
+	weight float64
+}
+
+// stopwordShares is stopwordWeight with languages as indexes in Languages.
+var stopwordShares = indexShares(stopwordWeight)
+
+// runeHintShares is runeHints with languages as indexes in Languages.
+var runeHintShares = indexShares(runeHints)
+
+// indexShares turns weights by language name into weights by index in Languages.
+func indexShares[K comparable](weights map[K]map[string]float64) map[K][]langShare {
+	out := make(map[K][]langShare, len(weights))
+	for k, shares := range weights {
+		for l, v := range shares {
+			out[k] = append(out[k], langShare{lang: langIndex(l), weight: v})
+		}
+	}
+	return out
+}
+
+// suffixHint is an entry of suffixHints with its language as an index in Languages.
+type suffixHint struct {
+	suffix string
+	lang   int
+	weight float64
+}
+
+// suffixesByLast lists the entries of suffixHints by the last byte of their suffix, in
+// order: a word can only end in those.
+var suffixesByLast = func() (t [256][]suffixHint) {
+	for _, h := range suffixHints {
+		last := h.suffix[len(h.suffix)-1]
+		t[last] = append(t[last], suffixHint{suffix: h.suffix, lang: langIndex(h.lang), weight: h.weight})
+	}
+	return t
+}()
+
+func langIndex(lang string) int {
+	for i, l := range Languages {
+		if l == lang {
+			return i
+		}
+	}
+	panic("inbox: unknown language " + lang)
+}
+
 // detectLanguage scores the tokens of d (those of the given sentences' text) against the
 // seven languages: each stop word gives its language a share of one point, typical word
 // endings and letters a fraction. It returns "" when the text is too short or no language
 // stands out.
 func detectLanguage(d *doc) string {
-	score := map[string]float64{}
+	byIndex := make([]float64, len(Languages))
 	words := 0
 	for _, t := range d.toks {
 		if t.num {
 			continue
 		}
 		words++
-		for l, w := range stopwordWeight[t.raw] {
-			score[l] += w
+		for _, s := range stopwordShares[t.raw] {
+			byIndex[s.lang] += s.weight
 		}
-		if len([]rune(t.raw)) > 3 {
-			for _, h := range suffixHints {
+		if len(t.raw) > 3 && utf8.RuneCountInString(t.raw) > 3 {
+			for _, h := range suffixesByLast[t.raw[len(t.raw)-1]] {
 				if strings.HasSuffix(t.raw, h.suffix) {
-					score[h.lang] += h.weight
+					byIndex[h.lang] += h.weight
 				}
 			}
 		}
 	}
 	for r, n := range d.runes {
-		for l, w := range runeHints[r] {
-			score[l] += w * float64(min(n, 5))
+		for _, s := range runeHintShares[r] {
+			byIndex[s.lang] += s.weight * float64(min(n, 5))
 		}
 	}
 	type ls struct {
 		lang  string
 		score float64
 	}
-	var ranked []ls
-	for _, l := range Languages {
-		ranked = append(ranked, ls{l, score[l]})
+	ranked := make([]ls, len(Languages))
+	for i, l := range Languages {
+		ranked[i] = ls{l, byIndex[i]}
 	}
 	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].score > ranked[j].score })
 	best, second := ranked[0], ranked[1]

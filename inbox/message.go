@@ -8,7 +8,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // registers every charset x/text knows
@@ -219,8 +221,8 @@ func (p *parser) message(r io.Reader, depth int) (*Message, error) {
 	if !h.Has("From") {
 		return nil, malformed("no From field", nil)
 	}
-	m.readHeader(h)
-	b, err := p.walk(m, e, depth, true)
+	mt, params := m.readHeader(h)
+	b, err := p.walkTyped(m, e, depth, true, mt, params)
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +260,9 @@ func (m *Message) defect(d string) {
 	}
 }
 
-// readHeader fills m's header fields from h.
-func (m *Message) readHeader(h mail.Header) {
+// readHeader fills m's header fields from h, and returns its media type and parameters
+// (contentType).
+func (m *Message) readHeader(h mail.Header) (string, map[string]string) {
 	if from := addressList(h, "From"); len(from) > 0 {
 		m.From = from[0]
 	}
@@ -299,10 +302,12 @@ func (m *Message) readHeader(h mail.Header) {
 	if mt == "multipart/report" {
 		m.ReportType = strings.ToLower(params["report-type"])
 	}
+	return mt, params
 }
 
 var (
 	emailRe = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+'=-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}`)
+	// msgIDRe is what findMsgIDs finds.
 	msgIDRe = regexp.MustCompile(`<([^<>\s]{1,500})>`)
 )
 
@@ -339,8 +344,8 @@ func addressList(h mail.Header, key string) []Address {
 // msgIDs returns the message ids in a Message-ID, In-Reply-To or References value.
 func msgIDs(v string) []string {
 	var out []string
-	for _, sm := range msgIDRe.FindAllStringSubmatch(v, 100) {
-		out = append(out, cleanText(sm[1]))
+	for _, id := range findMsgIDs(v, 100) {
+		out = append(out, cleanText(id))
 	}
 	if len(out) == 0 {
 		for _, f := range strings.Fields(v) {
@@ -352,9 +357,69 @@ func msgIDs(v string) []string {
 	return out
 }
 
+// findMsgIDs returns the submatches of the first n matches of msgIDRe in v: the text
+// between '<' and '>' when it is 1 to 500 runes with no '<', '>' or white space (\s).
+// Searching by hand is much faster than the regexp, whose 500-fold repetition makes it
+// run on the slow NFA.
+func findMsgIDs(v string, n int) []string {
+	var out []string
+	for i := 0; len(out) < n; {
+		j := strings.IndexByte(v[i:], '<')
+		if j < 0 {
+			break
+		}
+		start := i + j + 1
+		k, runes := start, 0
+		for k < len(v) && runes <= 500 {
+			c := v[k]
+			if c == '<' || c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' {
+				break
+			}
+			if c < utf8.RuneSelf {
+				k++
+			} else {
+				_, size := utf8.DecodeRuneInString(v[k:]) // an invalid byte counts as a rune, as in regexp
+				k += size
+			}
+			runes++
+		}
+		if runes >= 1 && runes <= 500 && k < len(v) && v[k] == '>' {
+			out = append(out, v[start:k])
+			i = k + 1
+		} else {
+			i = start // the next '<' is at k or later
+		}
+	}
+	return out
+}
+
 // oneLine makes a header value valid UTF-8 on one line with single spaces.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(cleanText(s)), " ")
+	s = cleanText(s)
+	if isOneLine(s) {
+		return s // as Fields and Join would leave it
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine says whether s is ASCII with single spaces between words and no other white
+// space, which oneLine keeps as it is.
+func isOneLine(s string) bool {
+	space := true // a leading space is not kept
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false // maybe white space (U+0085, U+00A0, ...): Fields decides
+		case c == ' ':
+			if space {
+				return false
+			}
+			space = true
+		default:
+			space = false
+		}
+	}
+	return !space || s == ""
 }
 
 // contentType returns the lower-case media type of a header and its parameters; text/plain
@@ -400,12 +465,18 @@ var (
 // walk reads the entity e, recursing into multiparts, and returns the text found; it
 // records attachments, attached messages and defects in m.
 func (p *parser) walk(m *Message, e *message.Entity, depth int, top bool) (bodies, error) {
+	mt, params := contentType(e.Header)
+	return p.walkTyped(m, e, depth, top, mt, params)
+}
+
+// walkTyped is walk for an entity whose contentType is already known (the header of a
+// message, which readHeader has read).
+func (p *parser) walkTyped(m *Message, e *message.Entity, depth int, top bool, mt string, params map[string]string) (bodies, error) {
 	var b bodies
 	p.parts++
 	if p.parts > maxParts {
 		return b, malformed(fmt.Sprintf("more than %d parts", maxParts), errStructure)
 	}
-	mt, params := contentType(e.Header)
 	if len(m.PartTypes) < maxPartTypes {
 		m.PartTypes = append(m.PartTypes, mt)
 	}
@@ -530,10 +601,19 @@ func (p *parser) attached(m *Message, e *message.Entity, filename, mt string, de
 	return nil
 }
 
+// copyBufs hold buffers of io.Copy's own size, reused across attachments rather than
+// allocated for each.
+var copyBufs = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
+
 // attachment hashes a part's body as it streams past.
 func (p *parser) attachment(m *Message, body io.Reader, filename, mt string) error {
 	sum := sha256.New()
-	n, err := io.Copy(sum, body)
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(sum, body, *buf)
+	copyBufs.Put(buf)
 	if err != nil {
 		if p.fatal() {
 			return err

@@ -3,6 +3,7 @@ package inbox
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // A pattern is a sequence of token matchers, compiled from a small language:
@@ -34,14 +35,43 @@ const (
 type elem struct {
 	kind  elemKind
 	exact map[string]bool
+	few   []string // exact as a list when it is this short: comparing beats hashing
 	pre   []string
+	// preBy is pre by first byte, when pre is long (a word set of many prefixes).
+	preBy *[256][]string
 }
 
-func (e elem) matches(w string) bool {
-	if e.exact[w] {
+// manyPrefixes is the number of prefixes from which an elem indexes them.
+const manyPrefixes = 8
+
+// prefixIndexes are the preBy indexes made, by their prefixes joined: patterns naming the
+// same word set share one. Patterns are compiled at start, but a test may compile one.
+var prefixIndexes = struct {
+	sync.Mutex
+	m map[string]*[256][]string
+}{m: map[string]*[256][]string{}}
+
+// fewExact is the most words an elem lists in few rather than looks up in exact.
+const fewExact = 4
+
+func (e *elem) matches(w string) bool {
+	if e.few != nil {
+		for _, x := range e.few {
+			if x == w {
+				return true
+			}
+		}
+	} else if e.exact[w] {
 		return true
 	}
-	for _, p := range e.pre {
+	pre := e.pre
+	if e.preBy != nil {
+		if w == "" {
+			return false
+		}
+		pre = e.preBy[w[0]] // a prefix of w starts with its first byte
+	}
+	for _, p := range pre {
 		if strings.HasPrefix(w, p) {
 			return true
 		}
@@ -159,6 +189,23 @@ func literalElem(src string, alts []string) elem {
 			e.exact[parts[0]] = true
 		}
 	}
+	if n := len(e.exact); n > 0 && n <= fewExact {
+		for w := range e.exact {
+			e.few = append(e.few, w)
+		}
+	}
+	if len(e.pre) >= manyPrefixes {
+		key := strings.Join(e.pre, "|")
+		prefixIndexes.Lock()
+		if e.preBy = prefixIndexes.m[key]; e.preBy == nil {
+			e.preBy = &[256][]string{}
+			for _, p := range e.pre {
+				e.preBy[p[0]] = append(e.preBy[p[0]], p)
+			}
+			prefixIndexes.m[key] = e.preBy
+		}
+		prefixIndexes.Unlock()
+	}
 	return e
 }
 
@@ -174,7 +221,7 @@ func matchElems(elems []elem, toks []token, i, sent int) int {
 	if len(elems) == 0 {
 		return i
 	}
-	e := elems[0]
+	e := &elems[0]
 	switch e.kind {
 	case elemEnd:
 		if i >= len(toks) || toks[i].sent != sent || toks[i].clause {
@@ -189,7 +236,7 @@ func matchElems(elems []elem, toks []token, i, sent int) int {
 		for n := 0; n <= limit; n++ {
 			if n > 0 {
 				j := i + n - 1
-				if j >= len(toks) || toks[j].sent != sent || (e.kind == elemFill && !fillers[toks[j].w]) {
+				if j >= len(toks) || toks[j].sent != sent || (e.kind == elemFill && !toks[j].is(fillerWord)) {
 					break
 				}
 			}
@@ -205,55 +252,145 @@ func matchElems(elems []elem, toks []token, i, sent int) int {
 	return matchElems(elems[1:], toks, i+1, sent)
 }
 
+// wordInfo is what the pattern sets and word lists know of one folded word. A token
+// looks it up once (token.info) rather than each set and list looking its word up.
+type wordInfo struct {
+	first       [][]int // by patternSet id: the patterns whose first element lists the word
+	filler      bool    // one of fillers
+	firstPerson bool    // one of firstPerson
+	article     bool    // one of articleWords
+}
+
+// vocabulary holds the wordInfo of every word a pattern set starts with or a word list
+// above names. It is filled while the package initialises and only read afterwards.
+var vocabulary = map[string]*wordInfo{}
+
+// patternSets counts the pattern sets made, to number them.
+var patternSets int
+
+func vocabularyEntry(w string) *wordInfo {
+	wi := vocabulary[w]
+	if wi == nil {
+		wi = &wordInfo{}
+		vocabulary[w] = wi
+	}
+	return wi
+}
+
+func init() {
+	for w := range fillers {
+		vocabularyEntry(w).filler = true
+	}
+	for w := range firstPerson {
+		vocabularyEntry(w).firstPerson = true
+	}
+	for w := range articleWords {
+		vocabularyEntry(w).article = true
+	}
+}
+
 // patternSet indexes patterns by their first element, so that a text is scanned once
-// rather than once per pattern.
+// rather than once per pattern. Sets are made while the package initialises.
 type patternSet struct {
-	pats   []pattern
-	exact  map[string][]int
-	prefix map[string][]int // by the first two bytes of the prefix (or one, if that short)
+	pats []pattern
+	id   int // its index in wordInfo.first
+	// prefix1 lists the patterns whose first element has a one-byte prefix, by that byte;
+	// prefix2 those with a longer prefix, by its first byte and then its second.
+	prefix1 [256][]int
+	prefix2 [256][]prefixBucket
+}
+
+type prefixBucket struct {
+	second byte
+	pats   []int
 }
 
 func newPatternSet(pats []pattern) *patternSet {
-	ps := &patternSet{pats: pats, exact: map[string][]int{}, prefix: map[string][]int{}}
+	ps := &patternSet{pats: pats, id: patternSets}
+	patternSets++
 	for i, p := range pats {
 		first := p.elems[0]
 		for w := range first.exact {
-			ps.exact[w] = append(ps.exact[w], i)
+			wi := vocabularyEntry(w)
+			for len(wi.first) <= ps.id {
+				wi.first = append(wi.first, nil)
+			}
+			wi.first[ps.id] = append(wi.first[ps.id], i)
 		}
 		for _, pre := range first.pre {
-			key := pre[:min(2, len(pre))]
-			ps.prefix[key] = append(ps.prefix[key], i)
+			if len(pre) == 1 {
+				ps.prefix1[pre[0]] = append(ps.prefix1[pre[0]], i)
+				continue
+			}
+			buckets := ps.prefix2[pre[0]]
+			k := 0
+			for k < len(buckets) && buckets[k].second != pre[1] {
+				k++
+			}
+			if k == len(buckets) {
+				buckets = append(buckets, prefixBucket{second: pre[1]})
+			}
+			buckets[k].pats = append(buckets[k].pats, i)
+			ps.prefix2[pre[0]] = buckets
 		}
 	}
 	return ps
 }
 
+// candidates returns the patterns that may match at a token t: those whose first element
+// lists its word w, then those with a two-byte and then a one-byte prefix of w; a pattern
+// may come more than once.
+func (ps *patternSet) candidates(t *token) (exact, prefix2, prefix1 []int) {
+	if t.info != nil && ps.id < len(t.info.first) {
+		exact = t.info.first[ps.id]
+	}
+	w := t.w
+	if len(w) >= 1 {
+		prefix1 = ps.prefix1[w[0]]
+	}
+	if len(w) >= 2 {
+		for _, b := range ps.prefix2[w[0]] {
+			if b.second == w[1] {
+				prefix2 = b.pats
+				break
+			}
+		}
+	}
+	return exact, prefix2, prefix1
+}
+
 // each calls fn for every pattern that matches at toks[i], with the end of the match.
 func (ps *patternSet) each(toks []token, i int, fn func(p int, end int)) {
-	w := toks[i].w
-	try := func(p int) {
-		if end := ps.pats[p].matchAt(toks, i); end >= 0 {
+	exact, prefix2, prefix1 := ps.candidates(&toks[i])
+	for _, p := range exact {
+		// The first element lists toks[i].w: match the rest.
+		if end := matchElems(ps.pats[p].elems[1:], toks, i+1, toks[i].sent); end >= 0 {
 			fn(p, end)
 		}
 	}
-	for _, p := range ps.exact[w] {
-		try(p)
-	}
-	if len(w) >= 2 {
-		for _, p := range ps.prefix[w[:2]] {
-			try(p)
-		}
-	}
-	if len(w) >= 1 {
-		for _, p := range ps.prefix[w[:1]] {
-			try(p)
+	for _, list := range [2][]int{prefix2, prefix1} {
+		for _, p := range list {
+			if end := ps.pats[p].matchAt(toks, i); end >= 0 {
+				fn(p, end)
+			}
 		}
 	}
 }
 
 // any says whether some pattern of the set matches at toks[i].
 func (ps *patternSet) any(toks []token, i int) bool {
-	found := false
-	ps.each(toks, i, func(int, int) { found = true })
-	return found
+	exact, prefix2, prefix1 := ps.candidates(&toks[i])
+	for _, p := range exact {
+		if matchElems(ps.pats[p].elems[1:], toks, i+1, toks[i].sent) >= 0 {
+			return true
+		}
+	}
+	for _, list := range [2][]int{prefix2, prefix1} {
+		for _, p := range list {
+			if ps.pats[p].matchAt(toks, i) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

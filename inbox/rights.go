@@ -9,13 +9,15 @@ import (
 type compiledRule struct {
 	entry *lexEntry
 	pat   pattern
+	tag   string // right/lang/tag, the tag of its hits
 }
 
 var rules = func() []compiledRule {
 	var out []compiledRule
 	for i := range lexicon {
-		for _, src := range lexicon[i].pats {
-			out = append(out, compiledRule{entry: &lexicon[i], pat: compilePattern(src)})
+		e := &lexicon[i]
+		for _, src := range e.pats {
+			out = append(out, compiledRule{entry: e, pat: compilePattern(src), tag: e.right + "/" + e.lang + "/" + e.tag})
 		}
 	}
 	return out
@@ -118,8 +120,8 @@ type sentFlags struct {
 func flagSentences(d *doc) sentFlags {
 	n := len(d.sents)
 	f := sentFlags{fp: make([]bool, n), req: make([]bool, n), direct: make([]bool, n), meta: make([]bool, n), onBehalf: make([]bool, n), gdpr: make([]bool, n)}
-	for _, t := range d.toks {
-		if firstPerson[t.w] {
+	for i := range d.toks {
+		if t := &d.toks[i]; t.is(firstPersonWord) {
 			f.fp[t.sent] = true
 		}
 	}
@@ -150,11 +152,22 @@ func mark(d *doc, ps *patternSet, flags []bool) {
 
 // countMarkers returns how many patterns of ps match somewhere in d.
 func countMarkers(d *doc, ps *patternSet) int {
-	seen := map[int]bool{}
-	for i := range d.toks {
-		ps.each(d.toks, i, func(p, _ int) { seen[p] = true })
+	return countMarkersFrom(d, 0, ps)
+}
+
+// countMarkersFrom returns how many patterns of ps match in d from its token from on.
+func countMarkersFrom(d *doc, from int, ps *patternSet) int {
+	seen := make([]bool, len(ps.pats))
+	n := 0
+	for i := from; i < len(d.toks); i++ {
+		ps.each(d.toks, i, func(p, _ int) {
+			if !seen[p] {
+				seen[p] = true
+				n++
+			}
+		})
 	}
-	return len(seen)
+	return n
 }
 
 // negated says whether the phrase at toks[start:end] is negated.
@@ -298,9 +311,9 @@ func detectRights(d *doc, f sentFlags) rightsResult {
 	for i := range d.toks {
 		ruleSet.each(d.toks, i, func(r, end int) {
 			e := rules[r].entry
-			consider(d.toks[i].sent, hit{right: e.right, tag: e.right + "/" + e.lang + "/" + e.tag, yield: e.yield, weight: e.weight, class: e.class}, i, end, e.questionOK, e.negOK)
+			consider(d.toks[i].sent, hit{right: e.right, tag: rules[r].tag, yield: e.yield, weight: e.weight, class: e.class}, i, end, e.questionOK, e.negOK)
 		})
-		if articleWords[d.toks[i].w] {
+		if d.toks[i].is(articleWord) {
 			for _, a := range articlesAt(d, i) {
 				s := d.toks[i].sent
 				if !gdprNear(d, f, s) {

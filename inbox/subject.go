@@ -22,7 +22,8 @@ var (
 var (
 	fwdSubjectRe = regexp.MustCompile(`(?i)^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|tr|wg|enc|rv|i|doorst|vs|fwd)\s*:`)
 	// fwdMarkerRe finds the line that starts a forwarded message in the body.
-	fwdMarkerRe = regexp.MustCompile(`(?im)^[ \t>]*[-_=*]*\s*(?:forwarded message|begin forwarded message|message transf[ée]r[ée]|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|forwarded by|original message|message d'origine|urspr[üu]ngliche nachricht|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original)\s*:?\s*[-_=*]*\s*$`)
+	fwdMarkerRe = guard(regexp.MustCompile(`(?im)^[ \t>]*[-_=*]*\s*(?:forwarded message|begin forwarded message|message transf[ée]r[ée]|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|forwarded by|original message|message d'origine|urspr[üu]ngliche nachricht|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original)\s*:?\s*[-_=*]*\s*$`),
+		"forward", "ge tran", "nachricht", "reenviado", "inoltrato", "bericht", "encaminhada", "origin")
 	fwdStrongRe = regexp.MustCompile(`(?i)forward|transf[ée]r|weitergeleitet|reenviado|inoltrato|doorgestuurd|encaminhada`)
 	// fwdFromRe is the sender line of a quoted header block.
 	fwdFromRe = regexp.MustCompile(`(?im)^[ \t>*]*(?:from|de|von|da|van|sender|absender|remitente|mittente|afzender|remetente)\s*\*?\s*:\s*(.+)$`)
@@ -36,11 +37,12 @@ var (
 // subjectEmail says whose data the mail is about, with a reason: the original sender of
 // a forwarded mail, the visitor a customer writes about, the Reply-To of a web form, or
 // else the sender. It never returns one of the mailbox's own addresses, a recipient of
-// the mail or a shared mailbox named in a body; "" when it cannot tell.
-func (c *Classifier) subjectEmail(m *Message, text string, f sentFlags) (string, string) {
+// the mail or a shared mailbox named in a body; "" when it cannot tell. forward is
+// c.isForward(m, text), which the caller already knows.
+func (c *Classifier) subjectEmail(m *Message, text string, forward bool, f sentFlags) (string, string) {
 	x := c.exclusions(m)
 	from := strings.ToLower(m.From.Email)
-	if c.isForward(m, text) {
+	if forward {
 		for _, fw := range m.Forwarded {
 			if e := strings.ToLower(fw.From.Email); e != "" && !x.excluded(e) {
 				return e, "subject:forwarded_attachment"
@@ -179,7 +181,8 @@ func (c *Classifier) isForward(m *Message, text string) bool {
 			return true
 		}
 	}
-	return fwdSubjectRe.MatchString(m.Subject) && (fwdMarkerRe.MatchString(text) || attributionFromRe.MatchString(text) || fwdFromRe.MatchString(text))
+	// A match of fwdSubjectRe ends with ':'.
+	return strings.IndexByte(m.Subject, ':') >= 0 && fwdSubjectRe.MatchString(m.Subject) && (fwdMarkerRe.MatchString(text) || attributionFromRe.MatchString(text) || fwdFromRe.MatchString(text))
 }
 
 // forwardedSender returns the sender of the first forwarded block whose sender is not
@@ -215,11 +218,15 @@ func forwardedSender(text string, x exclusion) string {
 	return ""
 }
 
+// localSeparators removes the separators of a local part, built once (a Replacer is safe
+// for concurrent use).
+var localSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
+
 // formLike says whether m (whose analysed text is text) was sent by a web form on someone's behalf: an automated sender
 // (no-reply@, forms@, a sender named "... form") or a body of "Field: value" lines, with
 // the person's address in Reply-To or in an e-mail field.
 func (c *Classifier) formLike(m *Message, text string) bool {
-	local := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(localOf(m.From.Email)))
+	local := localSeparators.Replace(strings.ToLower(localOf(m.From.Email)))
 	if formLocalsExact[local] {
 		return true
 	}
@@ -233,5 +240,6 @@ func (c *Classifier) formLike(m *Message, text string) bool {
 			return true
 		}
 	}
-	return len(formFieldLineRe.FindAllStringIndex(text, 10)) >= 3 && formEmailRe.MatchString(text) && len(m.ReplyTo) > 0 && !sameAs(m.From.Email, m.ReplyTo)
+	// The cheap tests first.
+	return len(m.ReplyTo) > 0 && !sameAs(m.From.Email, m.ReplyTo) && len(formFieldLineRe.FindAllStringIndex(text, 10)) >= 3 && formEmailRe.MatchString(text)
 }

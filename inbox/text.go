@@ -20,13 +20,34 @@ var foldTable = map[rune]string{
 	'ý': "y", 'ÿ': "y", 'ź': "z", 'ż': "z", 'ž': "z", 'ĳ': "ij",
 }
 
+// foldLow is foldTable as an array for the runes below its length ("" where it has none):
+// fold runs once per token, and an index is cheaper than a map look-up.
+var foldLow = func() *[0x250]string {
+	var t [0x250]string
+	for r, f := range foldTable {
+		if int(r) < len(t) {
+			t[r] = f
+		}
+	}
+	return &t
+}()
+
 // fold lower-cases s and strips the accents of foldTable.
 func fold(s string) string {
+	if isLowerASCII(s) {
+		return s // nothing to lower-case, and foldTable has no ASCII rune
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
 		r = unicode.ToLower(r)
-		if f, ok := foldTable[r]; ok {
+		var f string
+		if int(r) < len(foldLow) {
+			f = foldLow[r]
+		} else {
+			f = foldTable[r]
+		}
+		if f != "" {
 			b.WriteString(f)
 		} else {
 			b.WriteRune(r)
@@ -35,14 +56,49 @@ func fold(s string) string {
 	return b.String()
 }
 
+// isLowerASCII says whether s is ASCII without upper-case letters.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 // token is one word or number of a text.
 type token struct {
-	w      string // lower case, accents folded: what lexicons match
-	raw    string // lower case with accents: what language detection reads
-	sent   int    // index of its sentence in doc.sents
-	clause bool   // a comma, colon, bracket or dash comes right before it
-	sep    rune   // the last punctuation mark right before it, or 0
-	num    bool   // all digits
+	w      string    // lower case, accents folded: what lexicons match
+	raw    string    // lower case with accents: what language detection reads
+	sent   int       // index of its sentence in doc.sents
+	clause bool      // a comma, colon, bracket or dash comes right before it
+	sep    rune      // the last punctuation mark right before it, or 0
+	num    bool      // all digits
+	info   *wordInfo // vocabulary[w], nil when w is none of its words
+}
+
+// wordKind is a word list of wordInfo.
+type wordKind int
+
+const (
+	fillerWord wordKind = iota
+	firstPersonWord
+	articleWord
+)
+
+// is says whether the token's word is in the list k: fillers, firstPerson or articleWords.
+func (t *token) is(k wordKind) bool {
+	if t.info == nil {
+		return false
+	}
+	switch k {
+	case fillerWord:
+		return t.info.filler
+	case firstPersonWord:
+		return t.info.firstPerson
+	default:
+		return t.info.article
+	}
 }
 
 // sentence is a run of tokens [start, end) ended by . ! ? or a paragraph break.
@@ -57,6 +113,7 @@ type doc struct {
 	toks  []token
 	sents []sentence
 	runes map[rune]int // counts of the non-ASCII letters, for language detection
+	body  int          // the index in toks of the first token of the body
 }
 
 const maxTokens = 6000
@@ -68,10 +125,13 @@ var abbreviations = set("art", "arts", "abs", "nr", "no", "mr", "mrs", "ms", "dr
 
 // newDoc tokenises the subject (as its own sentence) and the body.
 func newDoc(subject, body string) *doc {
-	d := &doc{runes: map[rune]int{}}
+	// Room for a token every 6 bytes or so (a short word and a space), which saves most
+	// of the growing.
+	d := &doc{runes: map[rune]int{}, toks: make([]token, 0, min(maxTokens, (len(subject)+len(body))/6+8))}
 	if subject != "" {
 		d.addText(subject, true)
 	}
+	d.body = len(d.toks)
 	d.addText(body, false)
 	return d
 }
@@ -95,7 +155,7 @@ func (d *doc) addText(text string, subject bool) {
 		if i+1 < len(lines) {
 			next = strings.TrimSpace(lines[i+1])
 		}
-		if utf8.RuneCountInString(trimmed) < 40 || strings.HasSuffix(trimmed, ":") || next == "" {
+		if len(trimmed) < 40 || utf8.RuneCountInString(trimmed) < 40 || strings.HasSuffix(trimmed, ":") || next == "" {
 			d.close()
 			d.open(subject)
 		}
@@ -111,10 +171,27 @@ var (
 	formFieldRe = regexp.MustCompile(`^[\p{L}][\p{L} .'-]{0,30}:\s`)
 )
 
+// formFieldColon is the furthest byte offset of the colon of a formFieldRe match: 31 runes
+// of at most 4 bytes come before it.
+const formFieldColon = 31 * utf8.UTFMax
+
 // startsBlock says whether a line begins a new sentence whatever came before: a list item
 // or a form field ("Name: ...").
 func startsBlock(line string) bool {
-	return bulletRe.MatchString(line) || formFieldRe.MatchString(line)
+	if line == "" {
+		return false
+	}
+	// Cheap tests first, each implied by a match: a bullet starts with '-', '*', a digit or
+	// the first byte of •, ·, ▪ or – (0xC2, 0xE2); a form field has its colon early.
+	if c := line[0]; c == '-' || c == '*' || '0' <= c && c <= '9' || c == 0xC2 || c == 0xE2 {
+		if bulletRe.MatchString(line) {
+			return true
+		}
+	}
+	if strings.IndexByte(line[:min(len(line), formFieldColon+1)], ':') < 1 {
+		return false
+	}
+	return formFieldRe.MatchString(line)
 }
 
 func (d *doc) open(subject bool) {
@@ -135,35 +212,52 @@ func (d *doc) close() {
 
 // scan tokenises one line into the current sentence.
 func (d *doc) scan(line string, subject bool) {
-	var word []rune
+	// The current word is line[ws:we] (ws < 0: none); lowered says whether lower-casing
+	// changes it. A word is a run of letters, marks and digits, so it is valid UTF-8.
+	ws, we := -1, -1
+	lowered := false
 	wordIsNum := false
 	clause := false
 	var sep rune
 	emit := func() {
-		if len(word) == 0 || len(d.toks) >= maxTokens {
-			word = word[:0]
+		if ws < 0 {
 			return
 		}
-		raw := string(word)
-		d.toks = append(d.toks, token{w: fold(raw), raw: raw, sent: len(d.sents) - 1, clause: clause, sep: sep, num: wordIsNum})
+		if len(d.toks) >= maxTokens {
+			ws = -1
+			return
+		}
+		raw := line[ws:we]
+		if lowered {
+			raw = strings.Map(unicode.ToLower, raw)
+		}
+		w := fold(raw)
+		d.toks = append(d.toks, token{w: w, raw: raw, sent: len(d.sents) - 1, clause: clause, sep: sep, num: wordIsNum, info: vocabulary[w]})
 		clause, sep = false, 0
-		word = word[:0]
+		ws = -1
 	}
-	rs := []rune(line)
-	for i := 0; i < len(rs); i++ {
-		r := unicode.ToLower(rs[i])
+	for i, next := 0, 0; i < len(line); i = next {
+		r0, size := rune(line[i]), 1
+		if r0 >= utf8.RuneSelf {
+			r0, size = utf8.DecodeRuneInString(line[i:])
+		}
+		next = i + size
+		r := unicode.ToLower(r0)
 		isDigit := r >= '0' && r <= '9'
 		if unicode.IsLetter(r) || isDigit || unicode.Is(unicode.Mn, r) {
-			if len(word) > 0 && isDigit != wordIsNum {
+			if ws >= 0 && isDigit != wordIsNum {
 				emit()
 			}
-			if len(word) == 0 {
-				wordIsNum = isDigit
+			if ws < 0 {
+				ws, lowered, wordIsNum = i, false, isDigit
 			}
 			if r > unicode.MaxASCII && unicode.IsLetter(r) {
 				d.runes[r]++
 			}
-			word = append(word, r)
+			if r != r0 {
+				lowered = true
+			}
+			we = next
 			continue
 		}
 		emit()
@@ -175,7 +269,7 @@ func (d *doc) scan(line string, subject bool) {
 			if r == '?' {
 				d.sents[len(d.sents)-1].question = true
 			}
-			if r == '.' && !d.endsSentence(rs, i) {
+			if r == '.' && !d.endsSentence(line[next:]) {
 				continue
 			}
 			if len(d.toks) > d.sents[len(d.sents)-1].start {
@@ -195,23 +289,25 @@ func (d *doc) scan(line string, subject bool) {
 	emit()
 }
 
-// endsSentence says whether the full stop at rs[i] ends a sentence: it must be followed by
-// white space or the end of the line, not come after an abbreviation or a single letter,
-// and not be followed by a lower-case word or a number.
-func (d *doc) endsSentence(rs []rune, i int) bool {
-	if i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) && !strings.ContainsRune(`"')]»”`, rs[i+1]) {
-		return false
+// endsSentence says whether a full stop followed by rest ends a sentence: it must be
+// followed by white space or the end of the line, not come after an abbreviation or a
+// single letter, and not be followed by a lower-case word or a number.
+func (d *doc) endsSentence(rest string) bool {
+	if rest != "" {
+		if r, _ := utf8.DecodeRuneInString(rest); !unicode.IsSpace(r) && !strings.ContainsRune(`"')]»”`, r) {
+			return false
+		}
 	}
 	if n := len(d.toks); n > d.sents[len(d.sents)-1].start {
 		if abbreviations[d.toks[n-1].w] {
 			return false
 		}
 	}
-	for j := i + 1; j < len(rs); j++ {
-		if unicode.IsSpace(rs[j]) {
+	for _, r := range rest {
+		if unicode.IsSpace(r) {
 			continue
 		}
-		return !unicode.IsLower(rs[j]) && !unicode.IsDigit(rs[j])
+		return !unicode.IsLower(r) && !unicode.IsDigit(r)
 	}
 	return true
 }
@@ -232,6 +328,20 @@ type bodyParts struct {
 
 var attributionRe = regexp.MustCompile(`(?i)^(on\b.{0,200}\bwrote|le\b.{0,200}\ba [ée]crit|am\b.{0,200}\bschrieb|el\b.{0,200}\bescribi[óo]|il\b.{0,200}\bha scritto|op\b.{0,200}\bschreef|em\b.{0,200}\bescreveu)\s*:\s*$`)
 
+// attributionStart says whether t starts with one of the two-letter words attributionRe
+// starts with, in any case (these letters have no other case variants under (?i)).
+func attributionStart(t string) bool {
+	if len(t) < 2 {
+		return false
+	}
+	// |0x20 lower-cases an ASCII letter; no other byte becomes a lower-case letter.
+	switch [2]byte{t[0] | 0x20, t[1] | 0x20} {
+	case [2]byte{'o', 'n'}, [2]byte{'l', 'e'}, [2]byte{'a', 'm'}, [2]byte{'e', 'l'}, [2]byte{'i', 'l'}, [2]byte{'o', 'p'}, [2]byte{'e', 'm'}:
+		return true
+	}
+	return false
+}
+
 func splitBody(text string) bodyParts {
 	var own, quoted, sig []string
 	inSig := false
@@ -244,7 +354,8 @@ func splitBody(text string) bodyParts {
 			inSig = true
 		case strings.HasPrefix(t, ">"):
 			quoted = append(quoted, strings.TrimLeft(t, "> "))
-		case attributionRe.MatchString(t):
+		case strings.HasSuffix(t, ":") && attributionStart(t) && attributionRe.MatchString(t):
+			// t has no trailing space, so a match of attributionRe ends with its colon.
 		default:
 			own = append(own, line)
 		}
