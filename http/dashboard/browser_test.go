@@ -247,7 +247,9 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 		if err == nil {
 			return v
 		}
-		if !strings.Contains(err.Error(), "No node with given id") && !strings.Contains(err.Error(), "Could not find node") {
+		// Also a page being replaced by the next one ("Cannot find context").
+		if !strings.Contains(err.Error(), "No node with given id") && !strings.Contains(err.Error(), "Could not find node") &&
+			!strings.Contains(err.Error(), "Cannot find context with specified id") {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -428,7 +430,10 @@ func TestBrowser(t *testing.T) {
 			)
 		}
 		require.Contains(t, text(t, ctx, "#login-error"), "Too many failed sign-ins")
-		// The right password does not help now.
+		// The right password does not help now. The last answer's error goes first, so that
+		// the one waited for is the new page's.
+		require.True(t, value(t, ctx, "remove the last error",
+			chromedp.Evaluate[bool](`(document.getElementById("login-error").remove(), true)`)))
 		step(t, ctx, "the right password",
 			chromedp.SendKeys(chromedp.ID("password"), password),
 			chromedp.Click(chromedp.ID("sign-in")),
