@@ -486,18 +486,11 @@ func (p *parser) walkTyped(m *Message, e *message.Entity, depth int, top bool, m
 		}
 		return p.multipart(m, e, mt, depth, top)
 	}
-	disp, dparams, _ := e.Header.ContentDisposition()
-	disp = strings.ToLower(disp)
-	filename := dparams["filename"]
-	if filename == "" {
-		filename = params["name"]
-	}
-	filename = oneLine(filename)
-	isText := mt == "text/plain" || mt == "text/html"
-	switch {
-	case mt == "message/rfc822" || mt == "message/global":
+	kind, filename := leafKind(e.Header, mt, params)
+	switch kind {
+	case leafMessage:
 		return b, p.attached(m, e, filename, mt, depth)
-	case isText && disp != "attachment" && (filename == "" || disp == "inline"):
+	case leafText:
 		data, err := p.readText(e.Body)
 		if err != nil {
 			if p.fatal() {
@@ -514,6 +507,33 @@ func (p *parser) walkTyped(m *Message, e *message.Entity, depth int, top bool, m
 	default:
 		return b, p.attachment(m, e.Body, filename, mt)
 	}
+}
+
+// Kinds of a part that is not a multipart.
+const (
+	leafText       = iota // text of the mail, not an attachment
+	leafMessage           // an attached message
+	leafAttachment        // a file
+)
+
+// leafKind says what a part that is not a multipart is, and its file name. Parse and Redact
+// both decide by it, so that what Redact cuts out is what Parse lists as attachments.
+func leafKind(h message.Header, mt string, params map[string]string) (int, string) {
+	disp, dparams, _ := h.ContentDisposition()
+	disp = strings.ToLower(disp)
+	filename := dparams["filename"]
+	if filename == "" {
+		filename = params["name"]
+	}
+	filename = oneLine(filename)
+	isText := mt == "text/plain" || mt == "text/html"
+	switch {
+	case mt == "message/rfc822" || mt == "message/global":
+		return leafMessage, filename
+	case isText && disp != "attachment" && (filename == "" || disp == "inline"):
+		return leafText, filename
+	}
+	return leafAttachment, filename
 }
 
 func (p *parser) multipart(m *Message, e *message.Entity, mt string, depth int, top bool) (bodies, error) {

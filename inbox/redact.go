@@ -163,8 +163,7 @@ func (r *redactor) message(raw body, depth int) ([]byte, bool, error) {
 }
 
 // entity redacts one entity, a message or a part of a multipart, given its header and body.
-// It returns nil when nothing in it is removed. The decision follows Parse's walk, so that
-// what is removed is what Parse lists as attachments.
+// It returns nil when nothing in it is removed. It decides by leafKind, as Parse does.
 func (r *redactor) entity(h textproto.Header, b body, depth int, isMessage bool) (*redacted, error) {
 	r.parts++
 	if r.parts > maxParts {
@@ -178,18 +177,11 @@ func (r *redactor) entity(h textproto.Header, b body, depth int, isMessage bool)
 		}
 		return r.multipart(params["boundary"], b, depth)
 	}
-	disp, dparams, _ := mh.ContentDisposition()
-	disp = strings.ToLower(disp)
-	filename := dparams["filename"]
-	if filename == "" {
-		filename = params["name"]
-	}
-	filename = oneLine(filename)
-	isText := mt == "text/plain" || mt == "text/html"
+	kind, filename := leafKind(mh, mt, params)
 	switch {
-	case mt == "message/rfc822" || mt == "message/global":
+	case kind == leafMessage:
 		return r.attached(h, mt, filename, b, depth, isMessage)
-	case isText && disp != "attachment" && (filename == "" || disp == "inline"):
+	case kind == leafText:
 		return nil, nil
 	case mt == "text/plain" && isPlaceholder(h, b):
 		return nil, nil
