@@ -23,6 +23,18 @@ func CheckPurposes(in []string) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
+// CheckScope validates an erasure scope and returns it, ScopeProfile for an empty one; any
+// other is ErrInvalid.
+func CheckScope(scope string) (string, error) {
+	switch scope {
+	case "":
+		return ScopeProfile, nil
+	case ScopeProfile, ScopeFull:
+		return scope, nil
+	}
+	return "", fmt.Errorf("erasure scope %q unknown (known: %s, %s): %w", scope, ScopeProfile, ScopeFull, ErrInvalid)
+}
+
 // CheckRectification validates the fields of a rectification: none, or one that cannot be
 // rectified, is ErrInvalid.
 func CheckRectification(values map[string]string) error {

@@ -2,6 +2,7 @@ package subprocessors
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"dsr/connectors"
@@ -55,7 +56,10 @@ func (x *Exempt) Rectify(_ context.Context, req connectors.Request) (connectors.
 }
 
 // Erase records the exemption.
-func (x *Exempt) Erase(context.Context, connectors.Request) (connectors.Outcome, error) {
+func (x *Exempt) Erase(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+	if _, err := connectors.CheckScope(req.ErasureScope); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, x.Name(), err)
+	}
 	return x.outcome(connectors.TypeErasure), nil
 }
 

@@ -92,6 +92,9 @@ func (m *Manual) Rectify(ctx context.Context, req connectors.Request) (connector
 
 // Erase asks the vendor to erase.
 func (m *Manual) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	if _, err := connectors.CheckScope(req.ErasureScope); err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, m.Name(), err)
+	}
 	return m.start(ctx, req)
 }
 

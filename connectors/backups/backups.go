@@ -164,12 +164,9 @@ func (c *Connector) retained(ctx context.Context, req connectors.Request, action
 // data expires. Backups themselves are not changed: the data in them is put beyond use and
 // erased again by Replay after any restore.
 func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	scope := req.ErasureScope
-	if scope == "" {
-		scope = connectors.ScopeProfile
-	}
-	if scope != connectors.ScopeProfile && scope != connectors.ScopeFull {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s in backups: erasure scope %q unknown: %w", req.ID, req.ErasureScope, connectors.ErrInvalid)
+	scope, err := connectors.CheckScope(req.ErasureScope)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s in backups: %w", req.ID, err)
 	}
 	return c.tombstone(ctx, req, store.TombstoneErasure, scope)
 }

@@ -95,12 +95,9 @@ const (
 //
 // Outcome.Rows counts rows per table as the Rows* constants describe.
 func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	scope := req.ErasureScope
-	if scope == "" {
-		scope = connectors.ScopeProfile
-	}
-	if scope != connectors.ScopeProfile && scope != connectors.ScopeFull {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s: erasure scope %q unknown: %w", req.ID, req.ErasureScope, connectors.ErrInvalid)
+	scope, err := connectors.CheckScope(req.ErasureScope)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
 	}
 	full := scope == connectors.ScopeFull
 	queue := "" // the request id under which attachment files are queued for deletion

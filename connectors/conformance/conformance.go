@@ -10,7 +10,8 @@
 //     one value per column, values are plain; the subject's email appears in the export (the
 //     full one and the portability one, which holds no category the full one lacks); an
 //     unknown subject yields no rows and no error.
-//   - Erase (both scopes, end-user and agent): afterwards the system no longer holds the
+//   - Erase (both scopes, end-user and agent; an unknown scope is ErrInvalid and changes
+//     nothing): afterwards the system no longer holds the
 //     subject (Harness.Has) and Find does not find them, while a neighbour in the same tenant
 //     is untouched. The same request id again returns the stored outcome (Replayed, same
 //     rows, same time); a new request id finds nothing to do; two concurrent calls with one
@@ -375,6 +376,21 @@ func (s *suite) erase(t *testing.T) {
 		}
 	}
 
+	t.Run("UnknownScope", func(t *testing.T) {
+		t.Parallel()
+		subj := s.seed(t, endUser)
+		req := s.request(t, connectors.TypeErasure, subj)
+		req.ErasureScope = "everything"
+		_, err := s.c.Erase(ctx, req)
+		require.ErrorIs(t, err, connectors.ErrInvalid)
+		require.True(t, s.h.Has(t, s.c, subj), "a rejected erasure removes nothing")
+		// Nothing was recorded under the request: the same request with a known scope acts.
+		req.ErasureScope = connectors.ScopeFull
+		out, err := s.c.Erase(ctx, req)
+		require.NoError(t, err)
+		require.False(t, out.Replayed, "the rejected attempt left no receipt")
+		s.erased(t, subj)
+	})
 	t.Run("ReplaySameRequest", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, endUser)

@@ -23,6 +23,10 @@ const actionErasureProgress = connectors.TypeErasure + ":progress"
 // otherwise a Recipient confirmed once a read-back no longer finds the subject, or exempt
 // when the service never held them. See the package documentation for each shape's steps.
 func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+	scope, err := connectors.CheckScope(req.ErasureScope)
+	if err != nil {
+		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, c.cfg.Name, err)
+	}
 	return c.apply(ctx, req, connectors.TypeErasure, func(ctx context.Context, out *connectors.Outcome) error {
 		recs, err := c.lookup(ctx, req.Subject)
 		if err != nil {
@@ -61,7 +65,7 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 			out.Notes = append(out.Notes, "resumed an earlier attempt of this erasure")
 		}
 		out.Rows[c.shape.collection] = int64(len(ids))
-		if req.ErasureScope == connectors.ScopeFull {
+		if scope == connectors.ScopeFull {
 			out.Notes = append(out.Notes, c.cfg.Name+" holds only the subject's "+c.shape.collection+"; the full scope erases the same as the profile scope")
 		}
 		job := connectors.Job{Started: out.AppliedAt}
