@@ -26,23 +26,6 @@ const (
 	KindTooLarge  = "too_large"
 )
 
-// Take records one mail from the mailbox and returns the record, whose Folder says where
-// the mail belongs. A mail taken before (same Message-ID) returns its earlier record, after
-// finishing whatever the earlier take left undone.
-func (r *Room) Take(ctx context.Context, raw []byte) (store.Mail, error) {
-	key := messageKey(raw, Digest(raw))
-	if earlier, err := r.Store.MailByKey(ctx, key); err == nil {
-		return earlier, r.finish(ctx, earlier)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return store.Mail{}, err
-	}
-	p, err := r.prepare(raw)
-	if err != nil {
-		return store.Mail{}, err
-	}
-	return r.takeOne(ctx, p)
-}
-
 // prepared is a mail read and classified, with the case it opens, before anything is
 // recorded.
 type prepared struct {
