@@ -2,7 +2,9 @@ package mailroom
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -417,19 +419,22 @@ func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string
 	if err != nil {
 		return store.Mail{}, err
 	}
-	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref
-	got, created, err := r.Store.TakeMail(ctx, m, nil, nil)
-	if err != nil || !created {
-		return got, err
-	}
+	// The task and its event first, the mail last: a take cut short in between is taken
+	// again in full, and the event's key, made from the mail's key, keeps it once.
 	done, err := r.Store.TaskDone(ctx, req.ID, vendor, "vendor:reply")
 	if err != nil {
-		return got, err
+		return store.Mail{}, err
 	}
 	msg := vendor + " replied by mail"
 	if done {
 		msg += ": its task is confirmed"
 	}
-	_, err = r.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "mail:" + got.ID, Kind: "recipient_replied", Actor: "vendor:" + vendor, Message: msg})
+	sum := sha256.Sum256([]byte(m.MessageKey))
+	if _, err := r.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
+		Kind: "recipient_replied", Actor: "vendor:" + vendor, Message: msg}); err != nil {
+		return store.Mail{}, err
+	}
+	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref
+	got, _, err := r.Store.TakeMail(ctx, m, nil, nil)
 	return got, err
 }

@@ -59,7 +59,13 @@ func subprocessorsDone(ctx context.Context, args []string, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if done {
+	task, err := st.Task(ctx, *id, *name)
+	if err != nil {
+		return err
+	}
+	// Recorded whenever this mark closed the task, also when a first run closed it and
+	// stopped before the event: its key keeps it once.
+	if task.DoneBy != nil && *task.DoneBy == "dpo:"+*actor {
 		if _, err := st.Record(ctx, store.Change{RequestID: *id, DedupeKey: "task-done:" + *name, Kind: "recipient_confirmed",
 			Actor: "dpo:" + *actor, Message: *name + " marked done by a DPO"}); err != nil {
 			return err
