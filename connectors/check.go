@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // CheckPurposes validates the purposes of an objection and returns them sorted, without
@@ -35,16 +37,36 @@ func CheckScope(scope string) (string, error) {
 	return "", fmt.Errorf("erasure scope %q unknown (known: %s, %s): %w", scope, ScopeProfile, ScopeFull, ErrInvalid)
 }
 
-// CheckRectification validates the fields of a rectification: none, or one that cannot be
-// rectified, is ErrInvalid.
+// CheckRectification validates the fields of a rectification: none, one that cannot be
+// rectified, or an email that is not an address, is ErrInvalid.
 func CheckRectification(values map[string]string) error {
 	if len(values) == 0 {
 		return fmt.Errorf("no field to rectify: %w", ErrInvalid)
 	}
-	for f := range values {
+	for f, v := range values {
 		if !slices.Contains(RectifiableFields, f) {
 			return fmt.Errorf("field %q cannot be rectified (allowed: %s): %w", f, strings.Join(RectifiableFields, ", "), ErrInvalid)
 		}
+		if f == "email" && !validEmail(v) {
+			return fmt.Errorf("field email: not an email address: %w", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// CheckSubject rejects a subject that no retry can make valid: a tenant id that is not a
+// uuid, or no email.
+func CheckSubject(s Subject) error {
+	if _, err := uuid.Parse(s.TenantID); err != nil {
+		return fmt.Errorf("tenant id %q is not a uuid: %w", s.TenantID, ErrInvalid)
+	}
+	if strings.TrimSpace(s.Email) == "" {
+		return fmt.Errorf("subject email is empty: %w", ErrInvalid)
 	}
 	return nil
 }

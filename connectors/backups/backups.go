@@ -69,20 +69,9 @@ func (h *hasher) sum(tenantID, email string) []byte {
 	return h.mac.Sum(nil)
 }
 
-// checkSubject rejects subjects that no retry can make valid.
-func checkSubject(s connectors.Subject) error {
-	if _, err := uuid.Parse(s.TenantID); err != nil {
-		return fmt.Errorf("tenant id %q is not a uuid: %w", s.TenantID, connectors.ErrInvalid)
-	}
-	if strings.TrimSpace(s.Email) == "" {
-		return fmt.Errorf("subject email is empty: %w", connectors.ErrInvalid)
-	}
-	return nil
-}
-
 // Find reports the subject as not found: backups are sealed copies, never searched.
 func (c *Connector) Find(_ context.Context, s connectors.Subject) (connectors.Match, error) {
-	if err := checkSubject(s); err != nil {
+	if err := connectors.CheckSubject(s); err != nil {
 		return connectors.Match{}, fmt.Errorf("find subject in backups: %w", err)
 	}
 	return connectors.Match{Found: false}, nil
@@ -90,7 +79,7 @@ func (c *Connector) Find(_ context.Context, s connectors.Subject) (connectors.Ma
 
 // Blockers returns nil: nothing in a backup holds a request up.
 func (c *Connector) Blockers(_ context.Context, req connectors.Request) ([]connectors.Blocker, error) {
-	if err := checkSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return nil, fmt.Errorf("blockers of request %s in backups: %w", req.ID, err)
 	}
 	return nil, nil
@@ -99,7 +88,7 @@ func (c *Connector) Blockers(_ context.Context, req connectors.Request) ([]conne
 // Export writes nothing: a backup is a copy of the chat store as it was, whose data the
 // chat-store connector exports; the retention of backups is among the Art. 15 facts.
 func (c *Connector) Export(_ context.Context, req connectors.Request, _ connectors.ExportScope, _ connectors.Sink) error {
-	if err := checkSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return fmt.Errorf("export of request %s from backups: %w", req.ID, err)
 	}
 	return nil
@@ -109,7 +98,7 @@ func (c *Connector) Export(_ context.Context, req connectors.Request, _ connecto
 // does (an unknown one is connectors.ErrInvalid), and its outcome says until when copies
 // holding the old values remain.
 func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	if err := checkSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
 	}
 	if err := connectors.CheckRectification(req.Rectification); err != nil {
@@ -130,7 +119,7 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 // Object changes nothing: data in backups is never processed for any purpose. It checks
 // the purposes as the chat store does (an unknown one is connectors.ErrInvalid).
 func (c *Connector) Object(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
-	if err := checkSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
 	}
 	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
@@ -181,7 +170,7 @@ func (c *Connector) tombstone(ctx context.Context, req connectors.Request, actio
 	if _, err := uuid.Parse(req.ID); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("%s in backups: request id %q is not a uuid: %w", action, req.ID, connectors.ErrInvalid)
 	}
-	if err := checkSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
 	}
 	ts, created, err := c.st.RecordTombstone(ctx, store.Tombstone{

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -98,17 +96,6 @@ func resolve(ctx context.Context, q sqlx.QueryerContext, s connectors.Subject, l
 	return out, nil
 }
 
-// validateSubject rejects subjects no retry can make valid.
-func validateSubject(s connectors.Subject) error {
-	if _, err := uuid.Parse(s.TenantID); err != nil {
-		return fmt.Errorf("tenant id %q is not a uuid: %w", s.TenantID, connectors.ErrInvalid)
-	}
-	if strings.TrimSpace(s.Email) == "" {
-		return fmt.Errorf("subject email is empty: %w", connectors.ErrInvalid)
-	}
-	return nil
-}
-
 // countsSQL counts, per export category (full scope), what the chat store holds about the
 // subject. $1 are the end_users ids, $2 the agents ids.
 const countsSQL = `
@@ -125,7 +112,7 @@ SELECT
 // Find tells whether the subject is an end-user or agent of the tenant, with which roles, and
 // how many records each export category holds about them.
 func (c *Connector) Find(ctx context.Context, s connectors.Subject) (connectors.Match, error) {
-	if err := validateSubject(s); err != nil {
+	if err := connectors.CheckSubject(s); err != nil {
 		return connectors.Match{}, fmt.Errorf("find subject: %w", err)
 	}
 	subj, err := resolve(ctx, c.db, s, false)
@@ -177,7 +164,7 @@ func (c *Connector) Blockers(ctx context.Context, req connectors.Request) ([]con
 	if req.Type != connectors.TypeErasure {
 		return nil, nil
 	}
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return nil, fmt.Errorf("blockers of request %s: %w", req.ID, err)
 	}
 	subj, err := resolve(ctx, c.db, req.Subject, false)

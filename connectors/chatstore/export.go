@@ -286,7 +286,7 @@ func (c *Connector) Schema(scope connectors.ExportScope) []Category { return Sch
 // consistent snapshot. Rows are read from the database as they are sent; no category is held
 // in memory. A subject the chat store does not know gets every Begin and no rows.
 func (c *Connector) Export(ctx context.Context, req connectors.Request, scope connectors.ExportScope, sink connectors.Sink) error {
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return fmt.Errorf("export for request %s: %w", req.ID, err)
 	}
 	tx, err := c.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})

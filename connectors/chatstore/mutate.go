@@ -3,6 +3,7 @@ package chatstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,26 +69,12 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 
 // rectifyFields validates the requested fields and returns their names, sorted.
 func rectifyFields(values map[string]string) ([]string, error) {
-	if len(values) == 0 {
-		return nil, fmt.Errorf("no field to rectify: %w", connectors.ErrInvalid)
+	if err := connectors.CheckRectification(values); err != nil {
+		return nil, err
 	}
-	fields := make([]string, 0, len(values))
-	for f, v := range values {
-		if !slices.Contains(EndUserFields, f) && !slices.Contains(AgentFields, f) {
-			return nil, fmt.Errorf("field %q cannot be rectified here (allowed: %s): %w", f, strings.Join(EndUserFields, ", "), connectors.ErrInvalid)
-		}
-		if f == "email" && !validEmail(v) {
-			return nil, fmt.Errorf("field email: not an email address: %w", connectors.ErrInvalid)
-		}
-		fields = append(fields, f)
-	}
+	fields := slices.Collect(maps.Keys(values))
 	slices.Sort(fields)
 	return fields, nil
-}
-
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }
 
 // updateProfile runs the one UPDATE of table that sets those of fields the table has.

@@ -39,7 +39,7 @@ func (c *Connector) apply(ctx context.Context, req connectors.Request, name stri
 	if strings.TrimSpace(req.ID) == "" {
 		return connectors.Outcome{}, fmt.Errorf("%s: request id is empty: %w", name, connectors.ErrInvalid)
 	}
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
 	}
 	tx, err := c.db.BeginTxx(ctx, nil)

@@ -17,8 +17,9 @@
 //     rows, same time); a new request id finds nothing to do; two concurrent calls with one
 //     id act once. An end-user with an open conversation blocks erasure (ErrBlocked, nothing
 //     changed, no receipt) until the same request comes back with Override.
-//   - Rectify: an unknown field is ErrInvalid; a rectified value shows in the next export and
-//     never in the outcome; a retry is replayed.
+//   - Rectify: an unknown field, or an email that is not an address, is ErrInvalid; a
+//     rectified value shows in the next export and never in the outcome; a retry is
+//     replayed.
 //   - Restrict and Object: the data stays, a retry is replayed; an unknown purpose is
 //     ErrInvalid.
 //
@@ -534,6 +535,10 @@ func (s *suite) rectify(t *testing.T) {
 		req.Rectification = map[string]string{"no_such_field_" + strings.ReplaceAll(uuid.NewString()[:8], "-", ""): "x"}
 		_, err = s.c.Rectify(ctx, req)
 		require.ErrorIs(t, err, connectors.ErrInvalid)
+		req = s.request(t, connectors.TypeRectification, subj)
+		req.Rectification = map[string]string{"email": "not an address"}
+		_, err = s.c.Rectify(ctx, req)
+		require.ErrorIs(t, err, connectors.ErrInvalid, "an email that is not an address")
 		after, err := s.c.Find(ctx, subj)
 		require.NoError(t, err)
 		require.Equal(t, before, after)

@@ -172,7 +172,7 @@ func live(recs []record) []record {
 // Find tells whether the service holds the subject, counting their records; Roles are
 // "end_user" and "agent" for a helpdesk's end-users and agents.
 func (c *Connector) Find(ctx context.Context, s connectors.Subject) (connectors.Match, error) {
-	if err := validateSubject(s); err != nil {
+	if err := connectors.CheckSubject(s); err != nil {
 		return connectors.Match{}, fmt.Errorf("find subject at %s: %w", c.cfg.Name, err)
 	}
 	recs, err := c.lookup(ctx, s)
@@ -207,7 +207,7 @@ func (c *Connector) Blockers(context.Context, connectors.Request) ([]connectors.
 // records ("users", "contacts"), begun even when there are none. A portability export holds
 // only what the subject provided (email, name, and phone and locale where held).
 func (c *Connector) Export(ctx context.Context, req connectors.Request, scope connectors.ExportScope, sink connectors.Sink) error {
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return fmt.Errorf("export for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
 	recs, err := c.lookup(ctx, req.Subject)
@@ -326,16 +326,10 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 // rectifyFields splits the requested fields into those the service holds and those it does
 // not, both sorted; an unknown field or a bad email is connectors.ErrInvalid.
 func (c *Connector) rectifyFields(values map[string]string) (held, skipped []string, err error) {
-	if len(values) == 0 {
-		return nil, nil, fmt.Errorf("no field to rectify: %w", connectors.ErrInvalid)
+	if err := connectors.CheckRectification(values); err != nil {
+		return nil, nil, err
 	}
-	for f, v := range values {
-		if !slices.Contains(connectors.RectifiableFields, f) {
-			return nil, nil, fmt.Errorf("field %q cannot be rectified (allowed: %s): %w", f, strings.Join(connectors.RectifiableFields, ", "), connectors.ErrInvalid)
-		}
-		if f == "email" && !validEmail(v) {
-			return nil, nil, fmt.Errorf("field email: not an email address: %w", connectors.ErrInvalid)
-		}
+	for f := range values {
 		if slices.Contains(c.shape.fields, f) {
 			held = append(held, f)
 		} else {
@@ -345,11 +339,6 @@ func (c *Connector) rectifyFields(values map[string]string) (held, skipped []str
 	slices.Sort(held)
 	slices.Sort(skipped)
 	return held, skipped, nil
-}
-
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }
 
 // Restrict marks the subject's records restricted at the service (PATCH {"restricted":

@@ -98,7 +98,7 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 // gone) or failed (the job failed, the read-back still finds the subject, or the job went
 // on longer than JobTimeout).
 func (c *Connector) CheckJob(ctx context.Context, req connectors.Request, job connectors.Job) (connectors.Outcome, error) {
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("check job for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
 	if job.ID == "" {

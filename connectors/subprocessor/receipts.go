@@ -114,7 +114,7 @@ func (c *Connector) apply(ctx context.Context, req connectors.Request, action st
 	if strings.TrimSpace(req.ID) == "" {
 		return connectors.Outcome{}, fmt.Errorf("%s at %s: request id is empty: %w", action, c.cfg.Name, connectors.ErrInvalid)
 	}
-	if err := validateSubject(req.Subject); err != nil {
+	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
 	unlock, err := c.locks.lock(ctx, action+"\x00"+req.ID)

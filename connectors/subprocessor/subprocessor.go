@@ -314,17 +314,6 @@ func (c *Connector) expired(job connectors.Job) bool {
 	return !job.Started.IsZero() && c.now().Sub(job.Started) >= c.cfg.JobTimeout
 }
 
-// validateSubject rejects subjects no retry can make valid.
-func validateSubject(s connectors.Subject) error {
-	if strings.TrimSpace(s.TenantID) == "" {
-		return fmt.Errorf("tenant id is empty: %w", connectors.ErrInvalid)
-	}
-	if strings.TrimSpace(s.Email) == "" {
-		return fmt.Errorf("subject email is empty: %w", connectors.ErrInvalid)
-	}
-	return nil
-}
-
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
