@@ -7,15 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
-	"dsr/activities"
 	"dsr/connectors/backups"
+	"dsr/connectors/chatstore"
+	"dsr/objects"
 	"dsr/postgres"
 	"dsr/schema"
 	"dsr/store"
@@ -114,15 +113,15 @@ func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer orch.Close()
 	defer chat.Close()
-	fp := activities.KeyFingerprint(key)
-	stored, err := store.New(orch).EnsureSetting(ctx, "secret_key_fingerprint", fp)
+	if err := checkKey(ctx, store.New(orch), key); err != nil {
+		return fmt.Errorf("backups replay: %w", err)
+	}
+	// A replayed full erasure deletes the attachment files too, as the erasure did.
+	objs, err := objects.Open(cfg.ObjectStoreURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
 	}
-	if stored != fp {
-		return errors.New("backups replay: DSR_SECRET_KEY is not the key this database was set up with: no tombstone would match; use the original key")
-	}
-	res, err := backups.New(orch, key).Replay(ctx, chat, since, cfg.Regions)
+	res, err := backups.New(orch, key).Replay(ctx, chat, since, cfg.Regions, chatstore.WithObjects(objs))
 	if err != nil {
 		return fmt.Errorf("backups replay (so far %d re-applied, %d already applied, %d not found): %w",
 			res.Reapplied, res.AlreadyApplied, res.NotFound, err)
@@ -136,19 +135,11 @@ func installationKey(cfg Config) ([]byte, error) {
 	if len(cfg.SecretKey) > 0 {
 		return cfg.SecretKey, nil
 	}
-	path := filepath.Join(cfg.DataDir, "secret.key")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required: tombstones name subjects by hashes keyed with it, and %s does not exist", path)
+	key, path, err := cfg.keptKey()
+	if err == nil && key == nil {
+		err = fmt.Errorf("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required: tombstones name subjects by hashes keyed with it, and %s holds no key", path)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	key := strings.TrimSpace(string(b))
-	if len(key) < 32 {
-		return nil, fmt.Errorf("%s holds no key of at least 32 characters", path)
-	}
-	return []byte(key), nil
+	return key, err
 }
 
 // openOrchestrator opens and migrates the orchestrator database alone.

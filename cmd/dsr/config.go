@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dsr/activities"
+	"dsr/store"
 )
 
 // Config is everything dsr reads from its environment, with the defaults in one place.
@@ -170,28 +174,56 @@ func (c *Config) ensureSecretKey(log *slog.Logger, allInOne bool) error {
 	if !allInOne {
 		return errors.New("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required when TEMPORAL_ADDRESS is set or for dsr worker: every process must hash subjects with the same key")
 	}
-	path := filepath.Join(c.DataDir, "secret.key")
-	b, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		c.SecretKey = []byte(strings.TrimSpace(string(b)))
-		return nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	key, path, err := c.keptKey()
+	if err != nil || key != nil {
+		c.SecretKey = key
+		return err
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return fmt.Errorf("generate secret key: %w", err)
 	}
-	key := hex.EncodeToString(raw)
+	hexKey := hex.EncodeToString(raw)
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", c.DataDir, err)
 	}
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(hexKey+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	log.Warn("DSR_SECRET_KEY is not set: generated one in the data directory; set DSR_SECRET_KEY or DSR_SECRET_KEY_FILE in production", slog.String("path", path))
-	c.SecretKey = []byte(key)
+	c.SecretKey = []byte(hexKey)
+	return nil
+}
+
+// keptKey returns the key an all-in-one install keeps in its data directory, with the
+// file's path; nil when there is none (no file, or no key of at least 32 characters in it).
+func (c *Config) keptKey() ([]byte, string, error) {
+	path := filepath.Join(c.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, path, nil
+	}
+	if err != nil {
+		return nil, path, fmt.Errorf("read %s: %w", path, err)
+	}
+	key := strings.TrimSpace(string(b))
+	if len(key) < 32 {
+		return nil, path, nil
+	}
+	return []byte(key), path, nil
+}
+
+// checkKey makes sure key is the one the orchestrator database was set up with (the first
+// process to start records its fingerprint): subjects are hashed with it.
+func checkKey(ctx context.Context, st *store.Store, key []byte) error {
+	fp := activities.KeyFingerprint(key)
+	stored, err := st.EnsureSetting(ctx, "secret_key_fingerprint", fp)
+	if err != nil {
+		return err
+	}
+	if stored != fp {
+		return errors.New("DSR_SECRET_KEY is not the key this database was set up with: hashes of subjects (suppression list, backup tombstones) would not match; use the original key")
+	}
 	return nil
 }
 

@@ -110,13 +110,8 @@ func serve(ctx context.Context, args []string, all bool) error {
 	}
 
 	st := store.New(orch)
-	fp := activities.KeyFingerprint(cfg.SecretKey)
-	stored, err := st.EnsureSetting(ctx, "secret_key_fingerprint", fp)
-	if err != nil {
+	if err := checkKey(ctx, st, cfg.SecretKey); err != nil {
 		return err
-	}
-	if stored != fp {
-		return errors.New("DSR_SECRET_KEY is not the key this database was set up with: suppression-list hashes would not match; start with the original key")
 	}
 	// Attachment files: a full erasure deletes them from here too.
 	objs, err := objects.Open(cfg.ObjectStoreURL)

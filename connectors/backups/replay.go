@@ -47,7 +47,7 @@ SELECT account_id::text AS account_id, email FROM agents WHERE account_id = ANY(
 // applied): a chat store that still has the request's receipt does nothing, so a second
 // replay re-applies nothing. Each re-application is recorded as an event on its request
 // (counts only) with the dedupe key "replay:" and the instant of the run.
-func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, regions []string) (ReplayResult, error) {
+func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, regions []string, opts ...chatstore.Option) (ReplayResult, error) {
 	run := time.Now().UTC()
 	tombs, err := c.st.TombstonesSince(ctx, since, regions)
 	if err != nil {
@@ -61,7 +61,7 @@ func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, 
 	if err != nil {
 		return res, err
 	}
-	target := chatstore.New(chat)
+	target := chatstore.New(chat, opts...)
 	for _, ts := range tombs {
 		email, ok := emails[subjectKey(ts.TenantID, ts.SubjectHash)]
 		if !ok {
