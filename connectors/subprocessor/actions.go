@@ -297,30 +297,55 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 			}
 		}
 		out.Fields = held
-		status, reason := connectors.RecipientConfirmed, ""
-		for _, r := range recs {
-			got, found, err := c.patch(ctx, "rectify "+c.shape.item, r.ID, body)
-			if err != nil {
-				return err
-			}
-			if !found {
-				continue
-			}
-			out.Rows[c.shape.collection]++
-			for _, f := range held {
-				want, have := req.Rectification[f], got.field(f)
-				if (want == "" && have != nil && *have != "") || (want != "" && (have == nil || *have != want)) {
-					status, reason = connectors.RecipientFailed, c.cfg.Name+"'s answer does not show the rectified "+f
+		return c.patchEach(ctx, recs, "rectify "+c.shape.item, out,
+			func(record) map[string]any { return body },
+			func(got record) string {
+				for _, f := range held {
+					want, have := req.Rectification[f], got.field(f)
+					if (want == "" && have != nil && *have != "") || (want != "" && (have == nil || *have != want)) {
+						return "the rectified " + f
+					}
 				}
-			}
-		}
-		if out.Rows[c.shape.collection] == 0 {
-			c.notHeld(out)
-			return nil
-		}
-		out.Recipient = c.recipient(status, reason)
-		return nil
+				return ""
+			})
 	})
+}
+
+// patchEach sends each record the PATCH body returns for it (nil: it is as wanted
+// already) and checks each answer with missing, which names what the answer does not show
+// ("" when it shows everything). It fills out: Rows counts the records changed; the
+// recipient is confirmed, or failed when an answer misses something, or exempt when no
+// record is left (they went between the lookup and the PATCH).
+func (c *Connector) patchEach(ctx context.Context, recs []record, op string, out *connectors.Outcome,
+	body func(record) map[string]any, missing func(got record) string) error {
+	out.Rows[c.shape.collection] = 0
+	status, reason := connectors.RecipientConfirmed, ""
+	held := 0
+	for _, r := range recs {
+		b := body(r)
+		if b == nil {
+			held++
+			continue
+		}
+		got, found, err := c.patch(ctx, op, r.ID, b)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		held++
+		out.Rows[c.shape.collection]++
+		if what := missing(got); what != "" {
+			status, reason = connectors.RecipientFailed, c.cfg.Name+"'s answer does not show "+what
+		}
+	}
+	if held == 0 {
+		c.notHeld(out)
+		return nil
+	}
+	out.Recipient = c.recipient(status, reason)
+	return nil
 }
 
 // rectifyFields splits the requested fields into those the service holds and those it does
@@ -354,27 +379,20 @@ func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (conne
 			c.notHeld(out)
 			return nil
 		}
-		out.Rows[c.shape.collection] = 0
-		status, reason := connectors.RecipientConfirmed, ""
-		for _, r := range recs {
-			if r.Restricted {
-				out.Notes = append(out.Notes, "a record was already restricted at "+c.cfg.Name)
-				continue
-			}
-			got, found, err := c.patch(ctx, "restrict "+c.shape.item, r.ID, map[string]any{"restricted": true})
-			if err != nil {
-				return err
-			}
-			if !found {
-				continue
-			}
-			out.Rows[c.shape.collection]++
-			if !got.Restricted {
-				status, reason = connectors.RecipientFailed, c.cfg.Name+"'s answer does not show the restriction"
-			}
-		}
-		out.Recipient = c.recipient(status, reason)
-		return nil
+		return c.patchEach(ctx, recs, "restrict "+c.shape.item, out,
+			func(r record) map[string]any {
+				if r.Restricted {
+					out.Notes = append(out.Notes, "a record was already restricted at "+c.cfg.Name)
+					return nil
+				}
+				return map[string]any{"restricted": true}
+			},
+			func(got record) string {
+				if !got.Restricted {
+					return "the restriction"
+				}
+				return ""
+			})
 	})
 }
 
@@ -398,34 +416,27 @@ func (c *Connector) Object(ctx context.Context, req connectors.Request) (connect
 			return nil
 		}
 		out.Notes = append(out.Notes, "objection recorded for: "+strings.Join(purposes, ", "))
-		out.Rows[c.shape.collection] = 0
-		status, reason := connectors.RecipientConfirmed, ""
-		for _, r := range recs {
-			union := slices.Clone(r.Objections)
-			for _, p := range purposes {
-				if !slices.Contains(union, p) {
-					union = append(union, p)
+		return c.patchEach(ctx, recs, "record objection on "+c.shape.item, out,
+			func(r record) map[string]any {
+				union := slices.Clone(r.Objections)
+				for _, p := range purposes {
+					if !slices.Contains(union, p) {
+						union = append(union, p)
+					}
 				}
-			}
-			if len(union) == len(r.Objections) {
-				continue
-			}
-			slices.Sort(union)
-			got, found, err := c.patch(ctx, "record objection on "+c.shape.item, r.ID, map[string]any{"objections": union})
-			if err != nil {
-				return err
-			}
-			if !found {
-				continue
-			}
-			out.Rows[c.shape.collection]++
-			for _, p := range purposes {
-				if !slices.Contains(got.Objections, p) {
-					status, reason = connectors.RecipientFailed, c.cfg.Name+"'s answer does not show the objection"
+				if len(union) == len(r.Objections) {
+					return nil
 				}
-			}
-		}
-		out.Recipient = c.recipient(status, reason)
-		return nil
+				slices.Sort(union)
+				return map[string]any{"objections": union}
+			},
+			func(got record) string {
+				for _, p := range purposes {
+					if !slices.Contains(got.Objections, p) {
+						return "the objection"
+					}
+				}
+				return ""
+			})
 	})
 }
