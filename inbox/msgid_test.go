@@ -1,11 +1,15 @@
 package inbox
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// msgIDRe is the regular expression findMsgIDs stands for.
+var msgIDRe = regexp.MustCompile(`<([^<>\s]{1,500})>`)
 
 // msgIDRegexp is what findMsgIDs stands for.
 func msgIDRegexp(v string, n int) []string {

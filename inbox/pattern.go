@@ -359,19 +359,20 @@ func (ps *patternSet) candidates(t *token) (exact, prefix2, prefix1 []int) {
 	return exact, prefix2, prefix1
 }
 
-// each calls fn for every pattern that matches at toks[i], with the end of the match.
-func (ps *patternSet) each(toks []token, i int, fn func(p int, end int)) {
+// each calls fn for every pattern that matches at toks[i], with the end of the match,
+// until fn returns false.
+func (ps *patternSet) each(toks []token, i int, fn func(p int, end int) bool) {
 	exact, prefix2, prefix1 := ps.candidates(&toks[i])
 	for _, p := range exact {
 		// The first element lists toks[i].w: match the rest.
-		if end := matchElems(ps.pats[p].elems[1:], toks, i+1, toks[i].sent); end >= 0 {
-			fn(p, end)
+		if end := matchElems(ps.pats[p].elems[1:], toks, i+1, toks[i].sent); end >= 0 && !fn(p, end) {
+			return
 		}
 	}
 	for _, list := range [2][]int{prefix2, prefix1} {
 		for _, p := range list {
-			if end := ps.pats[p].matchAt(toks, i); end >= 0 {
-				fn(p, end)
+			if end := ps.pats[p].matchAt(toks, i); end >= 0 && !fn(p, end) {
+				return
 			}
 		}
 	}
@@ -379,18 +380,10 @@ func (ps *patternSet) each(toks []token, i int, fn func(p int, end int)) {
 
 // any says whether some pattern of the set matches at toks[i].
 func (ps *patternSet) any(toks []token, i int) bool {
-	exact, prefix2, prefix1 := ps.candidates(&toks[i])
-	for _, p := range exact {
-		if matchElems(ps.pats[p].elems[1:], toks, i+1, toks[i].sent) >= 0 {
-			return true
-		}
-	}
-	for _, list := range [2][]int{prefix2, prefix1} {
-		for _, p := range list {
-			if ps.pats[p].matchAt(toks, i) >= 0 {
-				return true
-			}
-		}
-	}
-	return false
+	found := false
+	ps.each(toks, i, func(int, int) bool {
+		found = true
+		return false
+	})
+	return found
 }

@@ -160,11 +160,12 @@ func countMarkersFrom(d *doc, from int, ps *patternSet) int {
 	seen := make([]bool, len(ps.pats))
 	n := 0
 	for i := from; i < len(d.toks); i++ {
-		ps.each(d.toks, i, func(p, _ int) {
+		ps.each(d.toks, i, func(p, _ int) bool {
 			if !seen[p] {
 				seen[p] = true
 				n++
 			}
+			return true
 		})
 	}
 	return n
@@ -204,11 +205,10 @@ func negated(d *doc, start, end int) bool {
 func thirdParty(d *doc, start, end int) bool {
 	third := false
 	for j := start; j < end; j++ {
-		w := d.toks[j].w
-		if firstPerson[w] {
+		if d.toks[j].is(firstPersonWord) {
 			return false
 		}
-		if thirdPossessive[w] {
+		if thirdPossessive[d.toks[j].w] {
 			third = true
 		}
 	}
@@ -309,9 +309,10 @@ func detectRights(d *doc, f sentFlags) rightsResult {
 		}
 	}
 	for i := range d.toks {
-		ruleSet.each(d.toks, i, func(r, end int) {
+		ruleSet.each(d.toks, i, func(r, end int) bool {
 			e := rules[r].entry
 			consider(d.toks[i].sent, hit{right: e.right, tag: rules[r].tag, yield: e.yield, weight: e.weight, class: e.class}, i, end, e.questionOK, e.negOK)
+			return true
 		})
 		if d.toks[i].is(articleWord) {
 			for _, a := range articlesAt(d, i) {
