@@ -90,8 +90,11 @@ func (r *Room) takeMany(ctx context.Context, mails []fetched) (map[string][]uint
 		idx = append(idx, i)
 	}
 	made, tenants, earlier, err := r.recordMany(ctx, batch, emails)
+	if err != nil && !store.IsConflict(err) {
+		return filed, err // nothing recorded: the next poll takes the batch again
+	}
 	if err != nil {
-		// The batch could not be recorded as one (a reference drawn twice, say): each of
+		// The database refused the batch's data (a reference drawn twice, say): each of
 		// its mails is taken on its own instead, which records every one it can.
 		r.log().Warn("take mail in one batch", "mails", len(batch), "error", err)
 		earlier = make([]int, len(batch))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,8 +28,9 @@ const maxParams = 65535
 
 // TakeMails records a batch of mails with their cases, queued mail, requests and the links
 // between cases and requests, in one transaction. A mail whose key was recorded before
-// (by another take) is left out with all that hangs on it: its index is in earlier. It
-// returns the requests it made, whose workflows are still to start.
+// (by another take, or earlier in the batch) is left out with all that hangs on it: its
+// index is in earlier. It returns the requests it made, whose workflows are still to start.
+// An error of the batch's data (a constraint it breaks) is IsConflict.
 func (s *Store) TakeMails(ctx context.Context, batch []Taking) (made []Request, earlier []int, err error) {
 	if len(batch) == 0 {
 		return nil, nil, nil
@@ -58,15 +60,17 @@ func (s *Store) TakeMails(ctx context.Context, batch []Taking) (made []Request, 
 		rows = append(rows, []any{m.ID, m.MessageKey, m.Size, m.SHA256, m.RawSealed, m.Folder, m.Kind, m.Language,
 			m.Types, m.Confidence, m.Reasons, m.Note, m.CaseID, m.Attachments})
 	}
+	// By id, not key: of two mails of the batch with one Message-ID (a mail delivered to
+	// two aliases), only the first is recorded.
 	recorded := map[string]bool{}
 	err = insertValues(ctx, tx, `INSERT INTO mail_messages (id, message_key, size, sha256, raw_sealed, folder, kind,
 		language, types, confidence, reasons, note, case_id, attachments)`,
-		`ON CONFLICT (message_key) DO NOTHING RETURNING message_key`, rows, func(r *sqlx.Rows) error {
-			var key string
-			if err := r.Scan(&key); err != nil {
+		`ON CONFLICT (message_key) DO NOTHING RETURNING id`, rows, func(r *sqlx.Rows) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
 				return err
 			}
-			recorded[key] = true
+			recorded[id] = true
 			return nil
 		})
 	if err != nil {
@@ -77,7 +81,7 @@ func (s *Store) TakeMails(ctx context.Context, batch []Taking) (made []Request, 
 	var cases, out, reqs [][]any
 	caseOf := map[string]string{}
 	for i, t := range batch {
-		if !recorded[t.Mail.MessageKey] {
+		if !recorded[t.Mail.ID] {
 			earlier = append(earlier, i)
 			continue
 		}
@@ -156,6 +160,13 @@ func orEmpty(a pq.StringArray) pq.StringArray {
 		return pq.StringArray{}
 	}
 	return a
+}
+
+// IsConflict says whether err is PostgreSQL refusing the data for a constraint (unique,
+// foreign key, check, not null): taking the same data again fails the same way.
+func IsConflict(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code.Class() == "23"
 }
 
 // nullText stores an empty text as NULL.

@@ -50,12 +50,14 @@ func TestTakeMails(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, earlier)
 
-	batch := []store.Taking{taking(t, "two", a.ID, b.ID), taking(t, "first", b.ID), taking(t, "none")}
+	twin := taking(t, "two", b.ID) // the same mail delivered to a second alias
+	twin.Case.Reference, twin.Case.TokenHash = twin.Case.Reference+"x", []byte("token-twin")
+	batch := []store.Taking{taking(t, "two", a.ID, b.ID), taking(t, "first", b.ID), taking(t, "none"), twin}
 	batch = append(batch, store.Taking{Mail: store.Mail{MessageKey: "id:notice", Size: 1, SHA256: "00",
 		Folder: store.FolderTriage, Kind: "support", Note: "for the team"}})
 	made, earlier, err := s.TakeMails(ctx, batch)
 	require.NoError(t, err)
-	require.Equal(t, []int{1}, earlier, "the second delivery of a mail is left out")
+	require.Equal(t, []int{1, 3}, earlier, "the second delivery of a mail is left out, also within the batch")
 	require.Len(t, made, 2)
 	for _, r := range made {
 		require.Equal(t, store.StatusReceived, r.Status)
@@ -66,7 +68,7 @@ func TestTakeMails(t *testing.T) {
 	}
 
 	for i, tk := range batch {
-		if i == 1 {
+		if i == 1 || i == 3 {
 			continue
 		}
 		m, err := s.MailByKey(ctx, tk.Mail.MessageKey)
@@ -87,9 +89,11 @@ func TestTakeMails(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, out, 2)
 	}
-	// The case of the mail left out was not opened.
-	_, err = s.GetCase(ctx, batch[1].Case.ID)
-	require.ErrorIs(t, err, store.ErrNotFound)
+	// The cases of the mails left out were not opened.
+	for _, i := range earlier {
+		_, err = s.GetCase(ctx, batch[i].Case.ID)
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}
 
 	// References of cases and requests are known, in any letter case; others are not.
 	reqRef := store.Ref(made[0].ID)
