@@ -27,7 +27,7 @@ test: postgres packages ## run every test against the local PostgreSQL and an em
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short: ## the tests that need neither PostgreSQL nor Temporal
-	$(GO) test -count=1 ./deadline/ ./workflows/
+	$(GO) test -count=1 ./internal/deadline/ ./workflows/
 
 lint: ## go vet, gofmt, staticcheck and Temporal's workflowcheck
 	$(GO) vet ./...

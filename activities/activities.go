@@ -16,11 +16,11 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/mailer"
-	"dsr/mailroom"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/mail/ingest"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
 )
 
 // Stable error types, for workflows to tell failures that no retry can fix.
@@ -39,14 +39,14 @@ type Activities struct {
 	// SecretKey keys the hashes kept on the suppression list.
 	SecretKey []byte
 	// Mailer sends mail; nil when SMTP_URL is not set.
-	Mailer *mailer.Mailer
+	Mailer *smtp.Mailer
 	// DPOEmail receives the clock alarms; empty for none.
 	DPOEmail string
 	// Recipients describe the sub-processors, for the access package (Art. 15(1)(c)).
 	Recipients []string
 	// Mailroom takes in the privacy mailbox and sends subjects their mail; nil when
 	// IMAP_URL is not set.
-	Mailroom *mailroom.Room
+	Mailroom *ingest.Room
 }
 
 // Record writes a state change and its event to the orchestrator database. A retried

@@ -10,9 +10,9 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/deadline"
-	"dsr/mailer"
-	"dsr/store"
+	"dsr/internal/deadline"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
 	"dsr/templates"
 )
 
@@ -124,7 +124,7 @@ func (a *Activities) NotifyDPO(ctx context.Context, in NotifyInput) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Mailer.Send(ctx, mailer.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + in.Kind + "-" + in.Due}); err != nil {
+	if err := a.Mailer.Send(ctx, smtp.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + in.Kind + "-" + in.Due}); err != nil {
 		return err
 	}
 	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_sent", Actor: "system",
@@ -214,7 +214,7 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 	body := fmt.Sprintf("Your %s request (reference %s) needs more time than usual.\n\n"+
 		"Under Article 12(3) GDPR the time to answer it is extended to %s.\nReason: %s\n\n"+
 		"You may lodge a complaint with a supervisory authority.\n", r.Type, store.Ref(r.ID), due, in.Reason)
-	if err := a.Mailer.Send(ctx, mailer.Message{To: r.SubjectEmail, Subject: "[" + store.Ref(r.ID) + "] Your request: more time needed", Body: body,
+	if err := a.Mailer.Send(ctx, smtp.Message{To: r.SubjectEmail, Subject: "[" + store.Ref(r.ID) + "] Your request: more time needed", Body: body,
 		ID: "dsr-" + r.ID + "-extended"}); err != nil {
 		return err
 	}

@@ -8,12 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/activities"
-	"dsr/deadline"
-	"dsr/mailer"
-	"dsr/pgtest"
+	"dsr/internal/deadline"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
+	"dsr/internal/testkit/smtptest"
 	"dsr/schema"
-	"dsr/smtptest"
-	"dsr/store"
 )
 
 type fixture struct {
@@ -43,7 +43,7 @@ func setup(t *testing.T, received time.Time, withMail bool) *fixture {
 	f := &fixture{db: db, st: st, req: req, ten: ten, acts: &activities.Activities{Store: st, DPOEmail: "dpo@vendor.example"}}
 	if withMail {
 		f.sink = smtptest.New(t)
-		f.acts.Mailer, err = mailer.New(f.sink.URL, "privacy@dsr.example")
+		f.acts.Mailer, err = smtp.New(f.sink.URL, "privacy@dsr.example")
 		require.NoError(t, err)
 	}
 	return f

@@ -6,13 +6,13 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/mailroom"
+	"dsr/internal/mail/ingest"
 )
 
 // ErrTypeNoMailbox is the error type of a mailroom activity on a worker without a mailbox.
 const ErrTypeNoMailbox = "NoMailbox"
 
-func (a *Activities) room() (*mailroom.Room, error) {
+func (a *Activities) room() (*ingest.Room, error) {
 	if a.Mailroom == nil {
 		return nil, temporal.NewNonRetryableApplicationError("this worker has no mailbox (IMAP_URL is not set)", ErrTypeNoMailbox, nil)
 	}
@@ -21,13 +21,13 @@ func (a *Activities) room() (*mailroom.Room, error) {
 
 // PollMailbox takes up to limit mails from the privacy mailbox and files them, reporting
 // its progress as heartbeats.
-func (a *Activities) PollMailbox(ctx context.Context, limit int) (mailroom.PollResult, error) {
+func (a *Activities) PollMailbox(ctx context.Context, limit int) (ingest.PollResult, error) {
 	r, err := a.room()
 	if err != nil {
-		return mailroom.PollResult{}, err
+		return ingest.PollResult{}, err
 	}
 	defer keepAlive(ctx)()
-	return r.Poll(ctx, limit, func(p mailroom.PollResult) { activity.RecordHeartbeat(ctx, p.Taken) })
+	return r.Poll(ctx, limit, func(p ingest.PollResult) { activity.RecordHeartbeat(ctx, p.Taken) })
 }
 
 // SweepCases finishes what a crash left undone and keeps the verification clock

@@ -7,9 +7,9 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/deadline"
-	"dsr/mailer"
-	"dsr/report"
+	"dsr/internal/deadline"
+	"dsr/internal/documents/sla"
+	"dsr/internal/mail/smtp"
 )
 
 // ReportInput is a reporting period, both days included (YYYY-MM-DD, UTC).
@@ -32,7 +32,7 @@ func (a *Activities) MailSLAReport(ctx context.Context, in ReportInput) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
 	}
-	rep, err := report.SLA(ctx, a.Store.DB(), report.Options{From: from, To: to})
+	rep, err := sla.SLA(ctx, a.Store.DB(), sla.Options{From: from, To: to})
 	if err != nil {
 		return fmt.Errorf("weekly SLA report: %w", err)
 	}
@@ -42,9 +42,9 @@ func (a *Activities) MailSLAReport(ctx context.Context, in ReportInput) error {
 	}
 	body := fmt.Sprintf("The SLA report of %s to %s is attached.\n\nReceived: %d. Closed: %d. Target breaches: %d. Open and at risk now: %d.\n",
 		in.From, in.To, rep.Total.Received, rep.Total.Closed, len(rep.Breaches), rep.AtRisk)
-	return a.Mailer.Send(ctx, mailer.Message{
+	return a.Mailer.Send(ctx, smtp.Message{
 		To: a.DPOEmail, Subject: "SLA report " + in.From + " to " + in.To, Body: body,
 		ID:          "dsr-sla-" + in.From + "-" + in.To,
-		Attachments: []mailer.Attachment{{Name: "sla-" + in.From + "-" + in.To + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}},
+		Attachments: []smtp.Attachment{{Name: "sla-" + in.From + "-" + in.To + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}},
 	})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"dsr/postgres"
+	"dsr/internal/platform/postgres"
 	"dsr/schema"
 )
 

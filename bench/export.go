@@ -22,10 +22,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 
-	"dsr/bundle"
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
-	"dsr/demo"
+	"dsr/internal/demo"
+	"dsr/internal/documents/bundle"
 	"dsr/schema"
 )
 

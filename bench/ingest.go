@@ -20,13 +20,13 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
-	"dsr/engine"
-	"dsr/intake"
-	"dsr/mailbox"
-	"dsr/mailbox/dovecottest"
+	"dsr/internal/mail/imap"
+	"dsr/internal/platform/seal"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/temporal/engine"
+	"dsr/internal/testkit/dovecot"
 	"dsr/schema"
-	"dsr/seal"
-	"dsr/store"
 	"dsr/workflows"
 )
 
@@ -83,7 +83,7 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	dc, err := dovecottest.Launch()
+	dc, err := dovecot.Launch()
 	if err != nil {
 		return nil, fmt.Errorf("dovecot: %w", err)
 	}
@@ -112,7 +112,7 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 		return nil, err
 	}
 	eng, err := engine.Start(ctx, engine.Options{DataDir: filepath.Join(e.Dir, "ingest-temporal"), Namespace: "dsr",
-		SearchAttributes: intake.SearchAttributes, LogLevel: "error"})
+		SearchAttributes: dispatch.SearchAttributes, LogLevel: "error"})
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +140,8 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &intake.Intake{Temporal: c, Store: st, Log: e.Log}
-	room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: dc.URL(), From: "privacy@dsr.example",
+	in := &dispatch.Intake{Temporal: c, Store: st, Log: e.Log}
+	room := in.Mailroom(dispatch.RoomConfig{Keys: keys, Chat: chat, MailboxURL: dc.URL(), From: "privacy@dsr.example",
 		PublicURL: "http://127.0.0.1:8080"})
 
 	stop := e.profile("ingestion")
@@ -245,7 +245,7 @@ type fetched struct {
 func rawFetch(ctx context.Context, url string) (fetched, error) {
 	var f fetched
 	start := time.Now()
-	c, err := mailbox.Dial(ctx, url)
+	c, err := imap.Dial(ctx, url)
 	if err != nil {
 		return f, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
-	"dsr/demo"
+	"dsr/internal/demo"
 )
 
 // chatTables are the chat store's tables, children last.

@@ -32,14 +32,14 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
-	"dsr/demo"
-	"dsr/engine"
 	"dsr/http/api"
 	"dsr/http/server"
-	"dsr/intake"
+	"dsr/internal/demo"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/temporal/engine"
+	"dsr/internal/temporal/workers"
 	"dsr/schema"
-	"dsr/store"
-	"dsr/workers"
 	"dsr/workflows"
 )
 
@@ -233,7 +233,7 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	eng, err := engine.Start(ctx, engine.Options{DataDir: filepath.Join(e.Dir, "temporal"), Namespace: "dsr",
-		SearchAttributes: intake.SearchAttributes, LogLevel: "error"})
+		SearchAttributes: dispatch.SearchAttributes, LogLevel: "error"})
 	if err != nil {
 		return s, err
 	}
@@ -257,7 +257,7 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 		return s, err
 	}
 	acts := &activities.Activities{Store: s.st, Connectors: reg, PackageDir: filepath.Join(e.Dir, "packages"), SecretKey: secret}
-	in := &intake.Intake{Temporal: s.c, Store: s.st, RecheckEvery: 15 * time.Minute, Log: quiet}
+	in := &dispatch.Intake{Temporal: s.c, Store: s.st, RecheckEvery: 15 * time.Minute, Log: quiet}
 	ws, err := workers.Start(s.c, acts, workflows.Regions)
 	if err != nil {
 		return s, err

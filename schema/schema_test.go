@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"dsr/pgtest"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 

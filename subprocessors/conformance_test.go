@@ -12,11 +12,11 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/conformance"
-	"dsr/mailer"
-	"dsr/pgtest"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
+	"dsr/internal/testkit/smtptest"
 	"dsr/schema"
-	"dsr/smtptest"
-	"dsr/store"
 	"dsr/subprocessors"
 )
 
@@ -110,7 +110,7 @@ func (h *manualHarness) New(t *testing.T) connectors.Connector {
 	tn, err := st.CreateTenant(ctx, store.Tenant{Name: "Acme", Region: "eu", Country: "FR", TZ: "Europe/Paris"})
 	require.NoError(t, err)
 	sink := smtptest.New(t)
-	m, err := mailer.New(sink.URL, "privacy@dsr.example")
+	m, err := smtp.New(sink.URL, "privacy@dsr.example")
 	require.NoError(t, err)
 	h.mu.Lock()
 	h.st, h.tenant = st, tn

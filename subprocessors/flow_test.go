@@ -14,12 +14,12 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
-	"dsr/mailer"
-	"dsr/smtptest"
-	"dsr/store"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
+	"dsr/internal/testkit/fakevendor"
+	"dsr/internal/testkit/smtptest"
+	"dsr/internal/testkit/testenv"
 	"dsr/subprocessors"
-	"dsr/testenv"
 )
 
 // TestErasureWaitsForRecipients runs a full erasure through the API with three recipients:
@@ -28,11 +28,11 @@ import (
 // reasons while they work, then completes with each in result.recipients.
 func TestErasureWaitsForRecipients(t *testing.T) {
 	t.Parallel()
-	analytics := fake.NewAnalytics(fake.AnalyticsOptions{Credentials: fake.Credentials{Type: "bearer", Token: "tok"}, JobPolls: 3})
+	analytics := fakevendor.NewAnalytics(fakevendor.AnalyticsOptions{Credentials: fakevendor.Credentials{Type: "bearer", Token: "tok"}, JobPolls: 3})
 	srv := httptest.NewServer(analytics)
 	t.Cleanup(srv.Close)
 	sink := smtptest.New(t)
-	m, err := mailer.New(sink.URL, "privacy@dsr.example")
+	m, err := smtp.New(sink.URL, "privacy@dsr.example")
 	require.NoError(t, err)
 	reg, err := subprocessors.Parse([]byte(`[
 		{"name":"Survey Co","purpose":"satisfaction surveys","data_categories":["email"],"country":"FR",

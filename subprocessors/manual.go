@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"dsr/connectors"
-	"dsr/deadline"
-	"dsr/mailer"
-	"dsr/store"
+	"dsr/internal/deadline"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
 )
 
 // Manual defaults.
@@ -33,7 +33,7 @@ const (
 type Manual struct {
 	Entry  Entry
 	Store  *store.Store
-	Mailer *mailer.Mailer
+	Mailer *smtp.Mailer
 	// DPOEmail receives escalations; empty for none.
 	DPOEmail string
 	// CheckEvery is how often the task is looked at; DefaultCheckEvery when zero.
@@ -209,7 +209,7 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 			body := fmt.Sprintf("Request %s (%s) waits for %s, which answers in about %d business days: expected %s, after the legal deadline %s.\n\n"+
 				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
 				store.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
-			if err := m.Mailer.Send(ctx, mailer.Message{To: m.DPOEmail, Subject: "[" + store.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
+			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: "[" + store.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
 				Body: body, ID: store.MessageID(store.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
 				return connectors.Outcome{}, err
 			}
@@ -259,7 +259,7 @@ func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool
 		subject = "Reminder: " + subject
 		id += fmt.Sprintf(".r%d", time.Now().Unix())
 	}
-	return m.Mailer.Send(ctx, mailer.Message{To: m.Entry.Connector.Contact, Subject: subject, Body: body, ID: id})
+	return m.Mailer.Send(ctx, smtp.Message{To: m.Entry.Connector.Contact, Subject: subject, Body: body, ID: id})
 }
 
 func slug(s string) string {

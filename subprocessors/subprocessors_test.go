@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
-	"dsr/mailer"
-	"dsr/pgtest"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
+	"dsr/internal/testkit/smtptest"
 	"dsr/schema"
-	"dsr/smtptest"
-	"dsr/store"
 	"dsr/subprocessors"
 )
 
@@ -93,7 +93,7 @@ func TestManualTask(t *testing.T) {
 	orch := pgtest.New(t, schema.Orchestrator)
 	st := store.New(orch.DB)
 	sink := smtptest.New(t)
-	m, err := mailer.New(sink.URL, "privacy@dsr.example")
+	m, err := smtp.New(sink.URL, "privacy@dsr.example")
 	require.NoError(t, err)
 	tn, err := st.CreateTenant(ctx, store.Tenant{Name: "Acme", Region: "eu", Country: "FR", TZ: "Europe/Paris"})
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/store"
+	"dsr/internal/store"
 )
 
 // Clock alarm kinds; each is an event on the request and a mail to the DPO.

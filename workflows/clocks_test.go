@@ -11,9 +11,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"dsr/activities"
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/store"
 )
 
 // clockSetup is a DSR environment whose Record mock notes when each alarm was recorded,

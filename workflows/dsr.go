@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/store"
 )
 
 // TaskQueue is where DSR workflows and their bookkeeping activities run.

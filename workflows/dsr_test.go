@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/store"
 )
 
 // recorder keeps what the Record activity was asked to write.

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/mailroom"
+	"dsr/internal/mail/ingest"
 )
 
 // MailroomID is the id of the one workflow that polls the privacy mailbox.
@@ -76,7 +76,7 @@ func Mailroom(ctx workflow.Context, in MailroomInput) error {
 	pctx := workflow.WithActivityOptions(ctx, pollOptions)
 	rctx := workflow.WithActivityOptions(ctx, roomOptions)
 	for round := 0; round < rounds; round++ {
-		var polled mailroom.PollResult
+		var polled ingest.PollResult
 		if err := workflow.ExecuteActivity(pctx, a.PollMailbox, batch).Get(ctx, &polled); err != nil {
 			log.Warn("mailbox poll failed", "error", err)
 		}

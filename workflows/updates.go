@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"dsr/store"
+	"dsr/internal/store"
 )
 
 // ErrNotAllowed prefixes the rejection of an update that the request's state does not

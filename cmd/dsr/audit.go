@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 
-	"dsr/postgres"
+	"dsr/internal/platform/postgres"
+	"dsr/internal/store"
 	"dsr/schema"
-	"dsr/store"
 )
 
 // auditVerify checks both hash chains of the audit trail; it fails, naming the first broken

@@ -14,10 +14,10 @@ import (
 
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
-	"dsr/objects"
-	"dsr/postgres"
+	"dsr/internal/platform/objectstore"
+	"dsr/internal/platform/postgres"
+	"dsr/internal/store"
 	"dsr/schema"
-	"dsr/store"
 )
 
 // backupsAdd puts a backup into the catalog: dsr backups add --id ID --taken-at RFC3339
@@ -117,7 +117,7 @@ func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("backups replay: %w", err)
 	}
 	// A replayed full erasure deletes the attachment files too, as the erasure did.
-	objs, err := objects.Open(cfg.ObjectStoreURL)
+	objs, err := objectstore.Open(cfg.ObjectStoreURL)
 	if err != nil {
 		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"dsr/demo"
-	"dsr/pgtest"
+	"dsr/internal/demo"
+	"dsr/internal/testkit/pgtest"
 )
 
 // replayResult is what `dsr backups replay` prints.

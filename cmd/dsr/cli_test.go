@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"dsr/internal/testkit"
+
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 )
@@ -225,7 +227,7 @@ func TestAuditVerify(t *testing.T) {
 // its JSON with the manifest.
 func TestInboxClassifyFixtures(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "mail")
+	dir := testkit.Shared(t, "fixtures", "mail")
 	manifest, err := os.ReadFile(filepath.Join(dir, "manifest.tsv"))
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(manifest)), "\n")[1:]

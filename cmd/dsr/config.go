@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"dsr/activities"
-	"dsr/store"
+	"dsr/internal/store"
 )
 
 // Config is everything dsr reads from its environment, with the defaults in one place.

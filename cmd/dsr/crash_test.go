@@ -24,7 +24,7 @@ import (
 	_ "github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 
-	"dsr/pgtest"
+	"dsr/internal/testkit/pgtest"
 )
 
 // binary is built once for the tests of this package.

@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"dsr/inbox"
+	"dsr/internal/mail/classify"
 )
 
 // inboxClassify classifies one mail of the privacy inbox: dsr inbox classify [--explain]
@@ -19,7 +19,7 @@ func inboxClassify(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("inbox classify", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	explain := fs.Bool("explain", false, "also print kind, reference, confidence and reasons")
-	limit := fs.Int64("max-bytes", inbox.DefaultLimit, "largest message accepted, in bytes")
+	limit := fs.Int64("max-bytes", classify.DefaultLimit, "largest message accepted, in bytes")
 	if err := fs.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("inbox classify: %v", err)}
 	}
@@ -39,23 +39,23 @@ func inboxClassify(args []string, out io.Writer) error {
 		defer f.Close()
 		r = f
 	}
-	m, err := inbox.Parse(r, *limit)
+	m, err := classify.Parse(r, *limit)
 	switch {
-	case errors.Is(err, inbox.ErrMalformed):
+	case errors.Is(err, classify.ErrMalformed):
 		return fmt.Errorf("inbox classify: %s is not a readable mail message: %w", name, err)
-	case errors.Is(err, inbox.ErrTooLarge):
+	case errors.Is(err, classify.ErrTooLarge):
 		return fmt.Errorf("inbox classify: %s is larger than --max-bytes %d: %w", name, *limit, err)
 	case err != nil:
 		return fmt.Errorf("inbox classify: read %s: %w", name, err)
 	}
-	c := inbox.Classify(m)
+	c := classify.Classify(m)
 	enc := json.NewEncoder(out)
 	if !*explain {
 		return enc.Encode(c.Verdict())
 	}
 	v := c.Verdict()
 	return enc.Encode(struct {
-		inbox.Verdict
+		classify.Verdict
 		Kind       string   `json:"kind"`
 		Reference  string   `json:"reference"`
 		Confidence float64  `json:"confidence"`

@@ -19,9 +19,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"dsr/mailbox"
-	"dsr/mailbox/dovecottest"
-	"dsr/smtptest"
+	"dsr/internal/mail/imap"
+	"dsr/internal/testkit"
+	"dsr/internal/testkit/dovecot"
+	"dsr/internal/testkit/smtptest"
 )
 
 // cutProxy forwards IMAP connections to a server and, when armed, cuts the connection
@@ -114,7 +115,7 @@ func TestMailboxEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Dovecot and dsr serve twice; skipped in -short mode")
 	}
-	dc := dovecottest.Start(t)
+	dc := dovecot.Start(t)
 	sink := smtptest.New(t)
 	proxy := newCutProxy(t, dc.Addr())
 	in := newInstall(t)
@@ -142,7 +143,7 @@ func TestMailboxEndToEnd(t *testing.T) {
 	labels := readManifest(t)
 	var raws [][]byte
 	for _, l := range labels {
-		raw, err := os.ReadFile(filepath.Join("../../../shared/fixtures/mail", l.file))
+		raw, err := os.ReadFile(testkit.Shared(t, "fixtures", "mail", l.file))
 		require.NoError(t, err)
 		raws = append(raws, raw)
 	}
@@ -196,7 +197,7 @@ func TestMailboxEndToEnd(t *testing.T) {
 	}
 
 	// Every mail filed once, none deleted.
-	c, err := mailbox.Dial(context.Background(), direct)
+	c, err := imap.Dial(context.Background(), direct)
 	require.NoError(t, err)
 	defer c.Close()
 	seen := map[string]int{}
@@ -262,7 +263,7 @@ type mailLabel struct {
 
 func readManifest(t *testing.T) []mailLabel {
 	t.Helper()
-	f, err := os.Open("../../../shared/fixtures/mail/manifest.tsv")
+	f, err := os.Open(testkit.Shared(t, "fixtures", "mail", "manifest.tsv"))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []mailLabel
@@ -277,7 +278,7 @@ func readManifest(t *testing.T) []mailLabel {
 
 func messageIDOf(t *testing.T, file string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("../../../shared/fixtures/mail", file))
+	raw, err := os.ReadFile(testkit.Shared(t, "fixtures", "mail", file))
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(raw), "\n") {
 		if strings.HasPrefix(strings.ToLower(line), "message-id:") {
@@ -290,7 +291,7 @@ func messageIDOf(t *testing.T, file string) string {
 
 func inboxCount(t *testing.T, rawURL string) int {
 	t.Helper()
-	c, err := mailbox.Dial(context.Background(), rawURL)
+	c, err := imap.Dial(context.Background(), rawURL)
 	if err != nil {
 		return -1
 	}

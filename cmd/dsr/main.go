@@ -18,12 +18,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"dsr/deadline"
-	"dsr/demo"
-	"dsr/postgres"
-	"dsr/provision"
+	"dsr/internal/deadline"
+	"dsr/internal/demo"
+	"dsr/internal/platform/postgres"
+	"dsr/internal/store"
+	"dsr/internal/tenants"
 	"dsr/schema"
-	"dsr/store"
 )
 
 const usage = `dsr: GDPR data-subject-request orchestrator
@@ -194,7 +194,7 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	nt := provision.Tenant{Name: *name, Region: *region, Country: *country, TZ: *tz, TargetDays: *target}
+	nt := tenants.Tenant{Name: *name, Region: *region, Country: *country, TZ: *tz, TargetDays: *target}
 	if strings.TrimSpace(*name) == "" {
 		return usageError{"tenant create: --name is required"}
 	}
@@ -206,7 +206,7 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	t, key, err := provision.Create(ctx, store.New(orch), chat, nt)
+	t, key, err := tenants.Create(ctx, store.New(orch), chat, nt)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,8 @@ import (
 	"os"
 	"time"
 
-	"dsr/deadline"
-	"dsr/report"
+	"dsr/internal/deadline"
+	"dsr/internal/documents/sla"
 )
 
 // reportSLA writes the SLA report of a period: dsr report sla --from DATE --to DATE
@@ -39,7 +39,7 @@ func reportSLA(ctx context.Context, args []string, out io.Writer) error {
 	if *format != "pdf" && *format != "csv" {
 		return usageError{fmt.Sprintf("report sla: --format %q must be pdf or csv", *format)}
 	}
-	o := report.Options{From: from, To: to, TenantID: *tenantID, Now: time.Now()}
+	o := sla.Options{From: from, To: to, TenantID: *tenantID, Now: time.Now()}
 	if err := o.Validate(); err != nil {
 		return usageError{"report sla: " + err.Error()}
 	}
@@ -49,7 +49,7 @@ func reportSLA(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	rep, err := report.SLA(ctx, orch, o)
+	rep, err := sla.SLA(ctx, orch, o)
 	if err != nil {
 		return err
 	}

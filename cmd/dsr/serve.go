@@ -22,19 +22,19 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
-	"dsr/engine"
 	"dsr/http/api"
 	"dsr/http/dashboard"
 	"dsr/http/server"
 	"dsr/http/subject"
-	"dsr/intake"
-	"dsr/mailer"
-	"dsr/objects"
+	"dsr/internal/auth"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/platform/objectstore"
+	"dsr/internal/platform/seal"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/temporal/engine"
+	"dsr/internal/temporal/workers"
 	"dsr/schema"
-	"dsr/seal"
-	"dsr/store"
-	"dsr/users"
-	"dsr/workers"
 	"dsr/workflows"
 )
 
@@ -81,7 +81,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
 			Port:             cfg.TemporalPort,
 			Namespace:        cfg.TemporalNamespace,
-			SearchAttributes: intake.SearchAttributes,
+			SearchAttributes: dispatch.SearchAttributes,
 		})
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 	}
 	defer c.Close()
 	if cfg.TemporalAddress != "" {
-		if err := engine.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, intake.SearchAttributes); err != nil {
+		if err := engine.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, dispatch.SearchAttributes); err != nil {
 			log.Warn("could not add search attributes; add DsrTenant and DsrType (keyword) to the namespace", slog.Any("error", err))
 		}
 	}
@@ -114,14 +114,14 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return err
 	}
 	// Attachment files: a full erasure deletes them from here too.
-	objs, err := objects.Open(cfg.ObjectStoreURL)
+	objs, err := objectstore.Open(cfg.ObjectStoreURL)
 	if err != nil {
 		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
 	}
 	log.Info("attachment object store", slog.String("store", fmt.Sprint(objs)))
-	var mail *mailer.Mailer
+	var mail *smtp.Mailer
 	if cfg.SMTPURL != "" {
-		if mail, err = mailer.New(cfg.SMTPURL, cfg.MailFrom); err != nil {
+		if mail, err = smtp.New(cfg.SMTPURL, cfg.MailFrom); err != nil {
 			return err
 		}
 	} else {
@@ -145,14 +145,14 @@ func serve(ctx context.Context, args []string, all bool) error {
 		Mailer:     mail,
 		Recipients: subs.recipients,
 	}
-	in := &intake.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
+	in := &dispatch.Intake{Temporal: c, Store: st, RecheckEvery: cfg.BlockerRecheck, Log: log}
 	var subjectPages *subject.Pages
 	if cfg.IMAPURL != "" {
 		keys, err := seal.New(cfg.SecretKey)
 		if err != nil {
 			return err
 		}
-		room := in.Mailroom(intake.RoomConfig{Keys: keys, Chat: chat, MailboxURL: cfg.IMAPURL, From: cfg.MailFrom,
+		room := in.Mailroom(dispatch.RoomConfig{Keys: keys, Chat: chat, MailboxURL: cfg.IMAPURL, From: cfg.MailFrom,
 			PublicURL: cfg.PublicURL, Mailer: acts.Mailer})
 		room.Vendors = subs.vendors
 		acts.Mailroom = room
@@ -186,7 +186,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return nil
 	}
 
-	dash, err := dashboard.New(dashboard.Config{Store: st, Users: users.New(orch), Temporal: c, ChatStore: chat,
+	dash, err := dashboard.New(dashboard.Config{Store: st, Users: auth.New(orch), Temporal: c, ChatStore: chat,
 		PackageDir: acts.PackageDir, Log: log, MailboxConfigured: cfg.IMAPURL != ""})
 	if err != nil {
 		return err

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"dsr/connectors"
-	"dsr/mailer"
-	"dsr/store"
+	"dsr/internal/mail/smtp"
+	"dsr/internal/store"
 	"dsr/subprocessors"
 )
 
@@ -85,7 +85,7 @@ type subprocessorSet struct {
 
 // loadSubprocessors reads the registry (DSR_SUBPROCESSORS_FILE, or the embedded one) and
 // builds a connector per sub-processor.
-func loadSubprocessors(st *store.Store, m *mailer.Mailer, dpo string) (subprocessorSet, error) {
+func loadSubprocessors(st *store.Store, m *smtp.Mailer, dpo string) (subprocessorSet, error) {
 	var set subprocessorSet
 	es, err := subprocessors.Load(os.Getenv("DSR_SUBPROCESSORS_FILE"))
 	if err != nil {

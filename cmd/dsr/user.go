@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"dsr/users"
+	"dsr/internal/auth"
 )
 
 // userCreate adds a dashboard user: dsr user create --email E --role viewer|dpo|admin
@@ -28,8 +28,8 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	if *email == "" || *role == "" || *passwordFile == "" {
 		return usageError{"user create: --email, --role and --password-file are required"}
 	}
-	if !slices.Contains(users.Roles, *role) {
-		return usageError{fmt.Sprintf("user create: --role %q must be one of %s", *role, strings.Join(users.Roles, ", "))}
+	if !slices.Contains(auth.Roles, *role) {
+		return usageError{fmt.Sprintf("user create: --role %q must be one of %s", *role, strings.Join(auth.Roles, ", "))}
 	}
 	var raw []byte
 	var err error
@@ -47,9 +47,9 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	u, err := users.New(orch).Create(ctx, users.NewUser{Email: *email, Role: *role, Password: password, CreatedBy: "cli"})
-	if errors.Is(err, users.ErrInvalid) {
-		return usageError{"user create: " + strings.TrimPrefix(err.Error(), users.ErrInvalid.Error()+": ")}
+	u, err := auth.New(orch).Create(ctx, auth.NewUser{Email: *email, Role: *role, Password: password, CreatedBy: "cli"})
+	if errors.Is(err, auth.ErrInvalid) {
+		return usageError{"user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
 	}
 	if err != nil {
 		return err

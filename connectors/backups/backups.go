@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"dsr/connectors"
-	"dsr/store"
+	"dsr/internal/store"
 )
 
 // Name is the connector's name, which keys its outcomes.

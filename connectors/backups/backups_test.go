@@ -14,9 +14,9 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/conformance"
-	"dsr/pgtest"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
-	"dsr/store"
 )
 
 var ctx = context.Background()

@@ -10,7 +10,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
-	"dsr/store"
+	"dsr/internal/store"
 )
 
 // ReplayResult counts what a replay did with the tombstones it read.

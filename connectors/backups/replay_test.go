@@ -10,10 +10,10 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
-	"dsr/demo"
-	"dsr/pgtest"
+	"dsr/internal/demo"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
-	"dsr/store"
 )
 
 // seededChat returns a chat store seeded with the demo data of the tenants, every

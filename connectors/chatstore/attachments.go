@@ -9,7 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
-	"dsr/objects"
+	"dsr/internal/platform/objectstore"
 )
 
 // Option configures a Connector.
@@ -19,7 +19,7 @@ type Option func(*Connector)
 // point at (attachments.storage_key). A full erasure then deletes the files of the
 // attachments it deletes; see Erase. Without it, files are left in place and the outcome
 // says so.
-func WithObjects(store objects.Store) Option {
+func WithObjects(store objectstore.Store) Option {
 	return func(c *Connector) { c.objects = store }
 }
 
@@ -111,7 +111,7 @@ func (c *Connector) deleteObjects(ctx context.Context, requestID string) error {
 			}
 		}
 		if failed != nil {
-			if errors.Is(failed, objects.ErrInvalidKey) {
+			if errors.Is(failed, objectstore.ErrInvalidKey) {
 				// The store cannot hold an object under this key; retrying cannot change
 				// that. A person must look at the key (in dsr_object_deletions).
 				return fmt.Errorf("delete attachment files: %d left: %w: %w", len(keys)-deleted, failed, connectors.ErrInvalid)

@@ -19,28 +19,28 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
 	"dsr/connectors/conformance"
-	"dsr/objects"
-	"dsr/pgtest"
+	"dsr/internal/platform/objectstore"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 
 // s3Store serves an in-memory S3-compatible server (gofakes3) for the test and returns a
 // store on a bucket of it.
-func s3Store(t testing.TB) objects.Store {
+func s3Store(t testing.TB) objectstore.Store {
 	t.Helper()
 	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	t.Cleanup(srv.Close)
 	u, err := url.Parse(srv.URL)
 	require.NoError(t, err)
-	s, err := objects.NewS3(objects.S3Config{Endpoint: u.Host, Bucket: "chat-attachments",
+	s, err := objectstore.NewS3(objectstore.S3Config{Endpoint: u.Host, Bucket: "chat-attachments",
 		AccessKey: "test", SecretKey: "test-secret", CreateBucket: true})
 	require.NoError(t, err)
 	return s
 }
 
-func dirStore(t testing.TB) objects.Store {
+func dirStore(t testing.TB) objectstore.Store {
 	t.Helper()
-	s, err := objects.NewDir(filepath.Join(t.TempDir(), "objects"))
+	s, err := objectstore.NewDir(filepath.Join(t.TempDir(), "objects"))
 	require.NoError(t, err)
 	return s
 }
@@ -48,14 +48,14 @@ func dirStore(t testing.TB) objects.Store {
 // stores are the object stores the attachment tests run against.
 var stores = []struct {
 	name string
-	make func(testing.TB) objects.Store
+	make func(testing.TB) objectstore.Store
 }{
 	{name: "Dir", make: dirStore},
 	{name: "S3", make: s3Store},
 }
 
 // setupObjects gives a test a connector with an object store on its own chat store.
-func setupObjects(t *testing.T, store objects.Store) (*chatstore.Connector, *fixture) {
+func setupObjects(t *testing.T, store objectstore.Store) (*chatstore.Connector, *fixture) {
 	t.Helper()
 	sch := pgtest.New(t, schema.ChatStore)
 	return chatstore.New(sch.DB, chatstore.WithObjects(store)), newFixture(t, sch.DB)
@@ -81,7 +81,7 @@ func subjectKeys(t testing.TB, db *sqlx.DB, endUser int64) []string {
 }
 
 // upload puts an object for each key.
-func upload(t testing.TB, store objects.Store, keys []string) {
+func upload(t testing.TB, store objectstore.Store, keys []string) {
 	t.Helper()
 	for _, k := range keys {
 		body := "file " + k
@@ -90,7 +90,7 @@ func upload(t testing.TB, store objects.Store, keys []string) {
 }
 
 // stored returns which of keys the store holds.
-func stored(t testing.TB, store objects.Store, keys []string) []string {
+func stored(t testing.TB, store objectstore.Store, keys []string) []string {
 	t.Helper()
 	out := []string{}
 	for _, k := range keys {
@@ -160,7 +160,7 @@ func TestEraseDeletesAttachmentObjects(t *testing.T) {
 
 // failingStore fails the nth call to Delete, once.
 type failingStore struct {
-	objects.Store
+	objectstore.Store
 	mu     sync.Mutex
 	n      int
 	calls  int
@@ -246,7 +246,7 @@ func TestEraseKeepsSharedObject(t *testing.T) {
 func TestEraseRefusedKey(t *testing.T) {
 	t.Parallel()
 	parent := t.TempDir()
-	store, err := objects.NewDir(filepath.Join(parent, "objects"))
+	store, err := objectstore.NewDir(filepath.Join(parent, "objects"))
 	require.NoError(t, err)
 	outside := filepath.Join(parent, "outside.txt")
 	require.NoError(t, os.WriteFile(outside, []byte("not an attachment"), 0o600))
@@ -260,7 +260,7 @@ func TestEraseRefusedKey(t *testing.T) {
 	req := erasure(p.Subject, connectors.ScopeFull)
 
 	_, err = c.Erase(ctx, req)
-	require.ErrorIs(t, err, objects.ErrInvalidKey)
+	require.ErrorIs(t, err, objectstore.ErrInvalidKey)
 	require.ErrorIs(t, err, connectors.ErrInvalid, "no retry makes the key valid")
 	var left []string
 	require.NoError(t, f.db.Select(&left, `SELECT storage_key FROM dsr_object_deletions`))
@@ -285,7 +285,7 @@ func TestEraseWithoutObjectStore(t *testing.T) {
 // holding every attachment's file.
 type objectHarness struct {
 	harness
-	store objects.Store
+	store objectstore.Store
 	mu    sync.Mutex
 	put   map[string]bool
 }

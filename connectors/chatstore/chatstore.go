@@ -9,7 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
-	"dsr/objects"
+	"dsr/internal/platform/objectstore"
 )
 
 // Role names reported in connectors.Match.Roles.
@@ -24,7 +24,7 @@ const (
 type Connector struct {
 	db *sqlx.DB
 	// objects holds the attachments' files; nil when none is configured.
-	objects objects.Store
+	objects objectstore.Store
 }
 
 var _ connectors.Connector = (*Connector)(nil)

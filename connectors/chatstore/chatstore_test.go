@@ -14,8 +14,8 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
 	"dsr/connectors/conformance"
-	"dsr/demo"
-	"dsr/pgtest"
+	"dsr/internal/demo"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 

@@ -16,7 +16,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
 	"dsr/connectors/conformance"
-	"dsr/pgtest"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
-	"dsr/pgtest"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 const submitRoute = "POST /gdpr/deletions"
@@ -19,7 +19,7 @@ const submitRoute = "POST /gdpr/deletions"
 func TestAsyncJobSlowJob(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{JobPolls: 3}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: 3}, subprocessor.Config{})
 	tenant := uuid.NewString()
 	s, neighbour := person(tenant), person(tenant)
 	an.AddContact(s.TenantID, s.Email, "Ada")
@@ -57,7 +57,7 @@ func TestAsyncJobSlowJob(t *testing.T) {
 func TestAsyncJobNeverFinishes(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{NeverFinish: true}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{NeverFinish: true}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
 
@@ -85,14 +85,14 @@ func TestAsyncJobFinal(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name   string
-		opts   fake.AnalyticsOptions
+		opts   fakevendor.AnalyticsOptions
 		status string
 		reason string
 	}{
-		{"Failed", fake.AnalyticsOptions{JobPolls: 1, FailJobs: true}, connectors.RecipientFailed, "the deletion job at Analytics failed"},
-		{"DoneButStillHeld", fake.AnalyticsOptions{JobPolls: 1, KeepContacts: true}, connectors.RecipientFailed,
+		{"Failed", fakevendor.AnalyticsOptions{JobPolls: 1, FailJobs: true}, connectors.RecipientFailed, "the deletion job at Analytics failed"},
+		{"DoneButStillHeld", fakevendor.AnalyticsOptions{JobPolls: 1, KeepContacts: true}, connectors.RecipientFailed,
 			"the deletion job at Analytics finished but the read-back still finds the subject"},
-		{"DoneAtOnce", fake.AnalyticsOptions{}, connectors.RecipientConfirmed, ""},
+		{"DoneAtOnce", fakevendor.AnalyticsOptions{}, connectors.RecipientConfirmed, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -114,7 +114,7 @@ func TestAsyncJobFinal(t *testing.T) {
 func TestAsyncJobForgotten(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{JobPolls: 100}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: 100}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
 	req := request(connectors.TypeErasure, s)
@@ -139,10 +139,10 @@ func TestAsyncJobIdempotentSubmission(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			c, an := analytics(t, clk, fake.AnalyticsOptions{JobPolls: tt.jobPolls}, subprocessor.Config{})
+			c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: tt.jobPolls}, subprocessor.Config{})
 			s := person(uuid.NewString())
 			an.AddContact(s.TenantID, s.Email, "Ada")
-			an.Inject(1, fake.Fault{Status: 504, Lost: true, Route: submitRoute})
+			an.Inject(1, fakevendor.Fault{Status: 504, Lost: true, Route: submitRoute})
 
 			req := request(connectors.TypeErasure, s)
 			_, err := c.Erase(ctx, req)
@@ -164,7 +164,7 @@ func TestAsyncJobIdempotentSubmission(t *testing.T) {
 func TestAsyncJobConcurrentErase(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{JobPolls: 2}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: 2}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
 	req := request(connectors.TypeErasure, s)
@@ -201,7 +201,7 @@ func TestAsyncJobServiceRateLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			c, an := analytics(t, clk, fake.AnalyticsOptions{RequestLimit: 3, RequestWindow: time.Minute, HTTPDate: tt.httpDate}, subprocessor.Config{})
+			c, an := analytics(t, clk, fakevendor.AnalyticsOptions{RequestLimit: 3, RequestWindow: time.Minute, HTTPDate: tt.httpDate}, subprocessor.Config{})
 			tenant := uuid.NewString()
 			first, second := person(tenant), person(tenant)
 			an.AddContact(first.TenantID, first.Email, "A")
@@ -236,11 +236,11 @@ func TestAsyncJobServiceRateLimit(t *testing.T) {
 func TestServiceUnavailable(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
-	an.Inject(1, fake.Fault{Status: 503, RetryAfter: "7"})
-	an.Inject(1, fake.Fault{Status: 503})
+	an.Inject(1, fakevendor.Fault{Status: 503, RetryAfter: "7"})
+	an.Inject(1, fakevendor.Fault{Status: 503})
 
 	_, err := c.Find(ctx, s)
 	var later *connectors.RetryAfterError

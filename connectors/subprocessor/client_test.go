@@ -13,32 +13,32 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name  string
-		creds fake.Credentials
+		creds fakevendor.Credentials
 		auth  subprocessor.Auth
 		skew  time.Duration // the connector's clock behind the service's
 		ok    bool
 	}{
-		{"Bearer", fake.Credentials{Type: "bearer", Token: "t1"}, subprocessor.Auth{Type: "bearer", Token: "t1"}, 0, true},
-		{"BearerWrong", fake.Credentials{Type: "bearer", Token: "t1"}, subprocessor.Auth{Type: "bearer", Token: "t2"}, 0, false},
-		{"Basic", fake.Credentials{Type: "basic", User: "u", Password: "p"}, subprocessor.Auth{Type: "basic", User: "u", Password: "p"}, 0, true},
-		{"BasicWrong", fake.Credentials{Type: "basic", User: "u", Password: "p"}, subprocessor.Auth{Type: "basic", User: "u", Password: "q"}, 0, false},
-		{"HMAC", fake.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 0, true},
-		{"HMACSkewedWithinBounds", fake.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 4 * time.Minute, true},
-		{"HMACWrongSecret", fake.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "x"}, 0, false},
-		{"HMACStale", fake.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 10 * time.Minute, false},
-		{"BearerForHMAC", fake.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "bearer", Token: "s"}, 0, false},
+		{"Bearer", fakevendor.Credentials{Type: "bearer", Token: "t1"}, subprocessor.Auth{Type: "bearer", Token: "t1"}, 0, true},
+		{"BearerWrong", fakevendor.Credentials{Type: "bearer", Token: "t1"}, subprocessor.Auth{Type: "bearer", Token: "t2"}, 0, false},
+		{"Basic", fakevendor.Credentials{Type: "basic", User: "u", Password: "p"}, subprocessor.Auth{Type: "basic", User: "u", Password: "p"}, 0, true},
+		{"BasicWrong", fakevendor.Credentials{Type: "basic", User: "u", Password: "p"}, subprocessor.Auth{Type: "basic", User: "u", Password: "q"}, 0, false},
+		{"HMAC", fakevendor.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 0, true},
+		{"HMACSkewedWithinBounds", fakevendor.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 4 * time.Minute, true},
+		{"HMACWrongSecret", fakevendor.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "x"}, 0, false},
+		{"HMACStale", fakevendor.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "hmac", Secret: "s"}, 10 * time.Minute, false},
+		{"BearerForHMAC", fakevendor.Credentials{Type: "hmac", Secret: "s"}, subprocessor.Auth{Type: "bearer", Token: "s"}, 0, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			svc := fake.NewAnalytics(fake.AnalyticsOptions{Credentials: tt.creds, Now: func() time.Time { return clk.Now().Add(tt.skew) }})
+			svc := fakevendor.NewAnalytics(fakevendor.AnalyticsOptions{Credentials: tt.creds, Now: func() time.Time { return clk.Now().Add(tt.skew) }})
 			c := connector(t, subprocessor.Config{Name: "Analytics", Shape: subprocessor.ShapeAsyncJob, BaseURL: serve(t, svc), Auth: tt.auth, Now: clk.Now})
 			s := person(uuid.NewString())
 			svc.AddContact(s.TenantID, s.Email, "Ada")
@@ -62,7 +62,7 @@ func TestAuth(t *testing.T) {
 func TestErrorsHoldNoPersonalData(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	svc := fake.NewAnalytics(fake.AnalyticsOptions{Credentials: bearerSrv, Now: clk.Now, JobPolls: 5})
+	svc := fakevendor.NewAnalytics(fakevendor.AnalyticsOptions{Credentials: bearerSrv, Now: clk.Now, JobPolls: 5})
 	url := serve(t, svc)
 	cfg := subprocessor.Config{Name: "Analytics", Shape: subprocessor.ShapeAsyncJob, BaseURL: url, Now: clk.Now}
 	first, second := connector(t, cfg), connector(t, cfg) // two workers: receipts of their own
@@ -199,7 +199,7 @@ func TestNew(t *testing.T) {
 func TestGeneralBucket(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{}, subprocessor.Config{Rate: 2, Per: time.Minute, Burst: 2, MaxWait: 10 * time.Second})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{}, subprocessor.Config{Rate: 2, Per: time.Minute, Burst: 2, MaxWait: 10 * time.Second})
 	s := person(uuid.NewString())
 	for range 2 {
 		_, err := c.Find(ctx, s)
@@ -212,7 +212,7 @@ func TestGeneralBucket(t *testing.T) {
 	require.Contains(t, later.Reason, "token bucket")
 	require.Equal(t, 2, an.Calls("GET /contacts"))
 
-	fast, an := analytics(t, newClock(), fake.AnalyticsOptions{}, subprocessor.Config{Rate: 20, Per: time.Second, Burst: 1})
+	fast, an := analytics(t, newClock(), fakevendor.AnalyticsOptions{}, subprocessor.Config{Rate: 20, Per: time.Second, Burst: 1})
 	start := time.Now()
 	for range 3 {
 		_, err := fast.Find(ctx, s)

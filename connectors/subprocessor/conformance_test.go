@@ -11,7 +11,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/conformance"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 func TestConformance(t *testing.T) {
@@ -20,15 +20,15 @@ func TestConformance(t *testing.T) {
 		name  string
 		shape string
 		auth  subprocessor.Auth
-		creds fake.Credentials
+		creds fakevendor.Credentials
 	}{
 		{"TwoStepBearer", subprocessor.ShapeTwoStep, bearer, bearerSrv},
 		{"TwoStepBasic", subprocessor.ShapeTwoStep,
 			subprocessor.Auth{Type: subprocessor.AuthBasic, User: "dsr", Password: "pw-basic"},
-			fake.Credentials{Type: "basic", User: "dsr", Password: "pw-basic"}},
+			fakevendor.Credentials{Type: "basic", User: "dsr", Password: "pw-basic"}},
 		{"AsyncJobHMAC", subprocessor.ShapeAsyncJob,
 			subprocessor.Auth{Type: subprocessor.AuthHMAC, Secret: "hmac-secret"},
-			fake.Credentials{Type: "hmac", Secret: "hmac-secret"}},
+			fakevendor.Credentials{Type: "hmac", Secret: "hmac-secret"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -47,7 +47,7 @@ type service interface {
 type harness struct {
 	shape string
 	auth  subprocessor.Auth
-	creds fake.Credentials
+	creds fakevendor.Credentials
 
 	mu      sync.Mutex
 	systems map[connectors.Connector]system
@@ -67,11 +67,11 @@ func (h *harness) New(t *testing.T) connectors.Connector {
 	sys := system{tenant: uuid.NewString()}
 	switch h.shape {
 	case subprocessor.ShapeTwoStep:
-		svc := fake.NewHelpdesk(fake.HelpdeskOptions{Credentials: h.creds})
+		svc := fakevendor.NewHelpdesk(fakevendor.HelpdeskOptions{Credentials: h.creds})
 		cfg.BaseURL, sys.svc = serve(t, svc), svc
 		sys.add = func(tenant, email, name, role string) { svc.AddUser(tenant, email, name, role) }
 	case subprocessor.ShapeAsyncJob:
-		svc := fake.NewAnalytics(fake.AnalyticsOptions{Credentials: h.creds})
+		svc := fakevendor.NewAnalytics(fakevendor.AnalyticsOptions{Credentials: h.creds})
 		cfg.BaseURL, sys.svc = serve(t, svc), svc
 		sys.add = func(tenant, email, name, _ string) { svc.AddContact(tenant, email, name) }
 	}

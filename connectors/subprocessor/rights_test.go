@@ -11,13 +11,13 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/conformance"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 func TestRectify(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
@@ -53,7 +53,7 @@ func TestRectify(t *testing.T) {
 func TestRectifyFieldsNotHeld(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, an := analytics(t, clk, fake.AnalyticsOptions{}, subprocessor.Config{})
+	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
 	req := request(connectors.TypeRectification, s)
@@ -69,7 +69,7 @@ func TestRectifyFieldsNotHeld(t *testing.T) {
 func TestRestrictAndObject(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
@@ -105,7 +105,7 @@ func TestRestrictAndObject(t *testing.T) {
 func TestSubjectNotHeld(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, _ := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, _ := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	for _, tt := range []struct {
 		name string
@@ -128,7 +128,7 @@ func TestSubjectNotHeld(t *testing.T) {
 func TestCheckJobRejectsForeignJobs(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, _ := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, _ := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	req := request(connectors.TypeErasure, person(uuid.NewString()))
 	for _, job := range []connectors.Job{
 		{ID: "job_1", Step: subprocessor.StepDeletion},

@@ -13,7 +13,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 // ctx is the context of every call in these tests.
@@ -41,7 +41,7 @@ func (c *clock) Advance(d time.Duration) {
 
 var (
 	bearer    = subprocessor.Auth{Type: subprocessor.AuthBearer, Token: "tok-" + uuid.NewString()}
-	bearerSrv = fake.Credentials{Type: "bearer", Token: bearer.Token}
+	bearerSrv = fakevendor.Credentials{Type: "bearer", Token: bearer.Token}
 )
 
 // serve starts h and returns its URL.
@@ -71,25 +71,25 @@ func connector(t *testing.T, cfg subprocessor.Config) *subprocessor.Connector {
 }
 
 // helpdesk is a connector on a fresh Helpdesk, both on clk.
-func helpdesk(t *testing.T, clk *clock, o fake.HelpdeskOptions, cfg subprocessor.Config) (*subprocessor.Connector, *fake.Helpdesk) {
+func helpdesk(t *testing.T, clk *clock, o fakevendor.HelpdeskOptions, cfg subprocessor.Config) (*subprocessor.Connector, *fakevendor.Helpdesk) {
 	t.Helper()
 	if o.Credentials.Type == "" {
 		o.Credentials = bearerSrv
 	}
 	o.Now = clk.Now
-	svc := fake.NewHelpdesk(o)
+	svc := fakevendor.NewHelpdesk(o)
 	cfg.Name, cfg.Shape, cfg.BaseURL, cfg.Now = "Helpdesk", subprocessor.ShapeTwoStep, serve(t, svc), clk.Now
 	return connector(t, cfg), svc
 }
 
 // analytics is a connector on a fresh Analytics, both on clk.
-func analytics(t *testing.T, clk *clock, o fake.AnalyticsOptions, cfg subprocessor.Config) (*subprocessor.Connector, *fake.Analytics) {
+func analytics(t *testing.T, clk *clock, o fakevendor.AnalyticsOptions, cfg subprocessor.Config) (*subprocessor.Connector, *fakevendor.Analytics) {
 	t.Helper()
 	if o.Credentials.Type == "" {
 		o.Credentials = bearerSrv
 	}
 	o.Now = clk.Now
-	svc := fake.NewAnalytics(o)
+	svc := fakevendor.NewAnalytics(o)
 	cfg.Name, cfg.Shape, cfg.BaseURL, cfg.Now = "Analytics", subprocessor.ShapeAsyncJob, serve(t, svc), clk.Now
 	return connector(t, cfg), svc
 }

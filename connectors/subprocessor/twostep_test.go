@@ -11,7 +11,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/conformance"
 	"dsr/connectors/subprocessor"
-	"dsr/connectors/subprocessor/fake"
+	"dsr/internal/testkit/fakevendor"
 )
 
 const permanentRoute = "DELETE /deleted_users/{id}"
@@ -19,7 +19,7 @@ const permanentRoute = "DELETE /deleted_users/{id}"
 func TestTwoStepEraseSoftThenPermanent(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	tenant := uuid.NewString()
 	s, neighbour := person(tenant), person(tenant)
 	id := hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
@@ -40,7 +40,7 @@ func TestTwoStepEraseSoftThenPermanent(t *testing.T) {
 func TestTwoStepSoftDeletedUserIsStillHeld(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{PermanentDelay: time.Hour}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{PermanentDelay: time.Hour}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
@@ -65,7 +65,7 @@ func TestTwoStepSoftDeletedUserIsStillHeld(t *testing.T) {
 func TestTwoStepPermanentDeleteRespectsBucket(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{DeleteRate: 2, DeletePer: time.Hour})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{DeleteRate: 2, DeletePer: time.Hour})
 	tenant := uuid.NewString()
 	var subjects []connectors.Subject
 	var ids []string
@@ -122,7 +122,7 @@ func TestTwoStepServiceRateLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			c, hd := helpdesk(t, clk, fake.HelpdeskOptions{PermanentLimit: 1, PermanentWindow: 10 * time.Minute, HTTPDate: tt.httpDate},
+			c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{PermanentLimit: 1, PermanentWindow: 10 * time.Minute, HTTPDate: tt.httpDate},
 				subprocessor.Config{DeleteRate: 1000, DeletePer: time.Minute})
 			tenant := uuid.NewString()
 			first, second := person(tenant), person(tenant)
@@ -150,7 +150,7 @@ func TestTwoStepServiceRateLimit(t *testing.T) {
 func TestTwoStepPermanentNotAllowedYet(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{PermanentDelay: 36 * time.Hour}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{PermanentDelay: 36 * time.Hour}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
 
@@ -175,10 +175,10 @@ func TestTwoStepRetryAfterLostAnswer(t *testing.T) {
 		t.Run(route, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+			c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 			s := person(uuid.NewString())
 			id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
-			hd.Inject(1, fake.Fault{Status: 502, Lost: true, Route: route})
+			hd.Inject(1, fakevendor.Fault{Status: 502, Lost: true, Route: route})
 
 			req := request(connectors.TypeErasure, s)
 			_, err := c.Erase(ctx, req)
@@ -200,10 +200,10 @@ func TestTwoStepRetryAfterLostAnswer(t *testing.T) {
 func TestTwoStepServerErrorBurst(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
-	hd.Inject(4, fake.Fault{Status: 500})
+	hd.Inject(4, fakevendor.Fault{Status: 500})
 
 	req := request(connectors.TypeErasure, s)
 	var out connectors.Outcome
@@ -230,10 +230,10 @@ func TestTwoStepServerErrorBurst(t *testing.T) {
 func TestTwoStepGivesUp(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c, hd := helpdesk(t, clk, fake.HelpdeskOptions{}, subprocessor.Config{})
+	c, hd := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
-	hd.Inject(1000, fake.Fault{Status: 409, Route: permanentRoute})
+	hd.Inject(1000, fakevendor.Fault{Status: 409, Route: permanentRoute})
 
 	req := request(connectors.TypeErasure, s)
 	start := clk.Now()

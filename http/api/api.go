@@ -22,12 +22,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/deadline"
-	"dsr/evidence"
-	"dsr/intake"
-	"dsr/store"
+	"dsr/internal/deadline"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/documents/evidence"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
 )
 
@@ -35,7 +35,7 @@ import (
 type API struct {
 	Store      *store.Store
 	Temporal   client.Client
-	Intake     *intake.Intake
+	Intake     *dispatch.Intake
 	PackageDir string
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -392,8 +392,8 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+req.Status+"; nothing can change it now", nil)
 			return
 		}
-		_, err := intake.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason})
-		var rej *intake.Rejection
+		_, err := dispatch.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason})
+		var rej *dispatch.Rejection
 		switch {
 		case errors.As(err, &rej):
 			h.fail(c, http.StatusConflict, CodeConflict, rej.Message, nil)

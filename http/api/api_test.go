@@ -18,10 +18,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dsr/demo"
-	"dsr/smtptest"
-	"dsr/store"
-	"dsr/testenv"
+	"dsr/internal/demo"
+	"dsr/internal/store"
+	"dsr/internal/testkit/smtptest"
+	"dsr/internal/testkit/testenv"
 )
 
 type client struct {

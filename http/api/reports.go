@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/deadline"
-	"dsr/report"
+	"dsr/internal/deadline"
+	"dsr/internal/documents/sla"
 )
 
 // slaReport handles GET /v1/reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD&format=pdf|csv: the
@@ -33,12 +33,12 @@ func (h *API) slaReport(c *gin.Context) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "format must be pdf or csv", nil)
 		return
 	}
-	o := report.Options{From: dates[0], To: dates[1], TenantID: tenant(c).ID, Now: h.now()}
+	o := sla.Options{From: dates[0], To: dates[1], TenantID: tenant(c).ID, Now: h.now()}
 	if err := o.Validate(); err != nil {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, err.Error(), nil)
 		return
 	}
-	rep, err := report.SLA(c, h.Store.DB(), o)
+	rep, err := sla.SLA(c, h.Store.DB(), o)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not build the report", err)
 		return

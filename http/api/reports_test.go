@@ -14,9 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
-	"dsr/pgtest"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
-	"dsr/store"
 )
 
 // reportServer serves slaReport for a tenant that has one request closed in April 2026,

@@ -11,12 +11,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/deadline"
-	"dsr/inbox"
-	"dsr/mailroom"
-	"dsr/provision"
-	"dsr/store"
-	"dsr/users"
+	"dsr/internal/auth"
+	"dsr/internal/deadline"
+	"dsr/internal/mail/classify"
+	"dsr/internal/mail/ingest"
+	"dsr/internal/store"
+	"dsr/internal/tenants"
 )
 
 // triageLimit is how many mails each table of the triage page lists, newest first.
@@ -61,10 +61,10 @@ type mailRow struct {
 
 // kindLabels name the kinds of mail the mailroom tells apart.
 var kindLabels = map[string]string{
-	inbox.KindRequest: "request", inbox.KindReply: "reply", inbox.KindAutoReply: "automatic reply",
-	inbox.KindBounce: "bounce", inbox.KindNewsletter: "newsletter", inbox.KindSupport: "support question",
-	inbox.KindSales: "sales question", inbox.KindSecurity: "security report", inbox.KindOther: "not recognised",
-	mailroom.KindMalformed: "unreadable", mailroom.KindTooLarge: "too large to read",
+	classify.KindRequest: "request", classify.KindReply: "reply", classify.KindAutoReply: "automatic reply",
+	classify.KindBounce: "bounce", classify.KindNewsletter: "newsletter", classify.KindSupport: "support question",
+	classify.KindSales: "sales question", classify.KindSecurity: "security report", classify.KindOther: "not recognised",
+	ingest.KindMalformed: "unreadable", ingest.KindTooLarge: "too large to read",
 }
 
 // newMailRow puts a mail in words.
@@ -75,15 +75,15 @@ func newMailRow(m store.Mail) mailRow {
 		r.Kind = strings.ReplaceAll(m.Kind, "_", " ")
 	}
 	switch {
-	case m.Kind == mailroom.KindMalformed || m.Kind == mailroom.KindTooLarge:
+	case m.Kind == ingest.KindMalformed || m.Kind == ingest.KindTooLarge:
 		// Never classified: it has no language or confidence to show.
 		r.Language, r.Confidence = "—", "—"
 		return r
-	case m.Kind == inbox.KindRequest && m.Confidence < inbox.ReviewBelow:
+	case m.Kind == classify.KindRequest && m.Confidence < classify.ReviewBelow:
 		r.Kind = "request (low confidence)"
-	case m.Kind == inbox.KindRequest && m.Language == "":
+	case m.Kind == classify.KindRequest && m.Language == "":
 		r.Kind = "request (language unknown)"
-	case m.Kind == inbox.KindReply && m.Folder == store.FolderTriage:
+	case m.Kind == classify.KindReply && m.Folder == store.FolderTriage:
 		r.Kind = "reply (unknown reference)"
 	}
 	if r.Language == "" {
@@ -96,7 +96,7 @@ func newMailRow(m store.Mail) mailRow {
 // by their metadata: what kind, why they are there. Without a mailbox it says so.
 func (h *Dashboard) triage(c *gin.Context) {
 	d := triageData{MailboxConfigured: h.MailboxConfigured,
-		TriageFolder: mailroom.FolderPrefix + store.FolderTriage, QuarantineFolder: mailroom.FolderPrefix + store.FolderQuarantine,
+		TriageFolder: ingest.FolderPrefix + store.FolderTriage, QuarantineFolder: ingest.FolderPrefix + store.FolderQuarantine,
 		NeedsPerson: mailTable{ID: "triage-mails", Empty: "Nothing here: no mail is waiting for a person.", Limit: triageLimit},
 		Quarantined: mailTable{ID: "quarantine-mails", Empty: "Nothing here: every mail could be read.", Limit: triageLimit}}
 	if !h.MailboxConfigured {
@@ -152,7 +152,7 @@ type tenantForm struct {
 }
 
 // newTenantForm is the empty create form.
-var newTenantForm = tenantForm{Region: provision.Regions[0], TargetDays: strconv.Itoa(deadline.DefaultTargetDays)}
+var newTenantForm = tenantForm{Region: tenants.Regions[0], TargetDays: strconv.Itoa(deadline.DefaultTargetDays)}
 
 // createdTenant is a tenant just created and its first API key.
 type createdTenant struct {
@@ -172,7 +172,7 @@ func (h *Dashboard) tenantsPage(c *gin.Context, status int, d tenantsData) {
 		return
 	}
 	d.Tenants, d.CanCreate = ts, h.ChatStore != nil
-	d.Regions, d.Countries = provision.Regions, deadline.Countries()
+	d.Regions, d.Countries = tenants.Regions, deadline.Countries()
 	h.render(c, status, "tenants", "Tenants", d)
 }
 
@@ -186,7 +186,7 @@ func (h *Dashboard) createTenant(c *gin.Context) {
 	}
 	f := tenantForm{Name: c.PostForm("name"), Region: c.PostForm("region"), Country: c.PostForm("country"),
 		TZ: c.PostForm("tz"), TargetDays: strings.TrimSpace(c.PostForm("target_days"))}
-	nt := provision.Tenant{Name: f.Name, Region: f.Region, Country: f.Country, TZ: f.TZ}
+	nt := tenants.Tenant{Name: f.Name, Region: f.Region, Country: f.Country, TZ: f.TZ}
 	if f.TargetDays != "" {
 		n, err := strconv.Atoi(f.TargetDays)
 		if err != nil || n == 0 { // provision reads 0 as "the default"; typed, it is a mistake
@@ -196,8 +196,8 @@ func (h *Dashboard) createTenant(c *gin.Context) {
 		}
 		nt.TargetDays = n
 	}
-	tn, key, err := provision.Create(c, h.Store, h.ChatStore, nt)
-	var invalid *provision.InvalidError
+	tn, key, err := tenants.Create(c, h.Store, h.ChatStore, nt)
+	var invalid *tenants.InvalidError
 	switch {
 	case errors.As(err, &invalid):
 		h.tenantsPage(c, http.StatusUnprocessableEntity, tenantsData{Form: f,
@@ -214,7 +214,7 @@ func (h *Dashboard) createTenant(c *gin.Context) {
 
 // usersData is the users page's.
 type usersData struct {
-	Users     []users.User
+	Users     []auth.User
 	Roles     []string
 	MinLength int
 }
@@ -225,7 +225,7 @@ func (h *Dashboard) users(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "The users could not be read.", err)
 		return
 	}
-	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: users.Roles, MinLength: users.MinPasswordLength})
+	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: auth.Roles, MinLength: auth.MinPasswordLength})
 }
 
 func (h *Dashboard) createUser(c *gin.Context) {
@@ -234,11 +234,11 @@ func (h *Dashboard) createUser(c *gin.Context) {
 		return
 	}
 	admin := user(c)
-	u, err := h.Users.Create(c, users.NewUser{Email: c.PostForm("email"), Role: c.PostForm("role"),
+	u, err := h.Users.Create(c, auth.NewUser{Email: c.PostForm("email"), Role: c.PostForm("role"),
 		Password: c.PostForm("password"), CreatedBy: admin.Actor()})
 	switch {
-	case errors.Is(err, users.ErrInvalid), errors.Is(err, users.ErrExists):
-		h.flash(c, "error", "Not created: "+strings.TrimPrefix(err.Error(), users.ErrInvalid.Error()+": ")+".", "/users")
+	case errors.Is(err, auth.ErrInvalid), errors.Is(err, auth.ErrExists):
+		h.flash(c, "error", "Not created: "+strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")+".", "/users")
 		return
 	case err != nil:
 		h.fail(c, http.StatusInternalServerError, "The user could not be created.", err)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/users"
+	"dsr/internal/auth"
 )
 
 // Cookies and context keys.
@@ -33,16 +33,16 @@ const (
 )
 
 // current returns the signed-in session, if any.
-func current(c *gin.Context) (users.Session, bool) {
+func current(c *gin.Context) (auth.Session, bool) {
 	v, ok := c.Get(ctxSession)
 	if !ok {
-		return users.Session{}, false
+		return auth.Session{}, false
 	}
-	return v.(users.Session), true
+	return v.(auth.Session), true
 }
 
 // user returns the signed-in user; only under authenticate.
-func user(c *gin.Context) users.User {
+func user(c *gin.Context) auth.User {
 	s, _ := current(c)
 	return s.User
 }
@@ -80,7 +80,7 @@ func (h *Dashboard) authenticate(c *gin.Context) {
 	}
 	s, err := h.Users.Session(c, token, h.Sessions, h.now())
 	switch {
-	case errors.Is(err, users.ErrNotFound):
+	case errors.Is(err, auth.ErrNotFound):
 		if token != "" {
 			h.setCookie(c, sessionCookie, "", "/", -1, http.SameSiteLaxMode)
 		}
@@ -131,7 +131,7 @@ func (h *Dashboard) checkCSRF(c *gin.Context) {
 // need refuses users below role.
 func (h *Dashboard) need(role string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if u := user(c); !users.Allows(u.Role, role) {
+		if u := user(c); !auth.Allows(u.Role, role) {
 			h.fail(c, http.StatusForbidden, "Your role ("+u.Role+") cannot do this: it needs the "+role+" role.", nil)
 			return
 		}
@@ -206,7 +206,7 @@ func (h *Dashboard) login(c *gin.Context) {
 		return
 	}
 	u, err := h.Users.Authenticate(c, email, password, now)
-	if errors.Is(err, users.ErrBadCredentials) {
+	if errors.Is(err, auth.ErrBadCredentials) {
 		if err := h.Users.RecordFailure(c, email, ip, now); err != nil {
 			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 			return

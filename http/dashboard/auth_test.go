@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/http/dashboard"
-	"dsr/users"
+	"dsr/internal/auth"
 )
 
 func TestUnauthenticatedGoesToLogin(t *testing.T) {
@@ -62,7 +62,7 @@ func TestUnauthenticatedGoesToLogin(t *testing.T) {
 func TestLoginSessionLogout(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(users.RoleDPO)
+	email := h.user(auth.RoleDPO)
 	b := h.browser()
 
 	form := b.get("/login?next=/triage")
@@ -125,7 +125,7 @@ func TestLoginSessionLogout(t *testing.T) {
 func TestLoginNextStaysOnSite(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(users.RoleViewer)
+	email := h.user(auth.RoleViewer)
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
 		b := h.browser()
 		form := b.get("/login")
@@ -149,7 +149,7 @@ func TestSecureCookies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, options{configure: tt.configure})
-			email := h.user(users.RoleViewer)
+			email := h.user(auth.RoleViewer)
 			b := h.browser()
 			form := b.get("/login", tt.header...)
 			require.Contains(t, form.Header.Get("Set-Cookie"), "; Secure")
@@ -166,7 +166,7 @@ func TestSecureCookies(t *testing.T) {
 func TestLoginFormCSRF(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(users.RoleDPO)
+	email := h.user(auth.RoleDPO)
 	b := h.browser()
 	// No token, no cookie.
 	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
@@ -190,7 +190,7 @@ func TestCSRF(t *testing.T) {
 	tn := h.tenant("Acme")
 	req := h.request(tn, "restriction", "visitor2@example.com", "awaiting_approval")
 	b := h.browser()
-	token := b.login(h.user(users.RoleDPO))
+	token := b.login(h.user(auth.RoleDPO))
 
 	tests := []struct {
 		name   string
@@ -200,7 +200,7 @@ func TestCSRF(t *testing.T) {
 		{name: "no token", form: url.Values{}},
 		{name: "empty token", form: url.Values{"csrf_token": {""}}},
 		{name: "wrong token", form: url.Values{"csrf_token": {"x" + token}}},
-		{name: "another session's token", form: url.Values{"csrf_token": {h.browser().login(h.user(users.RoleAdmin))}}},
+		{name: "another session's token", form: url.Values{"csrf_token": {h.browser().login(h.user(auth.RoleAdmin))}}},
 		{name: "wrong header", form: url.Values{}, header: []string{"X-CSRF-Token", "nope"}},
 		{name: "cross-site with the token", form: url.Values{"csrf_token": {token}},
 			header: []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}},
@@ -237,12 +237,12 @@ func TestRoles(t *testing.T) {
 	type want struct {
 		read, act, admin bool
 	}
-	for _, role := range users.Roles {
+	for _, role := range auth.Roles {
 		t.Run(role, func(t *testing.T) {
 			w := map[string]want{
-				users.RoleViewer: {read: true},
-				users.RoleDPO:    {read: true, act: true},
-				users.RoleAdmin:  {read: true, act: true, admin: true},
+				auth.RoleViewer: {read: true},
+				auth.RoleDPO:    {read: true, act: true},
+				auth.RoleAdmin:  {read: true, act: true, admin: true},
 			}[role]
 			b := h.browser()
 			token := b.login(h.user(role))
@@ -293,7 +293,7 @@ func TestAdminCreatesUsers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	b := h.browser()
-	token := b.login(h.user(users.RoleAdmin))
+	token := b.login(h.user(auth.RoleAdmin))
 
 	tests := []struct {
 		name   string
@@ -335,9 +335,9 @@ func TestAdminCreatesUsers(t *testing.T) {
 func TestLoginRateLimit(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{configure: func(c *dashboard.Config) {
-		c.LoginLimit = users.Limit{PerAccount: 5, PerIP: 8, Window: 15 * time.Minute}
+		c.LoginLimit = auth.Limit{PerAccount: 5, PerIP: 8, Window: 15 * time.Minute}
 	}})
-	email := h.user(users.RoleDPO)
+	email := h.user(auth.RoleDPO)
 	b := h.browser()
 
 	for i := range 5 {
@@ -365,7 +365,7 @@ func TestLoginRateLimit(t *testing.T) {
 	// Per address: 8 failures from one address, spread over accounts that need not
 	// exist, stop that address for every account.
 	h.Clock.Advance(16 * time.Minute)
-	other := h.user(users.RoleViewer)
+	other := h.user(auth.RoleViewer)
 	b = h.browser()
 	for i := range 8 {
 		p := b.tryLogin("nobody"+string(rune('a'+i))+"@vendor.example", "guess")
@@ -377,9 +377,9 @@ func TestLoginRateLimit(t *testing.T) {
 func TestSessionExpiry(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{configure: func(c *dashboard.Config) {
-		c.Sessions = users.Policy{Idle: 12 * time.Hour, Max: 48 * time.Hour}
+		c.Sessions = auth.Policy{Idle: 12 * time.Hour, Max: 48 * time.Hour}
 	}})
-	email := h.user(users.RoleViewer)
+	email := h.user(auth.RoleViewer)
 
 	// Idle: used within 12 hours it lives on; 12 hours without use end it.
 	b := h.browser()

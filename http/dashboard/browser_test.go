@@ -19,12 +19,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"dsr/deadline"
-	"dsr/demo"
-	"dsr/intake"
-	"dsr/store"
-	"dsr/testenv"
-	"dsr/users"
+	"dsr/internal/auth"
+	"dsr/internal/deadline"
+	"dsr/internal/demo"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/testkit/testenv"
 	"dsr/workflows"
 )
 
@@ -149,8 +149,8 @@ func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ, email strin
 	// refusal then is retried.
 	limit := time.Now().Add(60 * time.Second)
 	for {
-		_, err = intake.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdateVerify, workflows.Decision{Actor: "subject"})
-		var rej *intake.Rejection
+		_, err = dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdateVerify, workflows.Decision{Actor: "subject"})
+		var rej *dispatch.Rejection
 		if !errors.As(err, &rej) || time.Now().After(limit) {
 			break
 		}
@@ -271,8 +271,8 @@ func TestBrowser(t *testing.T) {
 	chrome := newChrome(t)
 	e := newBrowserEnv(t)
 	tn := e.seededTenant(t, "Acme Chat")
-	dpo := e.user(users.RoleDPO)
-	viewer := e.user(users.RoleViewer)
+	dpo := e.user(auth.RoleDPO)
+	viewer := e.user(auth.RoleViewer)
 
 	t.Run("unauthenticated goes to the sign-in page", func(t *testing.T) {
 		ctx := tab(t, chrome)
@@ -399,7 +399,7 @@ func TestBrowser(t *testing.T) {
 		step(t, ctx, "open the request", chromedp.Navigate(e.URL+"/requests/"+req.ID), chromedp.WaitVisible(chromedp.ID("pause")),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('poll').remove()`))
 		// Meanwhile the controller pauses the clock.
-		_, err := intake.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdatePause, workflows.Decision{Actor: "tenant:" + tn.ID, Reason: "which account?"})
+		_, err := dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdatePause, workflows.Decision{Actor: "tenant:" + tn.ID, Reason: "which account?"})
 		require.NoError(t, err)
 		step(t, ctx, "pause again from the stale page",
 			chromedp.SendKeys(chromedp.CSS(`form[action$="/pause"] input[name=reason]`), "need the order number"),
@@ -418,7 +418,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("sign-in rate limit", func(t *testing.T) {
 		ctx := tab(t, chrome)
-		limited := e.user(users.RoleDPO)
+		limited := e.user(auth.RoleDPO)
 		for i := range 6 {
 			step(t, ctx, "a wrong password",
 				chromedp.Navigate(e.URL+"/login"),

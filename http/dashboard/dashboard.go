@@ -29,15 +29,15 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
-	"dsr/store"
+	"dsr/internal/auth"
+	"dsr/internal/store"
 	"dsr/templates"
-	"dsr/users"
 )
 
 // Config holds the dashboard's dependencies and settings.
 type Config struct {
 	Store    *store.Store
-	Users    *users.Store
+	Users    *auth.Store
 	Temporal client.Client
 	// ChatStore is the chat-store database, where a new tenant gets its account. When nil,
 	// admins cannot create tenants here (the Tenants page offers no form and its POST
@@ -51,10 +51,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure even on plain HTTP, for a TLS proxy in front
 	// that sends no X-Forwarded-Proto. Over TLS they are Secure anyway.
 	SecureCookies bool
-	// Sessions say how long sessions last; users.DefaultPolicy when zero.
-	Sessions users.Policy
-	// LoginLimit limits failed sign-ins; users.DefaultLimit when zero.
-	LoginLimit users.Limit
+	// Sessions say how long sessions last; auth.DefaultPolicy when zero.
+	Sessions auth.Policy
+	// LoginLimit limits failed sign-ins; auth.DefaultLimit when zero.
+	LoginLimit auth.Limit
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -75,11 +75,11 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Store == nil || cfg.Users == nil || cfg.Log == nil {
 		return nil, fmt.Errorf("dashboard: Store, Users and Log are required")
 	}
-	if cfg.Sessions == (users.Policy{}) {
-		cfg.Sessions = users.DefaultPolicy
+	if cfg.Sessions == (auth.Policy{}) {
+		cfg.Sessions = auth.DefaultPolicy
 	}
-	if cfg.LoginLimit == (users.Limit{}) {
-		cfg.LoginLimit = users.DefaultLimit
+	if cfg.LoginLimit == (auth.Limit{}) {
+		cfg.LoginLimit = auth.DefaultLimit
 	}
 	h := &Dashboard{Config: cfg, pages: map[string]*template.Template{}, origin: http.NewCrossOriginProtection()}
 	for _, name := range pageNames {
@@ -117,14 +117,14 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	in.GET("/reports/sla.pdf", h.slaDownload("pdf"))
 	in.GET("/reports/sla.csv", h.slaDownload("csv"))
 
-	dpo := in.Group("", h.need(users.RoleDPO))
+	dpo := in.Group("", h.need(auth.RoleDPO))
 	dpo.POST("/requests/:id/reveal", h.reveal)
 	dpo.GET("/requests/:id/package", h.pkg)
 	for _, a := range actions {
 		dpo.POST("/requests/:id/"+a.name, h.act(a))
 	}
 
-	admin := in.Group("", h.need(users.RoleAdmin))
+	admin := in.Group("", h.need(auth.RoleAdmin))
 	admin.GET("/tenants", h.tenants)
 	admin.POST("/tenants", h.createTenant)
 	admin.GET("/users", h.users)
@@ -164,7 +164,7 @@ type page struct {
 	// Title is the page's title; Nav the menu entry to highlight.
 	Title, Nav string
 	// User is who is signed in; nil on the sign-in page.
-	User *users.User
+	User *auth.User
 	// CSRF is the token the page's forms post back.
 	CSRF string
 	// FlashKind ("ok" or "error") and Flash are a notice to show once.
@@ -174,7 +174,7 @@ type page struct {
 }
 
 // Can reports whether the signed-in user has at least role.
-func (p page) Can(role string) bool { return p.User != nil && users.Allows(p.User.Role, role) }
+func (p page) Can(role string) bool { return p.User != nil && auth.Allows(p.User.Role, role) }
 
 // render writes a full page; a notice kept for the session is shown and cleared.
 func (h *Dashboard) render(c *gin.Context, status int, name, title string, data any) {

@@ -18,13 +18,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"dsr/deadline"
 	"dsr/http/dashboard"
 	"dsr/http/server"
-	"dsr/pgtest"
+	"dsr/internal/auth"
+	"dsr/internal/deadline"
+	"dsr/internal/store"
+	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
-	"dsr/store"
-	"dsr/users"
 )
 
 var ctx = context.Background()
@@ -55,7 +55,7 @@ func (c *clock) Advance(d time.Duration) {
 type harness struct {
 	t     *testing.T
 	Store *store.Store
-	Users *users.Store
+	Users *auth.Store
 	// Chat is the chat store the dashboard creates tenants' accounts in; nil when the test
 	// gives none.
 	Chat  *pgtest.Schema
@@ -93,7 +93,7 @@ func newHarness(t *testing.T, o options) *harness {
 	if st == nil {
 		st = store.New(pgtest.New(t, schema.Orchestrator).DB)
 	}
-	h := &harness{t: t, Store: st, Users: users.New(st.DB()), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
+	h := &harness{t: t, Store: st, Users: auth.New(st.DB()), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
 	if h.PackageDir == "" {
 		h.PackageDir = t.TempDir()
 	}
@@ -121,7 +121,7 @@ func (h *harness) user(role string) string {
 	h.t.Helper()
 	h.users++
 	email := fmt.Sprintf("%s%d@vendor.example", role, h.users)
-	_, err := h.Users.Create(ctx, users.NewUser{Email: email, Role: role, Password: password, CreatedBy: "test"})
+	_, err := h.Users.Create(ctx, auth.NewUser{Email: email, Role: role, Password: password, CreatedBy: "test"})
 	require.NoError(h.t, err)
 	return email
 }

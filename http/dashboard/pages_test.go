@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/store"
-	"dsr/users"
+	"dsr/internal/auth"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/store"
 	"dsr/workflows"
 )
 
@@ -30,7 +30,7 @@ func TestQueuePage(t *testing.T) {
 		Clock: &store.ClockChange{AtRisk: true}})
 	require.NoError(t, err)
 	b := h.browser()
-	b.login(h.user(users.RoleViewer))
+	b.login(h.user(auth.RoleViewer))
 
 	tests := []struct {
 		name, query string
@@ -87,7 +87,7 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 			Rows: map[string]int64{"messages": 10, "end_users": 1, "sessions": 1, "attachments": 0}, AppliedAt: time.Now(),
 			Exceptions: []connectors.Exception{{Category: "invoices", Article: "Art. 17(3)(b)", Reason: "tax law"}}}})
 	require.NoError(t, err)
-	dpo := h.user(users.RoleDPO)
+	dpo := h.user(auth.RoleDPO)
 	b := h.browser()
 	token := b.login(dpo)
 	path := "/requests/" + req.ID
@@ -158,7 +158,7 @@ func TestActionsNeedReasonAndOpenRequest(t *testing.T) {
 	open := h.request(tn, "access", "visitor2@example.com", store.StatusAwaitingApproval)
 	closed := h.request(tn, "access", "visitor3@example.com", store.StatusCompleted)
 	b := h.browser()
-	token := b.login(h.user(users.RoleDPO))
+	token := b.login(h.user(auth.RoleDPO))
 
 	for _, a := range []string{"deny", "extend", "pause", "resume", "override"} {
 		p := b.post("/requests/"+open.ID+"/"+a, url.Values{"csrf_token": {token}, "reason": {"  "}})
@@ -194,7 +194,7 @@ func TestDownloads(t *testing.T) {
 			Rows: map[string]int64{"chatstore/messages": 7, "chatstore/profile": 1}, CreatedAt: time.Now()}}})
 	require.NoError(t, err)
 
-	dpo := h.user(users.RoleDPO)
+	dpo := h.user(auth.RoleDPO)
 	b := h.browser()
 	b.login(dpo)
 	page := b.get("/requests/" + access.ID)
@@ -216,7 +216,7 @@ func TestDownloads(t *testing.T) {
 
 	// The evidence pack, for viewers too (the subject is masked in it).
 	v := h.browser()
-	v.login(h.user(users.RoleViewer))
+	v.login(h.user(auth.RoleViewer))
 	p = v.get("/requests/" + access.ID + "/evidence")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	require.Equal(t, "application/pdf", p.Header.Get("Content-Type"))
@@ -231,7 +231,7 @@ func TestReportsPage(t *testing.T) {
 	h.request(tn, "access", "visitor2@example.com", store.StatusCompleted)
 	h.request(tn, "erasure", "visitor3@example.com", store.StatusWaiting)
 	b := h.browser()
-	b.login(h.user(users.RoleViewer))
+	b.login(h.user(auth.RoleViewer))
 
 	today := h.Clock.Now().UTC().Format(time.DateOnly)
 	from := h.Clock.Now().UTC().AddDate(0, 0, -29).Format(time.DateOnly)
@@ -266,7 +266,7 @@ func TestTenantsPage(t *testing.T) {
 	h := newHarness(t, options{})
 	h.tenant("Acme Chat")
 	b := h.browser()
-	b.login(h.user(users.RoleAdmin))
+	b.login(h.user(auth.RoleAdmin))
 	p := b.get("/tenants")
 	require.Equal(t, http.StatusOK, p.Status)
 	require.Contains(t, p.Body, "Acme Chat")

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/deadline"
-	"dsr/store"
+	"dsr/internal/deadline"
+	"dsr/internal/store"
 )
 
 // clock is one deadline of a request as the pages show it: the date and a badge.

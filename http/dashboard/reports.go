@@ -9,9 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/deadline"
-	"dsr/report"
-	"dsr/store"
+	"dsr/internal/deadline"
+	"dsr/internal/documents/sla"
+	"dsr/internal/store"
 )
 
 // chart is the weekly on-time/late chart of a report, laid out for an inline SVG.
@@ -53,7 +53,7 @@ func niceCeil(n int) int {
 }
 
 // weeklyChart lays the weeks out: stacked bars, on time below and late above.
-func weeklyChart(weeks []report.Week) chart {
+func weeklyChart(weeks []sla.Week) chart {
 	ch := chart{W: 760, H: 260, Left: 44, Right: 744, Top: 36, Base: 220}
 	ch.LegendY, ch.LegendOnX, ch.LegendLateX, ch.LegendTextYOff = 10, ch.Left, ch.Left+110, 9
 	peak := 0
@@ -97,16 +97,16 @@ func weeklyChart(weeks []report.Week) chart {
 type reportsData struct {
 	From, To, TenantID string
 	Tenants            []store.TenantOverview
-	Report             *report.Report
+	Report             *sla.Report
 	Chart              chart
 	Error              string
 }
 
 // period reads from, to (default: the 30 days up to today, UTC) and tenant.
-func (h *Dashboard) period(c *gin.Context) (report.Options, error) {
+func (h *Dashboard) period(c *gin.Context) (sla.Options, error) {
 	now := h.now()
 	today := deadline.DateOf(now.UTC())
-	o := report.Options{From: today.AddDays(-29), To: today, TenantID: c.Query("tenant"), Now: now}
+	o := sla.Options{From: today.AddDays(-29), To: today, TenantID: c.Query("tenant"), Now: now}
 	for _, p := range []struct {
 		name string
 		to   *deadline.Date
@@ -135,8 +135,8 @@ func (h *Dashboard) reports(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "reports", "Reports", d)
 		return
 	}
-	rep, err := report.SLA(c, h.Store.DB(), o)
-	if errors.Is(err, report.ErrUnknownTenant) {
+	rep, err := sla.SLA(c, h.Store.DB(), o)
+	if errors.Is(err, sla.ErrUnknownTenant) {
 		d.Error = "There is no such tenant."
 		h.render(c, http.StatusBadRequest, "reports", "Reports", d)
 		return
@@ -158,8 +158,8 @@ func (h *Dashboard) slaDownload(format string) gin.HandlerFunc {
 			h.fail(c, http.StatusBadRequest, "Choose another period: "+err.Error()+".", nil)
 			return
 		}
-		rep, err := report.SLA(c, h.Store.DB(), o)
-		if errors.Is(err, report.ErrUnknownTenant) {
+		rep, err := sla.SLA(c, h.Store.DB(), o)
+		if errors.Is(err, sla.ErrUnknownTenant) {
 			h.fail(c, http.StatusBadRequest, "There is no such tenant.", nil)
 			return
 		}

@@ -16,11 +16,11 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"dsr/bundle"
 	"dsr/connectors"
-	"dsr/evidence"
-	"dsr/intake"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/documents/evidence"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
 )
 
@@ -325,8 +325,8 @@ func (h *Dashboard) act(a action) gin.HandlerFunc {
 			return
 		}
 		u := user(c)
-		_, err := intake.Decide(c, h.Temporal, it.ID, a.update, workflows.Decision{Actor: u.Actor(), Reason: reason})
-		var rej *intake.Rejection
+		_, err := dispatch.Decide(c, h.Temporal, it.ID, a.update, workflows.Decision{Actor: u.Actor(), Reason: reason})
+		var rej *dispatch.Rejection
 		switch {
 		case errors.As(err, &rej):
 			h.flash(c, "error", "Not done: "+strings.TrimPrefix(rej.Message, workflows.ErrNotAllowed.Error()+": "), back)

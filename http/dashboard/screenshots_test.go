@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
-	"dsr/deadline"
-	"dsr/intake"
-	"dsr/store"
-	"dsr/users"
+	"dsr/internal/auth"
+	"dsr/internal/deadline"
+	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/testkit"
 	"dsr/workflows"
 )
 
@@ -65,7 +66,7 @@ func TestScreenshots(t *testing.T) {
 	acme := e.seededTenant(t, "Acme Chat")
 	globex := e.seededTenant(t, "Globex Support")
 	dpo := "ana.lopez@vendor.example"
-	_, err := e.Users.Create(ctx, users.NewUser{Email: dpo, Role: users.RoleDPO, Password: password, CreatedBy: "test"})
+	_, err := e.Users.Create(ctx, auth.NewUser{Email: dpo, Role: auth.RoleDPO, Password: password, CreatedBy: "test"})
 	require.NoError(t, err)
 
 	// Erasures of end-users with an open conversation wait for it to close; received
@@ -85,16 +86,16 @@ func TestScreenshots(t *testing.T) {
 	e.mailRequest(t, acme, connectors.TypeRestriction, "visitor3@example.com", store.Params{}, true)
 	e.mailRequest(t, globex, connectors.TypePortability, "visitor7@example.com", store.Params{}, true)
 	paused := e.mailRequest(t, globex, connectors.TypeAccess, "visitor4@example.com", store.Params{}, true)
-	_, err = intake.Decide(ctx, e.env.Temporal, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: "dpo:" + dpo, Reason: "asked which of two accounts"})
+	_, err = dispatch.Decide(ctx, e.env.Temporal, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: "dpo:" + dpo, Reason: "asked which of two accounts"})
 	require.NoError(t, err)
 	extended := e.mailRequest(t, acme, connectors.TypeObjection, "visitor6@example.com", store.Params{ObjectionPurposes: []string{"marketing", "profiling"}}, true)
-	_, err = intake.Decide(ctx, e.env.Temporal, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: "dpo:" + dpo, Reason: "several systems to check"})
+	_, err = dispatch.Decide(ctx, e.env.Temporal, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: "dpo:" + dpo, Reason: "several systems to check"})
 	require.NoError(t, err)
 	e.mailRequest(t, acme, connectors.TypeRectification, "visitor5@example.com", store.Params{Rectification: map[string]string{"name": "Jo Smith"}}, false)
 	done := e.apiRequest(t, acme, connectors.TypeAccess, "visitor2@example.com", store.Params{}, time.Now().Add(-26*time.Hour))
 	e.env.WaitStatus(t, done.ID, store.StatusCompleted)
 
-	docs := filepath.Join("..", "..", "docs")
+	docs := testkit.Path(t, "docs")
 	require.NoError(t, os.MkdirAll(docs, 0o755))
 	shot := func(tabCtx context.Context, name string) {
 		t.Helper()

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/http/dashboard"
-	"dsr/store"
-	"dsr/users"
+	"dsr/internal/auth"
+	"dsr/internal/store"
 )
 
 // logBuffer is a log the dashboard writes while the test reads it.
@@ -59,7 +59,7 @@ func TestAdminCreatesTenant(t *testing.T) {
 		c.Log = slog.New(slog.NewTextHandler(&log, nil))
 	}})
 	b := h.browser()
-	token := b.login(h.user(users.RoleAdmin))
+	token := b.login(h.user(auth.RoleAdmin))
 	require.Contains(t, b.get("/tenants").Body, `id="new-tenant"`)
 
 	p := b.post("/tenants", tenantForm(token))
@@ -112,7 +112,7 @@ func TestCreateTenantInvalid(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{chat: chatStore(t)})
 	b := h.browser()
-	token := b.login(h.user(users.RoleAdmin))
+	token := b.login(h.user(auth.RoleAdmin))
 
 	tests := []struct {
 		name, field, value, reason string
@@ -151,7 +151,7 @@ func TestCreateTenantRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{chat: chatStore(t)})
 
-	for _, role := range []string{users.RoleViewer, users.RoleDPO} {
+	for _, role := range []string{auth.RoleViewer, auth.RoleDPO} {
 		b := h.browser()
 		token := b.login(h.user(role))
 		p := b.post("/tenants", tenantForm(token))
@@ -159,7 +159,7 @@ func TestCreateTenantRefused(t *testing.T) {
 		require.Contains(t, p.Body, "Your role ("+role+") cannot do this: it needs the admin role.")
 	}
 	b := h.browser()
-	token := b.login(h.user(users.RoleAdmin))
+	token := b.login(h.user(auth.RoleAdmin))
 	for name, form := range map[string]url.Values{"no token": tenantForm(""), "wrong token": tenantForm(token + "x")} {
 		p := b.post("/tenants", form)
 		require.Equal(t, http.StatusForbidden, p.Status, name)
@@ -173,7 +173,7 @@ func TestCreateTenantWithoutChatStore(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	b := h.browser()
-	token := b.login(h.user(users.RoleAdmin))
+	token := b.login(h.user(auth.RoleAdmin))
 
 	p := b.get("/tenants")
 	require.Equal(t, http.StatusOK, p.Status)

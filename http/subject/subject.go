@@ -14,16 +14,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dsr/bundle"
-	"dsr/mailroom"
-	"dsr/seal"
-	"dsr/store"
+	"dsr/internal/documents/bundle"
+	"dsr/internal/mail/ingest"
+	"dsr/internal/platform/seal"
+	"dsr/internal/store"
 	"dsr/templates"
 )
 
 // Pages serves the subject's pages.
 type Pages struct {
-	Room       *mailroom.Room
+	Room       *ingest.Room
 	Keys       *seal.Keys
 	PackageDir string
 	// Poke wakes the mailroom so that the mail a verification queued goes out now.
@@ -67,13 +67,13 @@ func (p *Pages) verify(c *gin.Context) {
 			p.Poke(c)
 		}
 		p.show(c, http.StatusOK, v)
-	case errors.Is(err, mailroom.ErrUnknownToken):
+	case errors.Is(err, ingest.ErrUnknownToken):
 		v.Title, v.Message, v.Class = t.unknownTitle, t.unknown, "bad"
 		p.show(c, http.StatusNotFound, v)
-	case errors.Is(err, mailroom.ErrExpired):
+	case errors.Is(err, ingest.ErrExpired):
 		v.Title, v.Message, v.Class = t.expiredTitle, t.expired, "bad"
 		p.show(c, http.StatusGone, v)
-	case errors.Is(err, mailroom.ErrClosed):
+	case errors.Is(err, ingest.ErrClosed):
 		v.Title, v.Message, v.Class = t.closedTitle, t.closed, "bad"
 		p.show(c, http.StatusGone, v)
 	default:
@@ -92,7 +92,7 @@ func (p *Pages) download(c *gin.Context) {
 		c.String(http.StatusBadRequest, "this link is incomplete: copy the whole link from the mail")
 		return
 	}
-	err = p.Keys.Check(mailroom.PackagePurpose, id, time.Unix(exp, 0), c.Query("sig"), time.Now())
+	err = p.Keys.Check(ingest.PackagePurpose, id, time.Unix(exp, 0), c.Query("sig"), time.Now())
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		c.String(http.StatusGone, "this download link has expired; reply to our mail to ask for a new one")

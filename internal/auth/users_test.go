@@ -1,0 +1,219 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dsr/internal/auth"
+	"dsr/internal/testkit/pgtest"
+	"dsr/schema"
+)
+
+var ctx = context.Background()
+
+const password = "correct horse battery staple"
+
+func setup(t *testing.T) *auth.Store {
+	t.Helper()
+	return auth.New(pgtest.New(t, schema.Orchestrator).DB)
+}
+
+func TestAllows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		role, want string
+		ok         bool
+	}{
+		{"viewer", "viewer", true}, {"viewer", "dpo", false}, {"viewer", "admin", false},
+		{"dpo", "viewer", true}, {"dpo", "dpo", true}, {"dpo", "admin", false},
+		{"admin", "viewer", true}, {"admin", "dpo", true}, {"admin", "admin", true},
+		{"", "viewer", false}, {"root", "viewer", false}, {"admin", "root", false},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.ok, auth.Allows(tt.role, tt.want), "%s wants %s", tt.role, tt.want)
+	}
+	require.Equal(t, "dpo:ana@vendor.example", auth.User{Role: "dpo", Email: "ana@vendor.example"}.Actor())
+}
+
+func TestCreate(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	tests := []struct {
+		name string
+		in   auth.NewUser
+		err  error
+	}{
+		{name: "ok", in: auth.NewUser{Email: " ana@vendor.example ", Role: "dpo", Password: password}},
+		{name: "same email other case", in: auth.NewUser{Email: "Ana@Vendor.example", Role: "viewer", Password: password}, err: auth.ErrExists},
+		{name: "bad email", in: auth.NewUser{Email: "ana", Role: "dpo", Password: password}, err: auth.ErrInvalid},
+		{name: "named email", in: auth.NewUser{Email: "Ana <ana@vendor.example>", Role: "dpo", Password: password}, err: auth.ErrInvalid},
+		{name: "bad role", in: auth.NewUser{Email: "bo@vendor.example", Role: "owner", Password: password}, err: auth.ErrInvalid},
+		{name: "short password", in: auth.NewUser{Email: "bo@vendor.example", Role: "dpo", Password: "elevenchars"}, err: auth.ErrInvalid},
+		{name: "password over 72 bytes", in: auth.NewUser{Email: "bo@vendor.example", Role: "dpo", Password: strings.Repeat("é", 37)}, err: auth.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := s.Create(ctx, tt.in)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, "ana@vendor.example", u.Email)
+			require.Equal(t, "dpo", u.Role)
+		})
+	}
+	var hash string
+	require.NoError(t, s.DB().GetContext(ctx, &hash, `SELECT password_hash FROM dashboard_users`))
+	require.True(t, strings.HasPrefix(hash, "$2a$"), "bcrypt hash, got %q", hash[:4])
+	require.NotContains(t, hash, password)
+	list, err := s.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+}
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	_, err := s.Create(ctx, auth.NewUser{Email: "ana@vendor.example", Role: "admin", Password: password, CreatedBy: "cli"})
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+
+	u, err := s.Authenticate(ctx, "ANA@vendor.example ", password, now)
+	require.NoError(t, err)
+	require.Equal(t, "ana@vendor.example", u.Email)
+	require.Equal(t, "cli", u.CreatedBy)
+	require.WithinDuration(t, now, *u.LastLoginAt, 0)
+
+	for name, try := range map[string][2]string{
+		"wrong password": {"ana@vendor.example", password + "!"},
+		"unknown email":  {"bo@vendor.example", password},
+		"empty":          {"", ""},
+	} {
+		_, err := s.Authenticate(ctx, try[0], try[1], now)
+		require.ErrorIs(t, err, auth.ErrBadCredentials, name)
+	}
+	_, err = s.DB().ExecContext(ctx, `UPDATE dashboard_users SET disabled_at = now()`)
+	require.NoError(t, err)
+	_, err = s.Authenticate(ctx, "ana@vendor.example", password, now)
+	require.ErrorIs(t, err, auth.ErrBadCredentials, "a disabled user cannot sign in")
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	u, err := s.Create(ctx, auth.NewUser{Email: "ana@vendor.example", Role: "dpo", Password: password})
+	require.NoError(t, err)
+	p := auth.Policy{Idle: time.Hour, Max: 3 * time.Hour}
+	start := time.Now().UTC().Truncate(time.Microsecond)
+
+	token, sess, err := s.StartSession(ctx, u, p, start)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(token), 43, "256 random bits")
+	require.NotEmpty(t, sess.CSRFToken)
+	require.NotEqual(t, token, sess.CSRFToken)
+
+	got, err := s.Session(ctx, token, p, start.Add(30*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, u.ID, got.User.ID)
+	require.Equal(t, sess.CSRFToken, got.CSRFToken)
+	require.Equal(t, start, got.LastSeenAt.UTC(), "a use within a minute writes nothing")
+
+	got, err = s.Session(ctx, token, p, start.Add(50*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, start.Add(50*time.Minute), got.LastSeenAt.UTC())
+	_, err = s.Session(ctx, token, p, start.Add(50*time.Minute+time.Hour))
+	require.ErrorIs(t, err, auth.ErrNotFound, "idle for an hour")
+
+	token, _, err = s.StartSession(ctx, u, p, start)
+	require.NoError(t, err)
+	for i := 1; i <= 5; i++ {
+		_, err = s.Session(ctx, token, p, start.Add(time.Duration(i)*35*time.Minute))
+		require.NoError(t, err)
+	}
+	_, err = s.Session(ctx, token, p, start.Add(3*time.Hour))
+	require.ErrorIs(t, err, auth.ErrNotFound, "past Max although in use")
+
+	for _, bad := range []string{"", "nope", token + "x"} {
+		_, err = s.Session(ctx, bad, p, start)
+		require.ErrorIs(t, err, auth.ErrNotFound)
+	}
+
+	// Notices, sign-out, and purging what ended.
+	token, _, err = s.StartSession(ctx, u, p, start)
+	require.NoError(t, err)
+	require.NoError(t, s.SetFlash(ctx, token, "ok", "Approved."))
+	got, err = s.Session(ctx, token, p, start)
+	require.NoError(t, err)
+	require.Equal(t, [2]string{"ok", "Approved."}, [2]string{got.FlashKind, got.FlashMessage})
+	require.NoError(t, s.ClearFlash(ctx, token))
+	got, err = s.Session(ctx, token, p, start)
+	require.NoError(t, err)
+	require.Empty(t, got.FlashMessage)
+
+	var hashes [][]byte
+	require.NoError(t, s.DB().SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
+	sum := sha256.Sum256([]byte(token))
+	require.Contains(t, hashes, sum[:])
+	require.NoError(t, s.PurgeSessions(ctx, p, start.Add(4*time.Hour)))
+	require.NoError(t, s.DB().SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
+	require.Empty(t, hashes)
+
+	token, _, err = s.StartSession(ctx, u, p, start)
+	require.NoError(t, err)
+	require.NoError(t, s.EndSession(ctx, token))
+	_, err = s.Session(ctx, token, p, start)
+	require.True(t, errors.Is(err, auth.ErrNotFound))
+}
+
+func TestLoginLimit(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	l := auth.Limit{PerAccount: 3, PerIP: 5, Window: 10 * time.Minute}
+	now := time.Now()
+
+	limited := func(email, ip string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.Limited(ctx, l, email, ip, at)
+		require.NoError(t, err)
+		return ok
+	}
+	for i := range 3 {
+		require.False(t, limited("ana@vendor.example", "192.0.2.1", now), "after %d failures", i)
+		require.NoError(t, s.RecordFailure(ctx, "Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)))
+	}
+	now = now.Add(3 * time.Minute)
+	require.True(t, limited("ana@vendor.example", "198.51.100.7", now), "per account, from any address")
+	require.False(t, limited("bo@vendor.example", "198.51.100.7", now))
+	require.False(t, limited("bo@vendor.example", "192.0.2.1", now), "3 failures from the address are under its limit of 5")
+	require.False(t, limited("ana@vendor.example", "192.0.2.1", now.Add(10*time.Minute)), "failures leave the window")
+
+	require.NoError(t, s.RecordFailure(ctx, "cy@vendor.example", "192.0.2.1", now))
+	require.NoError(t, s.RecordFailure(ctx, "di@vendor.example", "192.0.2.1", now))
+	require.True(t, limited("bo@vendor.example", "192.0.2.1", now), "per address, for any account")
+
+	require.NoError(t, s.ClearFailures(ctx, "ANA@vendor.example"))
+	require.False(t, limited("ana@vendor.example", "198.51.100.7", now))
+
+	// Neither the email nor the address is stored; rows older than a day go.
+	var rows []struct {
+		Account string `db:"account_hash"`
+		IP      string `db:"ip_hash"`
+	}
+	require.NoError(t, s.DB().SelectContext(ctx, &rows, `SELECT account_hash, ip_hash FROM dashboard_login_failures`))
+	require.Len(t, rows, 2)
+	for _, r := range rows {
+		require.NotContains(t, r.Account, "@")
+		require.NotContains(t, r.IP, "192.0.2.1")
+	}
+	require.NoError(t, s.RecordFailure(ctx, "ed@vendor.example", "192.0.2.9", now.Add(25*time.Hour)))
+	var n int
+	require.NoError(t, s.DB().GetContext(ctx, &n, `SELECT count(*) FROM dashboard_login_failures`))
+	require.Equal(t, 1, n)
+}
