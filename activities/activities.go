@@ -18,6 +18,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/internal/documents/bundle"
+	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
@@ -51,7 +52,7 @@ type Activities struct {
 
 // Record writes a state change and its event to the orchestrator database. A retried
 // Record with the same dedupe key writes nothing more.
-func (a *Activities) Record(ctx context.Context, c store.Change) error {
+func (a *Activities) Record(ctx context.Context, c domain.Change) error {
 	if _, err := a.Store.Record(ctx, c); err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (a *Activities) connector(name string) (connectors.Connector, error) {
 }
 
 // Blockers asks one connector what stops the request now.
-func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]connectors.Blocker, error) {
+func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]domain.Blocker, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
 		return nil, err
@@ -138,13 +139,13 @@ func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]connect
 		return nil, classify(fmt.Errorf("blockers of request %s at %s: %w", req.ID, in.Connector, err))
 	}
 	// The record's own blocker is reported once, with the first connector's.
-	if names := a.Connectors.Names(); req.Type == connectors.TypeErasure && !req.Override && len(names) > 0 && names[0] == in.Connector {
+	if names := a.Connectors.Names(); req.Type == domain.Erasure && !req.Override && len(names) > 0 && names[0] == in.Connector {
 		n, err := a.Store.OpenExportsBefore(ctx, req.ID)
 		if err != nil {
 			return nil, err
 		}
 		if n > 0 {
-			b = append(b, connectors.Blocker{Code: connectors.BlockerExportFirst, Count: int64(n),
+			b = append(b, domain.Blocker{Code: domain.BlockerExportFirst, Count: int64(n),
 				Message: fmt.Sprintf("%d access or portability request(s) of the subject must deliver first", n)})
 		}
 	}
@@ -175,28 +176,28 @@ func keepAlive(ctx context.Context) (stop func()) {
 
 // Apply carries out a rectification, erasure, restriction or objection at one connector.
 // Connectors are idempotent per request id, so a retry returns the first outcome.
-func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (connectors.Outcome, error) {
+func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (domain.Outcome, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	req, err := a.request(ctx, in.RequestID, in.Override)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	defer keepAlive(ctx)()
-	var out connectors.Outcome
+	var out domain.Outcome
 	switch req.Type {
-	case connectors.TypeRectification:
+	case domain.Rectification:
 		out, err = c.Rectify(ctx, req)
-	case connectors.TypeErasure:
+	case domain.Erasure:
 		out, err = c.Erase(ctx, req)
-	case connectors.TypeRestriction:
+	case domain.Restriction:
 		out, err = c.Restrict(ctx, req)
-	case connectors.TypeObjection:
+	case domain.Objection:
 		out, err = c.Object(ctx, req)
 	default:
-		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+req.Type, ErrTypeInvalidRequest, nil)
+		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+string(req.Type), ErrTypeInvalidRequest, nil)
 	}
 	if err != nil {
 		return out, classify(fmt.Errorf("%s of request %s at %s: %w", req.Type, req.ID, in.Connector, err))
@@ -206,25 +207,25 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (connectors.O
 
 // JobInput asks a connector how an action that goes on at a recipient is doing.
 type JobInput struct {
-	Connector string         `json:"connector"`
-	RequestID string         `json:"request_id"`
-	Job       connectors.Job `json:"job"`
+	Connector string     `json:"connector"`
+	RequestID string     `json:"request_id"`
+	Job       domain.Job `json:"job"`
 }
 
 // CheckJob asks the connector about a job it started; the outcome has a Job again while
 // the job goes on.
-func (a *Activities) CheckJob(ctx context.Context, in JobInput) (connectors.Outcome, error) {
+func (a *Activities) CheckJob(ctx context.Context, in JobInput) (domain.Outcome, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	jc, ok := c.(connectors.JobChecker)
 	if !ok {
-		return connectors.Outcome{}, temporal.NewNonRetryableApplicationError("connector "+in.Connector+" has no jobs to check", ErrTypeUnknownConnector, nil)
+		return domain.Outcome{}, temporal.NewNonRetryableApplicationError("connector "+in.Connector+" has no jobs to check", ErrTypeUnknownConnector, nil)
 	}
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	defer keepAlive(ctx)()
 	out, err := jc.CheckJob(ctx, req, in.Job)
@@ -235,7 +236,7 @@ func (a *Activities) CheckJob(ctx context.Context, in JobInput) (connectors.Outc
 }
 
 // ledger keeps the recipient's entry of the Art. 19 ledger up to date.
-func (a *Activities) ledger(ctx context.Context, requestID string, out connectors.Outcome) error {
+func (a *Activities) ledger(ctx context.Context, requestID string, out domain.Outcome) error {
 	if out.Recipient == nil {
 		return nil
 	}
@@ -251,16 +252,16 @@ type PackageInput struct {
 // BuildPackage exports the subject's data from every connector into a zip under
 // PackageDir. It heartbeats while rows stream, and rebuilds from scratch on a retry (the
 // file is replaced atomically).
-func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.Info, error) {
+func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (domain.PackageInfo, error) {
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
-		return bundle.Info{}, err
+		return domain.PackageInfo{}, err
 	}
 	var sources []connectors.Connector
 	for _, name := range in.Connectors {
 		c, err := a.connector(name)
 		if err != nil {
-			return bundle.Info{}, err
+			return domain.PackageInfo{}, err
 		}
 		sources = append(sources, c)
 	}
@@ -271,13 +272,13 @@ func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (bundle.
 		GeneratedAt: time.Now().UTC().Truncate(time.Second),
 		Recipients:  a.Recipients,
 	}
-	scope := connectors.ExportScope{Portability: req.Type == connectors.TypePortability}
+	scope := connectors.ExportScope{Portability: req.Type == domain.Portability}
 	defer keepAlive(ctx)()
 	info, err := bundle.Build(ctx, a.PackageDir, meta, req, scope, sources, func(rows int64) {
 		activity.RecordHeartbeat(ctx, rows)
 	})
 	if err != nil {
-		return bundle.Info{}, classify(err)
+		return domain.PackageInfo{}, classify(err)
 	}
 	return info, nil
 }
@@ -289,7 +290,7 @@ type SuppressInput struct {
 
 // Suppress records the objection in the orchestrator database under a keyed hash of the
 // email, so it outlives an erasure of the subject. It returns the purposes.
-func (a *Activities) Suppress(ctx context.Context, in SuppressInput) ([]string, error) {
+func (a *Activities) Suppress(ctx context.Context, in SuppressInput) ([]domain.Purpose, error) {
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
 		return nil, err

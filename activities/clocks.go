@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/templates"
@@ -95,9 +96,8 @@ func (a *Activities) requestAndTenant(ctx context.Context, id string) (store.Req
 // NotifyInput asks for a mail to the DPO about a clock alarm.
 type NotifyInput struct {
 	RequestID string `json:"request_id"`
-	// Kind is the alarm: at_risk, target_breached, legal_warning_7d, legal_warning_1d,
-	// legal_breached.
-	Kind string `json:"kind"`
+	// Kind is the alarm, one of domain.Alarms.
+	Kind domain.EventKind `json:"kind"`
 	// Due is the deadline the alarm is about (YYYY-MM-DD).
 	Due string `json:"due"`
 }
@@ -106,10 +106,10 @@ type NotifyInput struct {
 // event and sends nothing. Without DSR_DPO_EMAIL or SMTP_URL it records that no mail was
 // sent.
 func (a *Activities) NotifyDPO(ctx context.Context, in NotifyInput) error {
-	key := "mail:dpo:" + in.Kind + ":" + in.Due
+	key := "mail:dpo:" + string(in.Kind) + ":" + in.Due
 	if a.Mailer == nil || a.DPOEmail == "" {
-		_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_skipped", Actor: "system",
-			Message: "no DPO mail for " + in.Kind + ": DSR_DPO_EMAIL or SMTP_URL is not set"})
+		_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
+			Message: "no DPO mail for " + string(in.Kind) + ": DSR_DPO_EMAIL or SMTP_URL is not set"})
 		return err
 	}
 	sent, err := a.Store.HasEvent(ctx, in.RequestID, key)
@@ -124,37 +124,37 @@ func (a *Activities) NotifyDPO(ctx context.Context, in NotifyInput) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Mailer.Send(ctx, smtp.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + in.Kind + "-" + in.Due}); err != nil {
+	if err := a.Mailer.Send(ctx, smtp.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + string(in.Kind) + "-" + in.Due}); err != nil {
 		return err
 	}
-	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_sent", Actor: "system",
+	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
 		Message: "DPO told: " + subject})
 	return err
 }
 
 var alarmTemplate = template.Must(template.New("alarm").Parse(templates.DPOAlarm))
 
-var alarmTitles = map[string]string{
-	"at_risk":          "at risk of missing its target",
-	"target_breached":  "missed its target",
-	"legal_warning_7d": "is 7 days from its legal deadline",
-	"legal_warning_1d": "is 1 day from its legal deadline",
-	"legal_breached":   "missed its legal deadline",
+var alarmTitles = map[domain.EventKind]string{
+	domain.EventAtRisk:         "at risk of missing its target",
+	domain.EventTargetBreached: "missed its target",
+	domain.EventLegalWarning7d: "is 7 days from its legal deadline",
+	domain.EventLegalWarning1d: "is 1 day from its legal deadline",
+	domain.EventLegalBreached:  "missed its legal deadline",
 }
 
 func renderAlarm(in NotifyInput, r store.Request, t store.Tenant) (string, string, error) {
 	title, ok := alarmTitles[in.Kind]
 	if !ok {
-		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+in.Kind, ErrTypeInvalidRequest, nil)
+		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+string(in.Kind), ErrTypeInvalidRequest, nil)
 	}
-	subject := fmt.Sprintf("[%s] %s request %s", store.Ref(r.ID), r.Type, title)
+	subject := fmt.Sprintf("[%s] %s request %s", domain.Ref(r.ID), r.Type, title)
 	var b bytes.Buffer
 	reason := ""
 	if r.StatusReason != nil {
 		reason = *r.StatusReason
 	}
 	err := alarmTemplate.Execute(&b, map[string]any{
-		"Title": title, "Request": r, "Ref": store.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
+		"Title": title, "Request": r, "Ref": domain.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
 		"Target": dateOrEmpty(r.TargetDue), "Legal": dateOrEmpty(r.LegalDue), "Extended": dateOrEmpty(r.ExtendedDue),
 	})
 	if err != nil {
@@ -172,9 +172,9 @@ func dateOrEmpty(t *time.Time) string {
 
 // ClockInput is a clock action taken by someone.
 type ClockInput struct {
-	RequestID string `json:"request_id"`
-	Actor     string `json:"actor"`
-	Reason    string `json:"reason"`
+	RequestID string       `json:"request_id"`
+	Actor     domain.Actor `json:"actor"`
+	Reason    string       `json:"reason"`
 	// N numbers the action among its kind, keying its event.
 	N int `json:"n"`
 	// At is the workflow's time of the action.
@@ -190,9 +190,9 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 		return err
 	}
 	due := dateOrEmpty(r.ExtendedDue)
-	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: "clock:extended", Kind: "extended", Actor: in.Actor,
+	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:extended", Kind: domain.EventExtended, Actor: in.Actor,
 		Message: "legal deadline extended to " + due + ": " + in.Reason,
-		Clock:   &store.ClockChange{Extended: true, ExtensionReason: in.Reason}})
+		Clock:   &domain.ClockChange{Extended: true, ExtensionReason: in.Reason}})
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 	}
 	key := "mail:subject:extended"
 	if a.Mailer == nil {
-		_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_skipped", Actor: "system",
+		_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
 			Message: "the subject was not told of the extension by mail: SMTP_URL is not set; tell them by other means"})
 		return err
 	}
@@ -213,20 +213,20 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 	}
 	body := fmt.Sprintf("Your %s request (reference %s) needs more time than usual.\n\n"+
 		"Under Article 12(3) GDPR the time to answer it is extended to %s.\nReason: %s\n\n"+
-		"You may lodge a complaint with a supervisory authority.\n", r.Type, store.Ref(r.ID), due, in.Reason)
-	if err := a.Mailer.Send(ctx, smtp.Message{To: r.SubjectEmail, Subject: "[" + store.Ref(r.ID) + "] Your request: more time needed", Body: body,
+		"You may lodge a complaint with a supervisory authority.\n", r.Type, domain.Ref(r.ID), due, in.Reason)
+	if err := a.Mailer.Send(ctx, smtp.Message{To: r.SubjectEmail, Subject: "[" + domain.Ref(r.ID) + "] Your request: more time needed", Body: body,
 		ID: "dsr-" + r.ID + "-extended"}); err != nil {
 		return err
 	}
-	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "mail_sent", Actor: "system",
+	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
 		Message: "subject told of the extension"})
 	return err
 }
 
 // Pause stops the clocks for a clarification.
 func (a *Activities) Pause(ctx context.Context, in ClockInput) error {
-	_, err := a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: "paused",
-		Actor: in.Actor, Message: "clock paused for clarification: " + in.Reason, Clock: &store.ClockChange{Pause: store.PauseStart}})
+	_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: domain.EventPaused,
+		Actor: in.Actor, Message: "clock paused for clarification: " + in.Reason, Clock: &domain.ClockChange{Pause: domain.PauseStart}})
 	return err
 }
 
@@ -263,10 +263,10 @@ func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
-	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: key, Kind: "resumed", Actor: in.Actor,
+	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventResumed, Actor: in.Actor,
 		Message: fmt.Sprintf("clock resumed after %d day(s): target %s, legal deadline %s (extended %s): %s",
 			days, due.Target, due.Legal, due.Extended, in.Reason),
-		Clock: &store.ClockChange{Pause: store.PauseEnd, AddPausedDays: days, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
+		Clock: &domain.ClockChange{Pause: domain.PauseEnd, AddPausedDays: days, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
 	return err
 }
 
@@ -282,8 +282,8 @@ func (a *Activities) StartClock(ctx context.Context, in ClockInput) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
-	_, err = a.Store.Record(ctx, store.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: "clock_started", Actor: in.Actor,
+	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: domain.EventClockStarted, Actor: in.Actor,
 		Message: fmt.Sprintf("clock started on identity verification: target %s, legal deadline %s", due.Target, due.Legal),
-		Clock:   &store.ClockChange{ClockStartedAt: &in.At, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
+		Clock:   &domain.ClockChange{ClockStartedAt: &in.At, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
 	return err
 }

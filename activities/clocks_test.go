@@ -9,6 +9,7 @@ import (
 
 	"dsr/activities"
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
@@ -97,7 +98,7 @@ func TestNotifyWithoutMailIsRecorded(t *testing.T) {
 	events, err := f.st.Events(ctx, f.req.ID)
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	require.Equal(t, "mail_skipped", events[0].Kind)
+	require.Equal(t, domain.EventMailSkipped, events[0].Kind)
 	require.Contains(t, events[0].Message, "SMTP_URL")
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
+	"dsr/internal/domain"
 	"dsr/schema"
 )
 
@@ -316,8 +317,8 @@ func checkErased(ctx context.Context, db *sqlx.DB, tenant string, emails []strin
 // dsrErase is the measured dsr side: the chat-store connector's full erasure, as the Apply
 // activity calls it.
 func dsrErase(ctx context.Context, c *chatstore.Connector, tenant, email string) error {
-	req := connectors.Request{ID: uuid.NewString(), Type: connectors.TypeErasure,
-		Subject: connectors.Subject{TenantID: tenant, Email: email}, ErasureScope: connectors.ScopeFull}
+	req := connectors.Request{ID: uuid.NewString(), Type: domain.Erasure,
+		Subject: connectors.Subject{TenantID: tenant, Email: email}, ErasureScope: domain.ScopeFull}
 	out, err := c.Erase(ctx, req)
 	if err != nil {
 		return fmt.Errorf("dsr erasure of %s: %w", email, err)

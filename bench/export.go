@@ -26,6 +26,7 @@ import (
 	"dsr/connectors/chatstore"
 	"dsr/internal/demo"
 	"dsr/internal/documents/bundle"
+	"dsr/internal/domain"
 	"dsr/schema"
 )
 
@@ -330,7 +331,7 @@ func procStatus() (map[string]int64, error) {
 // dsrExport is the measured dsr side: bundle.Build over the chat-store connector, as the
 // BuildPackage activity calls it.
 func dsrExport(ctx context.Context, db *sqlx.DB, tenant, email, dir string) (exportResult, error) {
-	req := connectors.Request{ID: uuid.NewString(), Type: connectors.TypeAccess,
+	req := connectors.Request{ID: uuid.NewString(), Type: domain.Access,
 		Subject: connectors.Subject{TenantID: tenant, Email: email}}
 	meta := bundle.Meta{RequestID: req.ID, Type: req.Type, TenantID: tenant, GeneratedAt: time.Now().UTC().Truncate(time.Second)}
 	// The activity heartbeats from the progress callback; here it has nobody to tell.

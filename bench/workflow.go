@@ -35,6 +35,7 @@ import (
 	"dsr/http/api"
 	"dsr/http/server"
 	"dsr/internal/demo"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/temporal/engine"
@@ -258,7 +259,7 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 	}
 	acts := &activities.Activities{Store: s.st, Connectors: reg, PackageDir: filepath.Join(e.Dir, "packages"), SecretKey: secret}
 	in := &dispatch.Intake{Temporal: s.c, Store: s.st, RecheckEvery: 15 * time.Minute, Log: quiet}
-	ws, err := workers.Start(s.c, acts, workflows.Regions)
+	ws, err := workers.Start(s.c, acts, domain.Regions)
 	if err != nil {
 		return s, err
 	}
@@ -292,7 +293,7 @@ func (s *wfSystem) runDSR(ctx context.Context, e *Env, next *int, count int) (ph
 	start := *next
 	*next += count
 	submit := func(i int) (string, error) {
-		body, _ := json.Marshal(map[string]any{"type": connectors.TypeRestriction,
+		body, _ := json.Marshal(map[string]any{"type": domain.Restriction,
 			"subject": map[string]string{"email": demo.UserEmail(start + i + 1)}})
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.apiURL+"/v1/requests", bytes.NewReader(body))
 		if err != nil {
@@ -682,14 +683,14 @@ func whereTimeGoes(dsr, noop []phase, t *timing, requests int, serial float64) s
 // held per event.
 func (s *wfSystem) serialRecord(ctx context.Context, n int) (float64, error) {
 	now := time.Now().UTC()
-	req, _, err := s.st.CreateRequest(ctx, store.NewRequest{TenantID: s.tenant.ID, Type: connectors.TypeRestriction, Source: "api",
+	req, _, err := s.st.CreateRequest(ctx, store.NewRequest{TenantID: s.tenant.ID, Type: domain.Restriction, Source: "api",
 		SubjectEmail: "serial-record@bench.example", ReceivedAt: now})
 	if err != nil {
 		return 0, err
 	}
 	start := time.Now()
 	for i := range n {
-		_, err := s.st.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: fmt.Sprintf("bench:%04d", i), Kind: "bench",
+		_, err := s.st.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: fmt.Sprintf("bench:%04d", i), Kind: "bench",
 			Actor: "bench", Message: "serial record", Detail: map[string]int{"i": i}})
 		if err != nil {
 			return 0, err

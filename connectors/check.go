@@ -5,19 +5,21 @@ import (
 	"slices"
 	"strings"
 
+	"dsr/internal/domain"
+
 	"github.com/google/uuid"
 )
 
 // CheckPurposes validates the purposes of an objection and returns them sorted, without
 // duplicates; an empty or unknown purpose is ErrInvalid.
-func CheckPurposes(in []string) ([]string, error) {
+func CheckPurposes(in []domain.Purpose) ([]domain.Purpose, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("no objection purpose given: %w", ErrInvalid)
 	}
-	out := make([]string, 0, len(in))
+	out := make([]domain.Purpose, 0, len(in))
 	for _, p := range in {
-		if !slices.Contains(Purposes, p) {
-			return nil, fmt.Errorf("objection purpose %q unknown (known: %s): %w", p, strings.Join(Purposes, ", "), ErrInvalid)
+		if !p.Valid() {
+			return nil, fmt.Errorf("objection purpose %q unknown (known: %s): %w", p, domain.JoinNames(domain.Purposes), ErrInvalid)
 		}
 		out = append(out, p)
 	}
@@ -27,14 +29,14 @@ func CheckPurposes(in []string) ([]string, error) {
 
 // CheckScope validates an erasure scope and returns it, ScopeProfile for an empty one; any
 // other is ErrInvalid.
-func CheckScope(scope string) (string, error) {
+func CheckScope(scope domain.ErasureScope) (domain.ErasureScope, error) {
 	switch scope {
 	case "":
-		return ScopeProfile, nil
-	case ScopeProfile, ScopeFull:
+		return domain.ScopeProfile, nil
+	case domain.ScopeProfile, domain.ScopeFull:
 		return scope, nil
 	}
-	return "", fmt.Errorf("erasure scope %q unknown (known: %s, %s): %w", scope, ScopeProfile, ScopeFull, ErrInvalid)
+	return "", fmt.Errorf("erasure scope %q unknown (known: %s, %s): %w", scope, domain.ScopeProfile, domain.ScopeFull, ErrInvalid)
 }
 
 // CheckRectification validates the fields of a rectification: none, one that cannot be
@@ -44,8 +46,8 @@ func CheckRectification(values map[string]string) error {
 		return fmt.Errorf("no field to rectify: %w", ErrInvalid)
 	}
 	for f, v := range values {
-		if !slices.Contains(RectifiableFields, f) {
-			return fmt.Errorf("field %q cannot be rectified (allowed: %s): %w", f, strings.Join(RectifiableFields, ", "), ErrInvalid)
+		if !slices.Contains(domain.RectifiableFields, f) {
+			return fmt.Errorf("field %q cannot be rectified (allowed: %s): %w", f, strings.Join(domain.RectifiableFields, ", "), ErrInvalid)
 		}
 		if f == "email" && !validEmail(v) {
 			return fmt.Errorf("field email: not an email address: %w", ErrInvalid)

@@ -8,32 +8,9 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"dsr/internal/domain"
 )
-
-// Request types, as in the API.
-const (
-	TypeAccess        = "access"
-	TypeRectification = "rectification"
-	TypeErasure       = "erasure"
-	TypeRestriction   = "restriction"
-	TypePortability   = "portability"
-	TypeObjection     = "objection"
-)
-
-// Erasure scopes.
-const (
-	// ScopeProfile erases the subject's profile, identity, credentials, sessions and saved
-	// searches; conversations stay with the controller.
-	ScopeProfile = "profile"
-	// ScopeFull also erases the subject's conversations, messages and attachments.
-	ScopeFull = "full"
-)
-
-// RectifiableFields are the profile fields a rectification may set.
-var RectifiableFields = []string{"name", "display_name", "email", "avatar_url", "phone", "locale"}
-
-// Objection purposes.
-var Purposes = []string{"marketing", "analytics", "profiling"}
 
 // Kinds of connector.
 const (
@@ -52,12 +29,12 @@ type Subject struct {
 // Request is what a connector is asked to do. ID doubles as the idempotency key: a connector
 // that is asked twice for the same ID and action must not act twice.
 type Request struct {
-	ID                string            `json:"id"`
-	Type              string            `json:"type"`
-	Subject           Subject           `json:"subject"`
-	Rectification     map[string]string `json:"rectification,omitempty"`
-	ErasureScope      string            `json:"erasure_scope,omitempty"`
-	ObjectionPurposes []string          `json:"objection_purposes,omitempty"`
+	ID                string              `json:"id"`
+	Type              domain.RequestType  `json:"type"`
+	Subject           Subject             `json:"subject"`
+	Rectification     map[string]string   `json:"rectification,omitempty"`
+	ErasureScope      domain.ErasureScope `json:"erasure_scope,omitempty"`
+	ObjectionPurposes []domain.Purpose    `json:"objection_purposes,omitempty"`
 	// Override is set when a DPO told dsr to go ahead despite blockers (for example an
 	// end-user's open conversations).
 	Override bool `json:"override,omitempty"`
@@ -72,89 +49,10 @@ type Match struct {
 	Counts map[string]int64 `json:"counts,omitempty"`
 }
 
-// Blocker is a reason a request cannot be applied yet.
-type Blocker struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Count   int64  `json:"count,omitempty"`
-}
-
-// Blocker codes.
-const (
-	BlockerOpenConversations = "open_conversations"
-	// BlockerExportFirst holds an erasure until the subject's access or portability
-	// request, made with it or before it, has delivered its package.
-	BlockerExportFirst = "export_first"
-)
-
-// Exception records personal data that was kept on purpose, with its legal ground.
-type Exception struct {
-	Category string `json:"category"`
-	Article  string `json:"article"`
-	Reason   string `json:"reason"`
-}
-
-// Outcome is a connector's receipt for one action. It holds counts and ids, never the
-// personal data itself.
-type Outcome struct {
-	Connector  string           `json:"connector"`
-	Action     string           `json:"action"`
-	Rows       map[string]int64 `json:"rows"`
-	Exceptions []Exception      `json:"exceptions,omitempty"`
-	Notes      []string         `json:"notes,omitempty"`
-	// Fields names the fields that were changed (rectification), never their values.
-	Fields    []string  `json:"fields,omitempty"`
-	AppliedAt time.Time `json:"applied_at"`
-	// Replayed is true when the outcome was read back from an earlier run of the same
-	// request rather than produced now.
-	Replayed bool `json:"replayed,omitempty"`
-	// RetainedUntil is until when copies of the subject's data remain in backups, put
-	// beyond use (an erasure or restriction is re-applied after any restore); nil when no
-	// backup holds them. Set by backup connectors.
-	RetainedUntil *time.Time `json:"retained_until,omitempty"`
-	// Job is set while the action goes on at the recipient: the workflow checks it again
-	// (JobChecker) after Job.CheckAfter.
-	Job *Job `json:"job,omitempty"`
-	// Recipient is the recipient's entry in the Art. 19 ledger, for connectors that are
-	// recipients (sub-processors).
-	Recipient *Recipient `json:"recipient,omitempty"`
-}
-
-// Job is an action that goes on at a recipient after the call that started it (an
-// asynchronous deletion job, a second step that must wait): the workflow checks it again
-// after CheckAfter, with a durable timer, for as long as it takes.
-type Job struct {
-	ID         string        `json:"id"`
-	Step       string        `json:"step,omitempty"`
-	CheckAfter time.Duration `json:"check_after"`
-	// Reason is shown while the request waits, e.g. "deletion job at Helpdesk running".
-	Reason  string    `json:"reason"`
-	Started time.Time `json:"started"`
-	Checks  int       `json:"checks,omitempty"`
-}
-
-// Recipient statuses in the Art. 19 ledger.
-const (
-	RecipientNotified  = "notified"
-	RecipientConfirmed = "confirmed"
-	RecipientFailed    = "failed"
-	RecipientExempt    = "exempt"
-)
-
-// Recipient is a recipient's place in the Art. 19 ledger: told of a rectification,
-// erasure or restriction (notified), done (confirmed), failed, or exempt with a reason.
-type Recipient struct {
-	Name string `json:"name"`
-	// Kind is how the recipient is reached: "api", "mail" or "none".
-	Kind   string `json:"kind"`
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
-}
-
 // JobChecker is implemented by connectors whose actions can go on after the call: the
 // workflow calls CheckJob after job.CheckAfter until the Outcome has no Job.
 type JobChecker interface {
-	CheckJob(ctx context.Context, req Request, job Job) (Outcome, error)
+	CheckJob(ctx context.Context, req Request, job domain.Job) (domain.Outcome, error)
 }
 
 // RetryAfterError asks for the call to be tried again after a delay (HTTP 429, or 503
@@ -192,20 +90,20 @@ type Connector interface {
 	// Find tells whether and where the subject is known.
 	Find(ctx context.Context, s Subject) (Match, error)
 	// Blockers lists what stops req from being applied now; nil when nothing does.
-	Blockers(ctx context.Context, req Request) ([]Blocker, error)
+	Blockers(ctx context.Context, req Request) ([]domain.Blocker, error)
 	// Export streams everything held about the subject (or, for portability, what they
 	// provided) into sink.
 	Export(ctx context.Context, req Request, scope ExportScope, sink Sink) error
 	// Rectify sets the subject's profile fields to req.Rectification.
-	Rectify(ctx context.Context, req Request) (Outcome, error)
+	Rectify(ctx context.Context, req Request) (domain.Outcome, error)
 	// Erase deletes the subject's data for req.ErasureScope, keeping only what the law
 	// requires (reported as exceptions). It returns ErrBlocked while Blockers reports
 	// something and req.Override is false.
-	Erase(ctx context.Context, req Request) (Outcome, error)
+	Erase(ctx context.Context, req Request) (domain.Outcome, error)
 	// Restrict marks the subject restricted: data kept, not processed.
-	Restrict(ctx context.Context, req Request) (Outcome, error)
+	Restrict(ctx context.Context, req Request) (domain.Outcome, error)
 	// Object records the subject's objection to req.ObjectionPurposes.
-	Object(ctx context.Context, req Request) (Outcome, error)
+	Object(ctx context.Context, req Request) (domain.Outcome, error)
 }
 
 // ErrBlocked is returned when a request cannot be applied yet; see Connector.Blockers.

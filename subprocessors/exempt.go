@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Exempt is a sub-processor that needs no notice of a change (it holds the data only as
@@ -30,7 +31,7 @@ func (x *Exempt) Find(context.Context, connectors.Subject) (connectors.Match, er
 }
 
 // Blockers never block.
-func (x *Exempt) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+func (x *Exempt) Blockers(context.Context, connectors.Request) ([]domain.Blocker, error) {
 	return nil, nil
 }
 
@@ -39,39 +40,39 @@ func (x *Exempt) Export(context.Context, connectors.Request, connectors.ExportSc
 	return nil
 }
 
-func (x *Exempt) outcome(action string) connectors.Outcome {
-	return connectors.Outcome{
+func (x *Exempt) outcome(action domain.RequestType) domain.Outcome {
+	return domain.Outcome{
 		Connector: x.Entry.Name, Action: action, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),
 		Notes:     []string{"no notice needed: " + x.Entry.Connector.Reason},
-		Recipient: &connectors.Recipient{Name: x.Entry.Name, Kind: KindNone, Status: connectors.RecipientExempt, Reason: x.Entry.Connector.Reason},
+		Recipient: &domain.Recipient{Name: x.Entry.Name, Kind: KindNone, Status: domain.RecipientExempt, Reason: x.Entry.Connector.Reason},
 	}
 }
 
 // Rectify records the exemption.
-func (x *Exempt) Rectify(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (x *Exempt) Rectify(_ context.Context, req connectors.Request) (domain.Outcome, error) {
 	if err := connectors.CheckRectification(req.Rectification); err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
-	return x.outcome(connectors.TypeRectification), nil
+	return x.outcome(domain.Rectification), nil
 }
 
 // Erase records the exemption.
-func (x *Exempt) Erase(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (x *Exempt) Erase(_ context.Context, req connectors.Request) (domain.Outcome, error) {
 	if _, err := connectors.CheckScope(req.ErasureScope); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, x.Name(), err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, x.Name(), err)
 	}
-	return x.outcome(connectors.TypeErasure), nil
+	return x.outcome(domain.Erasure), nil
 }
 
 // Restrict records the exemption.
-func (x *Exempt) Restrict(context.Context, connectors.Request) (connectors.Outcome, error) {
-	return x.outcome(connectors.TypeRestriction), nil
+func (x *Exempt) Restrict(context.Context, connectors.Request) (domain.Outcome, error) {
+	return x.outcome(domain.Restriction), nil
 }
 
 // Object records the exemption: an objection is honoured where the processing happens.
-func (x *Exempt) Object(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (x *Exempt) Object(_ context.Context, req connectors.Request) (domain.Outcome, error) {
 	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
-	return x.outcome(connectors.TypeObjection), nil
+	return x.outcome(domain.Objection), nil
 }

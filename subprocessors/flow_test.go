@@ -14,6 +14,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/internal/testkit/fakevendor"
@@ -69,17 +70,17 @@ func TestErasureWaitsForRecipients(t *testing.T) {
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
 	// Waiting, with both recipients' reasons; the vendor was mailed.
-	r := env.WaitStatus(t, created.ID, store.StatusWaiting)
+	r := env.WaitStatus(t, created.ID, domain.StatusWaiting)
 	require.Contains(t, *r.StatusReason, "Survey Co")
 	vendor := sink.Wait(t, 1, 10*time.Second)[0]
 	require.Equal(t, "privacy@survey.example", vendor.To[0])
-	require.Contains(t, vendor.Subject, store.Ref(created.ID))
+	require.Contains(t, vendor.Subject, domain.Ref(created.ID))
 	// The analytics job finishes by itself; the request still waits for the vendor.
 	require.Eventually(t, func() bool { return !analytics.Has(tn.ID, email) }, 20*time.Second, 50*time.Millisecond)
 	time.Sleep(time.Second)
 	r, err = env.Store.GetRequest(context.Background(), "", created.ID)
 	require.NoError(t, err)
-	require.Equal(t, store.StatusWaiting, r.Status)
+	require.Equal(t, domain.StatusWaiting, r.Status)
 	require.Contains(t, *r.StatusReason, "Survey Co")
 	require.NotContains(t, *r.StatusReason, "Analytics")
 
@@ -87,7 +88,7 @@ func TestErasureWaitsForRecipients(t *testing.T) {
 	done, err := env.Store.TaskDone(context.Background(), created.ID, "Survey Co", "dpo:ann")
 	require.NoError(t, err)
 	require.True(t, done)
-	env.WaitStatus(t, created.ID, store.StatusCompleted)
+	env.WaitStatus(t, created.ID, domain.StatusCompleted)
 
 	req, _ = http.NewRequest("GET", env.Server.URL+"/v1/requests/"+created.ID, nil)
 	req.Header.Set("Authorization", "Bearer "+key)

@@ -10,6 +10,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 )
@@ -58,7 +59,7 @@ func (m *Manual) Find(context.Context, connectors.Subject) (connectors.Match, er
 }
 
 // Blockers never block.
-func (m *Manual) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+func (m *Manual) Blockers(context.Context, connectors.Request) ([]domain.Blocker, error) {
 	return nil, nil
 }
 
@@ -83,63 +84,63 @@ func (m *Manual) every() time.Duration {
 }
 
 // Rectify asks the vendor to rectify.
-func (m *Manual) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (m *Manual) Rectify(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	if err := connectors.CheckRectification(req.Rectification); err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	return m.start(ctx, req)
 }
 
 // Erase asks the vendor to erase.
-func (m *Manual) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (m *Manual) Erase(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	if _, err := connectors.CheckScope(req.ErasureScope); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, m.Name(), err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, m.Name(), err)
 	}
 	return m.start(ctx, req)
 }
 
 // Restrict asks the vendor to restrict.
-func (m *Manual) Restrict(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (m *Manual) Restrict(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	return m.start(ctx, req)
 }
 
 // Object asks the vendor to stop the processing objected to.
-func (m *Manual) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (m *Manual) Object(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	return m.start(ctx, req)
 }
 
 // start opens the task and mails the vendor, once.
-func (m *Manual) start(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (m *Manual) start(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	t, err := m.Store.OpenTask(ctx, req.ID, m.Entry.Name, req.Type)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	if t.DoneAt == nil && t.SentAt == nil {
 		if err := m.mail(ctx, req, false); err != nil {
-			return connectors.Outcome{}, err
+			return domain.Outcome{}, err
 		}
 		if err := m.Store.TaskMailed(ctx, req.ID, m.Entry.Name, false, m.now()); err != nil {
-			return connectors.Outcome{}, err
+			return domain.Outcome{}, err
 		}
 	}
-	return m.CheckJob(ctx, req, connectors.Job{ID: "task:" + m.Entry.Name, Started: t.CreatedAt})
+	return m.CheckJob(ctx, req, domain.Job{ID: "task:" + m.Entry.Name, Started: t.CreatedAt})
 }
 
 // CheckJob ends the task when the vendor or a DPO said it is done; otherwise it reminds
 // the vendor every few business days, escalates once to the DPO when the vendor's
 // turnaround would overrun the legal deadline, and asks to be checked again.
-func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job connectors.Job) (connectors.Outcome, error) {
+func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job domain.Job) (domain.Outcome, error) {
 	t, err := m.Store.Task(ctx, req.ID, m.Entry.Name)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
-	out := connectors.Outcome{Connector: m.Entry.Name, Action: t.Action, Rows: map[string]int64{}, AppliedAt: m.now(),
-		Recipient: &connectors.Recipient{Name: m.Entry.Name, Kind: KindMail, Status: connectors.RecipientNotified}}
+	out := domain.Outcome{Connector: m.Entry.Name, Action: t.Action, Rows: map[string]int64{}, AppliedAt: m.now(),
+		Recipient: &domain.Recipient{Name: m.Entry.Name, Kind: KindMail, Status: domain.RecipientNotified}}
 	if t.DoneAt != nil {
-		out.Recipient.Status = connectors.RecipientConfirmed
+		out.Recipient.Status = domain.RecipientConfirmed
 		by := ""
 		if t.DoneBy != nil {
 			by = *t.DoneBy
@@ -150,20 +151,20 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 	}
 	r, err := m.Store.GetRequest(ctx, "", req.ID)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	tn, err := m.Store.GetTenant(ctx, r.TenantID)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	cal, err := deadline.CalendarFor(tn.Country)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	policy := deadline.Policy{Country: tn.Country, TZ: tn.TZ, TargetDays: tn.TargetDays}
 	today, err := policy.LocalDate(m.now())
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	last := t.CreatedAt
 	if t.RemindedAt != nil {
@@ -173,14 +174,14 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 	}
 	lastDay, err := policy.LocalDate(last)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	if cal.WorkdaysBetween(lastDay, today) >= RemindEveryWorkdays {
 		if err := m.mail(ctx, req, true); err != nil {
-			return connectors.Outcome{}, err
+			return domain.Outcome{}, err
 		}
 		if err := m.Store.TaskMailed(ctx, req.ID, m.Entry.Name, true, m.now()); err != nil {
-			return connectors.Outcome{}, err
+			return domain.Outcome{}, err
 		}
 	}
 	turnaround := m.Entry.Connector.TurnaroundDays
@@ -193,7 +194,7 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 	}
 	sentDay, err := policy.LocalDate(sent)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	expected := cal.AddWorkdays(sentDay, turnaround)
 	legal := r.LegalDue
@@ -203,15 +204,15 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job conne
 	if legal != nil && expected.After(deadline.DateOf(*legal)) && m.DPOEmail != "" && m.Mailer != nil {
 		first, err := m.Store.TaskEscalated(ctx, req.ID, m.Entry.Name)
 		if err != nil {
-			return connectors.Outcome{}, err
+			return domain.Outcome{}, err
 		}
 		if first {
 			body := fmt.Sprintf("Request %s (%s) waits for %s, which answers in about %d business days: expected %s, after the legal deadline %s.\n\n"+
 				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
-				store.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
-			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: "[" + store.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
-				Body: body, ID: store.MessageID(store.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
-				return connectors.Outcome{}, err
+				domain.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
+			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: "[" + domain.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
+				Body: body, ID: store.MessageID(domain.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
+				return domain.Outcome{}, err
 			}
 		}
 	}
@@ -231,12 +232,12 @@ func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool
 	if m.Mailer == nil {
 		return errors.New("the vendor is reached by mail, but SMTP_URL is not set")
 	}
-	ref := store.Ref(req.ID)
-	what := map[string]string{
-		connectors.TypeErasure:       "erase all personal data you hold about",
-		connectors.TypeRectification: "rectify the personal data you hold about",
-		connectors.TypeRestriction:   "restrict the processing (keep, but do not use) of the personal data you hold about",
-		connectors.TypeObjection:     "stop processing, for " + strings.Join(req.ObjectionPurposes, ", ") + ", the personal data you hold about",
+	ref := domain.Ref(req.ID)
+	what := map[domain.RequestType]string{
+		domain.Erasure:       "erase all personal data you hold about",
+		domain.Rectification: "rectify the personal data you hold about",
+		domain.Restriction:   "restrict the processing (keep, but do not use) of the personal data you hold about",
+		domain.Objection:     "stop processing, for " + domain.JoinNames(req.ObjectionPurposes) + ", the personal data you hold about",
 	}[req.Type]
 	subject := "[" + ref + "] Data-subject request: please " + strings.SplitN(what, " ", 2)[0]
 	body := fmt.Sprintf("Hello,\n\nas our sub-processor (%s), please %s the data subject with the email address\n\n  %s\n\n"+

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
@@ -72,15 +73,15 @@ func TestExemptIsInTheLedger(t *testing.T) {
 	es, err := subprocessors.Load("")
 	require.NoError(t, err)
 	x := &subprocessors.Exempt{Entry: es[0]}
-	req := connectors.Request{ID: "r1", Type: connectors.TypeErasure, Subject: connectors.Subject{TenantID: "t", Email: "a@example.com"}}
+	req := connectors.Request{ID: "r1", Type: domain.Erasure, Subject: connectors.Subject{TenantID: "t", Email: "a@example.com"}}
 	out, err := x.Erase(context.Background(), req)
 	require.NoError(t, err)
-	require.Equal(t, connectors.RecipientExempt, out.Recipient.Status)
+	require.Equal(t, domain.RecipientExempt, out.Recipient.Status)
 	require.Equal(t, es[0].Connector.Reason, out.Recipient.Reason)
 	req.Rectification = map[string]string{"shoe_size": "42"}
 	_, err = x.Rectify(context.Background(), req)
 	require.ErrorIs(t, err, connectors.ErrInvalid)
-	req.ObjectionPurposes = []string{"telepathy"}
+	req.ObjectionPurposes = []domain.Purpose{"telepathy"}
 	_, err = x.Object(context.Background(), req)
 	require.ErrorIs(t, err, connectors.ErrInvalid)
 }
@@ -99,7 +100,7 @@ func TestManualTask(t *testing.T) {
 	require.NoError(t, err)
 	received := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) // a Monday
 	legal := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)     // tight, to force an escalation
-	r, _, err := st.CreateRequest(ctx, store.NewRequest{TenantID: tn.ID, Type: connectors.TypeErasure, Source: "api",
+	r, _, err := st.CreateRequest(ctx, store.NewRequest{TenantID: tn.ID, Type: domain.Erasure, Source: "api",
 		SubjectEmail: "visitor@example.com", ReceivedAt: received, ClockStartedAt: &received,
 		TargetDue: received.AddDate(0, 0, 4), LegalDue: legal, ExtendedDue: legal.AddDate(0, 2, 0)})
 	require.NoError(t, err)
@@ -111,12 +112,12 @@ func TestManualTask(t *testing.T) {
 	now := received
 	man := &subprocessors.Manual{Entry: es[0], Store: st, Mailer: m, DPOEmail: "dpo@vendor.example", CheckEvery: time.Minute,
 		Now: func() time.Time { return now }}
-	req := connectors.Request{ID: r.ID, Type: connectors.TypeErasure, Subject: connectors.Subject{TenantID: tn.ID, Email: "visitor@example.com"}}
+	req := connectors.Request{ID: r.ID, Type: domain.Erasure, Subject: connectors.Subject{TenantID: tn.ID, Email: "visitor@example.com"}}
 
 	out, err := man.Erase(ctx, req)
 	require.NoError(t, err)
 	require.NotNil(t, out.Job, "waits for the vendor")
-	require.Equal(t, connectors.RecipientNotified, out.Recipient.Status)
+	require.Equal(t, domain.RecipientNotified, out.Recipient.Status)
 	require.Contains(t, out.Job.Reason, "Survey Co")
 	_, err = man.Erase(ctx, req)
 	require.NoError(t, err)
@@ -131,7 +132,7 @@ func TestManualTask(t *testing.T) {
 	}
 	require.Len(t, vendor, 1, "mailed once, however often asked")
 	require.Contains(t, vendor[0].Body, "visitor@example.com")
-	require.Contains(t, vendor[0].Subject, store.Ref(r.ID))
+	require.Contains(t, vendor[0].Subject, domain.Ref(r.ID))
 	require.Len(t, dpo, 1)
 	require.Contains(t, dpo[0].Body, "legal deadline")
 
@@ -154,6 +155,6 @@ func TestManualTask(t *testing.T) {
 	out, err = man.CheckJob(ctx, req, *out.Job)
 	require.NoError(t, err)
 	require.Nil(t, out.Job)
-	require.Equal(t, connectors.RecipientConfirmed, out.Recipient.Status)
+	require.Equal(t, domain.RecipientConfirmed, out.Recipient.Status)
 	require.Len(t, sink.Mails(), 3, "no more mail")
 }

@@ -8,16 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/internal/store"
-)
-
-// Clock alarm kinds; each is an event on the request and a mail to the DPO.
-const (
-	AlarmAtRisk         = "at_risk"
-	AlarmTargetBreached = "target_breached"
-	AlarmLegalWarn7     = "legal_warning_7d"
-	AlarmLegalWarn1     = "legal_warning_1d"
-	AlarmLegalBreached  = "legal_breached"
+	"dsr/internal/domain"
 )
 
 // Clock updates.
@@ -43,7 +34,7 @@ type clockState struct {
 }
 
 type alarm struct {
-	kind string
+	kind domain.EventKind
 	at   time.Time
 	due  string
 }
@@ -51,15 +42,15 @@ type alarm struct {
 func (c *clockState) alarms() []alarm {
 	i := c.info
 	return []alarm{
-		{AlarmAtRisk, i.AtRisk, i.TargetDue},
-		{AlarmTargetBreached, i.TargetEnd, i.TargetDue},
-		{AlarmLegalWarn7, i.LegalEnd.Add(-7 * 24 * time.Hour), i.LegalDue},
-		{AlarmLegalWarn1, i.LegalEnd.Add(-24 * time.Hour), i.LegalDue},
-		{AlarmLegalBreached, i.LegalEnd, i.LegalDue},
+		{domain.EventAtRisk, i.AtRisk, i.TargetDue},
+		{domain.EventTargetBreached, i.TargetEnd, i.TargetDue},
+		{domain.EventLegalWarning7d, i.LegalEnd.Add(-7 * 24 * time.Hour), i.LegalDue},
+		{domain.EventLegalWarning1d, i.LegalEnd.Add(-24 * time.Hour), i.LegalDue},
+		{domain.EventLegalBreached, i.LegalEnd, i.LegalDue},
 	}
 }
 
-func alarmKey(a alarm) string { return a.kind + ":" + a.due }
+func alarmKey(a alarm) string { return string(a.kind) + ":" + a.due }
 
 // clocks runs beside the request until it is final: it raises each alarm once when its
 // time comes (an event and a mail to the DPO), and carries out extensions and clarification
@@ -67,7 +58,7 @@ func alarmKey(a alarm) string { return a.kind + ":" + a.due }
 func (r *run) clocks(ctx workflow.Context) {
 	c := &r.clock
 	actx := workflow.WithActivityOptions(ctx, clockOptions)
-	final := func() bool { return store.Final(r.state.Status) }
+	final := func() bool { return r.state.Status.Final() }
 	// The record starts with the request's own first event; the clocks come after it.
 	_ = workflow.Await(ctx, func() bool { return r.started || final() })
 	for !final() {
@@ -134,28 +125,28 @@ func (r *run) clocks(ctx workflow.Context) {
 func (r *run) raise(ctx workflow.Context, al alarm) {
 	c := &r.clock
 	c.fired[alarmKey(al)] = true
-	change := store.ClockChange{}
+	change := domain.ClockChange{}
 	reason := r.state.Reason
 	message := ""
 	switch al.kind {
-	case AlarmAtRisk:
+	case domain.EventAtRisk:
 		change.AtRisk = true
 		message = "at risk: 75% of the time to the target (" + al.due + ") has passed"
-	case AlarmTargetBreached:
+	case domain.EventTargetBreached:
 		change.TargetBreached, change.BreachReason = true, breachReason(r.state)
 		message = "target missed: the target was " + al.due
-	case AlarmLegalWarn7:
+	case domain.EventLegalWarning7d:
 		message = "7 days to the legal deadline (" + al.due + ")"
-	case AlarmLegalWarn1:
+	case domain.EventLegalWarning1d:
 		message = "1 day to the legal deadline (" + al.due + ")"
-	case AlarmLegalBreached:
+	case domain.EventLegalBreached:
 		change.LegalBreached, change.BreachReason = true, breachReason(r.state)
 		message = "legal deadline missed: it was " + al.due
 	}
 	if reason != "" {
-		message += "; status " + r.state.Status + ": " + reason
+		message += "; status " + string(r.state.Status) + ": " + reason
 	}
-	err := r.recordKeyed(ctx, "clock:"+alarmKey(al), al.kind, "system", message, &change)
+	err := r.recordKeyed(ctx, "clock:"+alarmKey(al), al.kind, domain.ActorSystem, message, &change)
 	if err == nil {
 		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.NotifyDPO,
 			activities.NotifyInput{RequestID: r.in.RequestID, Kind: al.kind, Due: al.due}).Get(ctx, nil)
@@ -167,9 +158,9 @@ func (r *run) raise(ctx workflow.Context, al alarm) {
 
 func breachReason(s State) string {
 	if s.Reason != "" {
-		return s.Status + ": " + s.Reason
+		return string(s.Status) + ": " + s.Reason
 	}
-	return "still " + s.Status
+	return "still " + string(s.Status)
 }
 
 func (r *run) clockAction(ctx workflow.Context, act any, d Decision, n int) error {
@@ -184,15 +175,15 @@ func (r *run) clockAction(ctx workflow.Context, act any, d Decision, n int) erro
 
 // recordKeyed writes an event with a key of its own (not the run's sequence), for records
 // that must stay unique across continued runs.
-func (r *run) recordKeyed(ctx workflow.Context, key, kind, actor, message string, clock *store.ClockChange) error {
-	c := store.Change{RequestID: r.in.RequestID, DedupeKey: key, Kind: kind, Actor: actor, Message: message, Clock: clock}
+func (r *run) recordKeyed(ctx workflow.Context, key string, kind domain.EventKind, actor domain.Actor, message string, clock *domain.ClockChange) error {
+	c := domain.Change{RequestID: r.in.RequestID, DedupeKey: key, Kind: kind, Actor: actor, Message: message, Clock: clock}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.Record, c).Get(ctx, nil)
 }
 
 // clockUpdates are the updates that act on the clocks: extend, pause and resume.
 func (r *run) clockUpdates() []update {
 	c := &r.clock
-	final := func() bool { return store.Final(r.state.Status) }
+	final := func() bool { return r.state.Status.Final() }
 	needReason := func(d Decision, what string) error {
 		if strings.TrimSpace(d.Reason) == "" {
 			return notAllowed("%s needs a reason: it is kept in the record", what)

@@ -11,9 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"dsr/activities"
-	"dsr/connectors"
-	"dsr/internal/documents/bundle"
-	"dsr/internal/store"
+	"dsr/internal/domain"
 )
 
 // clockSetup is a DSR environment whose Record mock notes when each alarm was recorded,
@@ -21,8 +19,8 @@ import (
 type clockSetup struct {
 	env    *testsuite.TestWorkflowEnvironment
 	mu     sync.Mutex
-	alarms map[string][]time.Time
-	kinds  []string
+	alarms map[domain.EventKind][]time.Time
+	kinds  []domain.EventKind
 	start  time.Time
 }
 
@@ -32,13 +30,13 @@ func newClockSetup(t *testing.T, clock func(calls int) activities.ClockInfo) *cl
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
 	env.RegisterActivity(a)
-	cs := &clockSetup{env: env, alarms: map[string][]time.Time{}, start: env.Now()}
-	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, c store.Change) error {
+	cs := &clockSetup{env: env, alarms: map[domain.EventKind][]time.Time{}, start: env.Now()}
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, c domain.Change) error {
 		cs.mu.Lock()
 		defer cs.mu.Unlock()
 		cs.kinds = append(cs.kinds, c.Kind)
 		switch c.Kind {
-		case AlarmAtRisk, AlarmTargetBreached, AlarmLegalWarn7, AlarmLegalWarn1, AlarmLegalBreached:
+		case domain.EventAtRisk, domain.EventTargetBreached, domain.EventLegalWarning7d, domain.EventLegalWarning1d, domain.EventLegalBreached:
 			cs.alarms[c.Kind] = append(cs.alarms[c.Kind], env.Now())
 		}
 		return nil
@@ -52,7 +50,7 @@ func newClockSetup(t *testing.T, clock func(calls int) activities.ClockInfo) *cl
 	return cs
 }
 
-func (cs *clockSetup) fired(kind string) []time.Duration {
+func (cs *clockSetup) fired(kind domain.EventKind) []time.Duration {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	var out []time.Duration
@@ -68,7 +66,7 @@ func TestAlarmsFireOnceEach(t *testing.T) {
 	t.Parallel()
 	var cs *clockSetup
 	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
-	notified := map[string]int{}
+	notified := map[domain.EventKind]int{}
 	var mu sync.Mutex
 	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
 		mu.Lock()
@@ -77,18 +75,18 @@ func TestAlarmsFireOnceEach(t *testing.T) {
 		return nil
 	})
 	// The package takes 40 days: long enough for every alarm.
-	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(40*day).Return(bundle.Info{Bytes: 1}, nil)
+	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(40*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 
-	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+	cs.env.ExecuteWorkflow(DSR, input(domain.Access))
 
 	res := result(t, cs.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
-	want := map[string]time.Duration{
-		AlarmAtRisk:         3 * day, // 75% of 4 days
-		AlarmTargetBreached: 4 * day,
-		AlarmLegalWarn7:     27 * day,
-		AlarmLegalWarn1:     33 * day,
-		AlarmLegalBreached:  34 * day,
+	require.Equal(t, domain.StatusCompleted, res.Status)
+	want := map[domain.EventKind]time.Duration{
+		domain.EventAtRisk:         3 * day, // 75% of 4 days
+		domain.EventTargetBreached: 4 * day,
+		domain.EventLegalWarning7d: 27 * day,
+		domain.EventLegalWarning1d: 33 * day,
+		domain.EventLegalBreached:  34 * day,
 	}
 	for kind, at := range want {
 		got := cs.fired(kind)
@@ -104,11 +102,11 @@ func TestNoAlarmsAfterCompletion(t *testing.T) {
 	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
 	cs.env.OnActivity(a.Apply, mock.Anything, mock.Anything).After(2*day).Return(outcome("restriction"), nil)
 
-	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeRestriction))
+	cs.env.ExecuteWorkflow(DSR, input(domain.Restriction))
 
-	require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
-	require.Empty(t, cs.fired(AlarmAtRisk))
-	require.Empty(t, cs.fired(AlarmTargetBreached))
+	require.Equal(t, domain.StatusCompleted, result(t, cs.env).Status)
+	require.Empty(t, cs.fired(domain.EventAtRisk))
+	require.Empty(t, cs.fired(domain.EventTargetBreached))
 }
 
 func TestPauseMovesDeadlines(t *testing.T) {
@@ -139,7 +137,7 @@ func TestPauseMovesDeadlines(t *testing.T) {
 		return nil
 	}).Once()
 	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil)
-	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(12*day).Return(bundle.Info{Bytes: 1}, nil)
+	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(12*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 
 	pause, again, resumeNoReason, resume := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
 	cs.env.RegisterDelayedCallback(func() {
@@ -153,19 +151,19 @@ func TestPauseMovesDeadlines(t *testing.T) {
 		cs.env.UpdateWorkflow(UpdateResume, "", resume, Decision{Actor: "dpo:a", Reason: "subject answered"})
 	}, 6*day)
 
-	cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+	cs.env.ExecuteWorkflow(DSR, input(domain.Access))
 
-	require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
+	require.Equal(t, domain.StatusCompleted, result(t, cs.env).Status)
 	require.Nil(t, pause.rejected)
 	require.ErrorContains(t, again.rejected, "paused already")
 	require.ErrorContains(t, resumeNoReason.rejected, "needs a reason")
 	require.Nil(t, resume.rejected)
 	require.Equal(t, []string{"pause:which account?", "resume:subject answered"}, actions)
 	// Nothing fired while paused; afterwards the alarms follow the moved deadlines.
-	atRisk := cs.fired(AlarmAtRisk)
+	atRisk := cs.fired(domain.EventAtRisk)
 	require.Len(t, atRisk, 1)
 	require.InDelta(t, (6*day + 18*time.Hour).Seconds(), atRisk[0].Seconds(), 60, "75% of the moved 9-day window")
-	breach := cs.fired(AlarmTargetBreached)
+	breach := cs.fired(domain.EventTargetBreached)
 	require.Len(t, breach, 1)
 	require.InDelta(t, (9 * day).Seconds(), breach[0].Seconds(), 60, "the target moved by the 5 days paused")
 }
@@ -199,7 +197,7 @@ func TestExtendWithinFirstMonthOnly(t *testing.T) {
 				extended = true
 				return nil
 			}).Maybe()
-			cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(50*day).Return(bundle.Info{Bytes: 1}, nil)
+			cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(50*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 			first, second, noReason := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
 			cs.env.RegisterDelayedCallback(func() {
 				cs.env.UpdateWorkflow(UpdateExtend, "", noReason, Decision{Actor: "dpo:a"})
@@ -209,21 +207,21 @@ func TestExtendWithinFirstMonthOnly(t *testing.T) {
 				cs.env.UpdateWorkflow(UpdateExtend, "", second, Decision{Actor: "dpo:a", Reason: "more"})
 			}, tt.at+day)
 
-			cs.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+			cs.env.ExecuteWorkflow(DSR, input(domain.Access))
 
-			require.Equal(t, store.StatusCompleted, result(t, cs.env).Status)
+			require.Equal(t, domain.StatusCompleted, result(t, cs.env).Status)
 			if tt.wantReject != "" {
 				require.ErrorContains(t, first.rejected, tt.wantReject)
 				require.False(t, extended)
-				require.NotEmpty(t, cs.fired(AlarmLegalBreached), "the unextended deadline passed")
+				require.NotEmpty(t, cs.fired(domain.EventLegalBreached), "the unextended deadline passed")
 				return
 			}
 			require.Nil(t, first.rejected)
 			require.ErrorContains(t, noReason.rejected, "needs a reason")
 			require.True(t, extended)
 			require.ErrorContains(t, second.rejected, "extended already")
-			require.Empty(t, cs.fired(AlarmLegalBreached), "the extended deadline is after the package is done")
-			require.Len(t, cs.fired(AlarmLegalWarn7), 0)
+			require.Empty(t, cs.fired(domain.EventLegalBreached), "the extended deadline is after the package is done")
+			require.Len(t, cs.fired(domain.EventLegalWarning7d), 0)
 		})
 	}
 }

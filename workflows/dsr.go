@@ -15,19 +15,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/connectors"
-	"dsr/internal/documents/bundle"
-	"dsr/internal/store"
+	"dsr/internal/domain"
 )
 
 // TaskQueue is where DSR workflows and their bookkeeping activities run.
 const TaskQueue = "dsr"
 
 // RegionQueue is the task queue of the connector activities for a region's data.
-func RegionQueue(region string) string { return "dsr-" + region }
-
-// Regions are the regions a tenant can be in.
-var Regions = []string{"eu", "us", "apac"}
+func RegionQueue(region domain.Region) string { return "dsr-" + string(region) }
 
 // WorkflowID is the id of a request's workflow; starting it twice is a no-op.
 func WorkflowID(requestID string) string { return "dsr-" + requestID }
@@ -53,16 +48,16 @@ const DefaultMaxRechecks = 200
 // stay in the orchestrator database, which activities read, so Temporal's history holds no
 // personal data.
 type Input struct {
-	RequestID string `json:"request_id"`
-	TenantID  string `json:"tenant_id"`
-	Region    string `json:"region"`
-	Type      string `json:"type"`
+	RequestID string             `json:"request_id"`
+	TenantID  string             `json:"tenant_id"`
+	Region    domain.Region      `json:"region"`
+	Type      domain.RequestType `json:"type"`
 	// Verified is set when identity needs no check here (the controller submitted it).
 	Verified bool `json:"verified"`
 	// Approved is set when the controller already approved (it submitted the request).
 	Approved bool `json:"approved"`
 	// Actor is who submitted the request, for the record.
-	Actor string `json:"actor"`
+	Actor domain.Actor `json:"actor"`
 	// RecheckEvery is how often blockers are looked at again; DefaultRecheck when zero.
 	RecheckEvery time.Duration `json:"recheck_every,omitempty"`
 	// MaxRechecks bounds the looks at blockers per run; DefaultMaxRechecks when zero.
@@ -73,9 +68,9 @@ type Input struct {
 
 // Carry is what a waiting request hands to the run that continues it.
 type Carry struct {
-	Seq    int    `json:"seq"`
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	Seq    int           `json:"seq"`
+	Status domain.Status `json:"status"`
+	Reason string        `json:"reason,omitempty"`
 	// Fired are the clock alarms already raised.
 	Fired []string `json:"fired,omitempty"`
 	// Pauses and Resumes count the clock actions so far.
@@ -85,28 +80,28 @@ type Carry struct {
 
 // Decision is the argument of every update: who decided, and why.
 type Decision struct {
-	Actor  string `json:"actor"`
-	Reason string `json:"reason,omitempty"`
+	Actor  domain.Actor `json:"actor"`
+	Reason string       `json:"reason,omitempty"`
 }
 
 // State is what the state query returns.
 type State struct {
-	Status   string               `json:"status"`
-	Reason   string               `json:"reason,omitempty"`
-	Blockers []connectors.Blocker `json:"blockers,omitempty"`
-	Applying bool                 `json:"applying"`
+	Status   domain.Status    `json:"status"`
+	Reason   string           `json:"reason,omitempty"`
+	Blockers []domain.Blocker `json:"blockers,omitempty"`
+	Applying bool             `json:"applying"`
 }
 
 // Result is the workflow's result, also stored as the request's result.
 type Result struct {
-	Status     string                 `json:"status"`
-	Reason     string                 `json:"reason,omitempty"`
-	Connectors []connectors.Outcome   `json:"connectors,omitempty"`
-	Exceptions []connectors.Exception `json:"exceptions,omitempty"`
-	Package    *bundle.Info           `json:"package,omitempty"`
-	Suppressed []string               `json:"suppressed,omitempty"`
+	Status     domain.Status       `json:"status"`
+	Reason     string              `json:"reason,omitempty"`
+	Connectors []domain.Outcome    `json:"connectors,omitempty"`
+	Exceptions []domain.Exception  `json:"exceptions,omitempty"`
+	Package    *domain.PackageInfo `json:"package,omitempty"`
+	Suppressed []domain.Purpose    `json:"suppressed,omitempty"`
 	// Recipients is the Art. 19 ledger: each recipient told of the change, and how it went.
-	Recipients []connectors.Recipient `json:"recipients,omitempty"`
+	Recipients []domain.Recipient `json:"recipients,omitempty"`
 }
 
 // Activity options.
@@ -172,7 +167,7 @@ func (r *run) decided() bool { return r.approved || r.denied || r.canceled }
 
 // DSR is the workflow of one data-subject request.
 func DSR(ctx workflow.Context, in Input) (Result, error) {
-	r := &run{in: in, state: State{Status: store.StatusReceived}, decisions: map[string]Decision{}}
+	r := &run{in: in, state: State{Status: domain.StatusReceived}, decisions: map[string]Decision{}}
 	r.clock.fired = map[string]bool{}
 	if in.Carry != nil {
 		r.seq = in.Carry.Seq
@@ -207,39 +202,37 @@ func (r *run) execute(ctx workflow.Context) (Result, error) {
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.ConnectorNames).Get(ctx, &names); err != nil {
 		return r.fail(ctx, "list connectors", err, Result{})
 	}
-	switch r.in.Type {
-	case connectors.TypeAccess, connectors.TypePortability:
+	if r.in.Type.Exports() {
 		return r.export(ctx, names)
-	default:
-		return r.apply(ctx, names)
 	}
+	return r.apply(ctx, names)
 }
 
 // intake takes the request through identity and approval to in_progress; done means it
 // ended there (denied or canceled).
 func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
-	if err := r.record(ctx, "workflow_started", "", r.in.Actor, "request accepted for processing", nil, nil); err != nil {
+	if err := r.record(ctx, domain.EventWorkflowStarted, "", r.in.Actor, "request accepted for processing", nil, nil); err != nil {
 		return Result{}, true, err
 	}
 	r.started = true
 
 	// Identity.
 	if r.in.Verified {
-		if err := r.record(ctx, "identity_verified", "", r.in.Actor, "submitted by the controller, who vouches for the subject's identity", nil, nil); err != nil {
+		if err := r.record(ctx, domain.EventIdentityVerified, "", r.in.Actor, "submitted by the controller, who vouches for the subject's identity", nil, nil); err != nil {
 			return Result{}, true, err
 		}
 	} else {
-		if err := r.setStatus(ctx, store.StatusVerifying, "", "system", "waiting for the subject to verify their identity"); err != nil {
+		if err := r.setStatus(ctx, domain.StatusVerifying, "", domain.ActorSystem, "waiting for the subject to verify their identity"); err != nil {
 			return Result{}, true, err
 		}
 		if err := workflow.Await(ctx, func() bool { return r.verified || r.canceled }); err != nil {
 			return Result{}, true, err
 		}
 		if r.canceled {
-			res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled before identity was verified", Result{})
+			res, err := r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled before identity was verified", Result{})
 			return res, true, err
 		}
-		if err := r.record(ctx, "identity_verified", "", r.decisions[UpdateVerify].Actor, "identity verified", nil, nil); err != nil {
+		if err := r.record(ctx, domain.EventIdentityVerified, "", r.decisions[UpdateVerify].Actor, "identity verified", nil, nil); err != nil {
 			return Result{}, true, err
 		}
 		// The legal clock starts now.
@@ -252,11 +245,11 @@ func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 
 	// Approval.
 	if r.in.Approved {
-		if err := r.record(ctx, "approved", "", r.in.Actor, "approved by the controller on submission", nil, nil); err != nil {
+		if err := r.record(ctx, domain.EventApproved, "", r.in.Actor, "approved by the controller on submission", nil, nil); err != nil {
 			return Result{}, true, err
 		}
 	} else {
-		if err := r.setStatus(ctx, store.StatusAwaitingApproval, "", "system", "waiting for the controller's or the DPO's approval"); err != nil {
+		if err := r.setStatus(ctx, domain.StatusAwaitingApproval, "", domain.ActorSystem, "waiting for the controller's or the DPO's approval"); err != nil {
 			return Result{}, true, err
 		}
 		if err := workflow.Await(ctx, r.decided); err != nil {
@@ -264,24 +257,24 @@ func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 		}
 		switch {
 		case r.canceled:
-			res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
+			res, err := r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
 			return res, true, err
 		case r.denied:
-			res, err := r.finish(ctx, store.StatusDenied, r.decisions[UpdateDeny], "denied", Result{})
+			res, err := r.finish(ctx, domain.StatusDenied, r.decisions[UpdateDeny], "denied", Result{})
 			return res, true, err
 		}
-		if err := r.record(ctx, "approved", "", r.decisions[UpdateApprove].Actor, "approved", nil, nil); err != nil {
+		if err := r.record(ctx, domain.EventApproved, "", r.decisions[UpdateApprove].Actor, "approved", nil, nil); err != nil {
 			return Result{}, true, err
 		}
 	}
 	// A cancel accepted while the last record was written still counts; after this
 	// point (no await in between) the request is committed.
 	if r.canceled {
-		res, err := r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
+		res, err := r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled", Result{})
 		return res, true, err
 	}
 	r.committed = true
-	if err := r.setStatus(ctx, store.StatusInProgress, "", "system", "applying the request"); err != nil {
+	if err := r.setStatus(ctx, domain.StatusInProgress, "", domain.ActorSystem, "applying the request"); err != nil {
 		return Result{}, true, err
 	}
 	return Result{}, false, nil
@@ -292,17 +285,17 @@ func (r *run) export(ctx workflow.Context, names []string) (Result, error) {
 	r.state.Applying = true
 	actx := workflow.WithActivityOptions(ctx, packageOptions)
 	actx = workflow.WithTaskQueue(actx, RegionQueue(r.in.Region))
-	var info bundle.Info
+	var info domain.PackageInfo
 	err := workflow.ExecuteActivity(actx, a.BuildPackage, activities.PackageInput{
 		RequestID: r.in.RequestID, Connectors: names,
 	}).Get(ctx, &info)
 	if err != nil {
 		return r.fail(ctx, "build the package", err, Result{})
 	}
-	if err := r.record(ctx, "package_ready", "", "system", fmt.Sprintf("package ready: %d bytes", info.Bytes), info, nil); err != nil {
+	if err := r.record(ctx, domain.EventPackageReady, "", domain.ActorSystem, fmt.Sprintf("package ready: %d bytes", info.Bytes), info, nil); err != nil {
 		return Result{}, err
 	}
-	return r.finish(ctx, store.StatusCompleted, Decision{Actor: "system"}, "package delivered for download", Result{Package: &info})
+	return r.finish(ctx, domain.StatusCompleted, Decision{Actor: domain.ActorSystem}, "package delivered for download", Result{Package: &info})
 }
 
 // apply carries out a rectification, erasure, restriction or objection everywhere, waiting
@@ -312,8 +305,8 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	cctx = workflow.WithTaskQueue(cctx, RegionQueue(r.in.Region))
 	res := Result{}
 
-	if r.in.Type == connectors.TypeObjection && r.in.Carry == nil {
-		var purposes []string
+	if r.in.Type == domain.Objection && r.in.Carry == nil {
+		var purposes []domain.Purpose
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.Suppress, activities.SuppressInput{
 			RequestID: r.in.RequestID,
 		}).Get(ctx, &purposes)
@@ -321,7 +314,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			return r.fail(ctx, "add to the suppression list", err, res)
 		}
 		res.Suppressed = purposes
-		if err := r.record(ctx, "suppressed", "", "system", "added to the suppression list (hashed): "+strings.Join(purposes, ", "), nil, nil); err != nil {
+		if err := r.record(ctx, domain.EventSuppressed, "", domain.ActorSystem, "added to the suppression list (hashed): "+domain.JoinNames(purposes), nil, nil); err != nil {
 			return Result{}, err
 		}
 	}
@@ -329,7 +322,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	done := map[string]bool{}
 	var jobs []pendingJob
 	for {
-		if r.in.Type == connectors.TypeErasure {
+		if r.in.Type == domain.Erasure {
 			proceed, err := r.waitForBlockers(ctx, cctx, names)
 			var can *workflow.ContinueAsNewError
 			switch {
@@ -338,13 +331,13 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			case err != nil:
 				return r.fail(ctx, "check what blocks the erasure", err, res)
 			case !proceed:
-				return r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled while blocked", res)
+				return r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled while blocked", res)
 			}
 		}
 		// A cancel accepted while the last record was written still counts; from here
 		// to the end of the pass nothing awaits, so none can slip in.
 		if r.canceled {
-			return r.finish(ctx, store.StatusCanceled, r.decisions[UpdateCancel], "canceled", res)
+			return r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled", res)
 		}
 		r.state.Applying = true
 
@@ -366,7 +359,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			if futures[i] == nil {
 				continue
 			}
-			var out connectors.Outcome
+			var out domain.Outcome
 			err := futures[i].Get(ctx, &out)
 			var appErr *temporal.ApplicationError
 			switch {
@@ -384,7 +377,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			if out.Job != nil {
 				// Goes on at the recipient: checked below, with durable timers.
 				jobs = append(jobs, pendingJob{connector: name, job: *out.Job})
-				if err := r.record(ctx, "connector_started", "", "system", fmt.Sprintf("%s at %s started: %s", out.Action, name, out.Job.Reason), out, nil); err != nil {
+				if err := r.record(ctx, domain.EventConnectorStarted, "", domain.ActorSystem, fmt.Sprintf("%s at %s started: %s", out.Action, name, out.Job.Reason), out, nil); err != nil {
 					return Result{}, err
 				}
 				continue
@@ -406,23 +399,23 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			return r.fail(ctx, "finish at a recipient", err, res)
 		}
 	}
-	return r.finish(ctx, store.StatusCompleted, Decision{Actor: "system"}, "request applied", res)
+	return r.finish(ctx, domain.StatusCompleted, Decision{Actor: domain.ActorSystem}, "request applied", res)
 }
 
 // applied records a connector's final outcome in the result and the record.
-func (r *run) applied(ctx workflow.Context, res *Result, out connectors.Outcome) error {
+func (r *run) applied(ctx workflow.Context, res *Result, out domain.Outcome) error {
 	res.Connectors = append(res.Connectors, out)
 	res.Exceptions = append(res.Exceptions, out.Exceptions...)
 	if out.Recipient != nil {
 		res.Recipients = append(res.Recipients, *out.Recipient)
 	}
-	return r.record(ctx, "connector_applied", "", "system", summarize(out), out, nil)
+	return r.record(ctx, domain.EventConnectorApplied, "", domain.ActorSystem, summarize(out), out, nil)
 }
 
 // pendingJob is an action going on at a recipient.
 type pendingJob struct {
 	connector string
-	job       connectors.Job
+	job       domain.Job
 }
 
 // minJobWait keeps a recipient that asks to be checked at once from being polled in a
@@ -438,8 +431,8 @@ func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Resu
 			reasons[i] = j.job.Reason
 		}
 		reason := strings.Join(reasons, "; ")
-		if r.state.Status != store.StatusWaiting || r.state.Reason != reason {
-			if err := r.setStatus(ctx, store.StatusWaiting, reason, "system", "waiting for recipients: "+reason); err != nil {
+		if r.state.Status != domain.StatusWaiting || r.state.Reason != reason {
+			if err := r.setStatus(ctx, domain.StatusWaiting, reason, domain.ActorSystem, "waiting for recipients: "+reason); err != nil {
 				return err
 			}
 		}
@@ -447,7 +440,7 @@ func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Resu
 		if err := workflow.Sleep(ctx, max(j.job.CheckAfter, minJobWait)); err != nil {
 			return err
 		}
-		var out connectors.Outcome
+		var out domain.Outcome
 		err := workflow.ExecuteActivity(cctx, a.CheckJob, activities.JobInput{
 			Connector: j.connector, RequestID: r.in.RequestID, Job: j.job,
 		}).Get(ctx, &out)
@@ -463,7 +456,7 @@ func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Resu
 			return err
 		}
 	}
-	return r.setStatus(ctx, store.StatusInProgress, "", "system", "every recipient answered")
+	return r.setStatus(ctx, domain.StatusInProgress, "", domain.ActorSystem, "every recipient answered")
 }
 
 // waitForBlockers returns once no connector reports a blocker or a DPO overrode them;
@@ -506,9 +499,9 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 			}
 			continue
 		}
-		var all []connectors.Blocker
+		var all []domain.Blocker
 		for _, name := range names {
-			var bs []connectors.Blocker
+			var bs []domain.Blocker
 			if err := workflow.ExecuteActivity(cctx, a.Blockers, activities.ConnectorInput{Connector: name, RequestID: r.in.RequestID}).Get(ctx, &bs); err != nil {
 				return false, fmt.Errorf("check blockers at %s: %w", name, err)
 			}
@@ -518,8 +511,8 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 			if r.override {
 				return true, r.useOverride(ctx)
 			}
-			if r.state.Status == store.StatusWaiting {
-				if err := r.setStatus(ctx, store.StatusInProgress, "", "system", "blockers cleared"); err != nil {
+			if r.state.Status == domain.StatusWaiting {
+				if err := r.setStatus(ctx, domain.StatusInProgress, "", domain.ActorSystem, "blockers cleared"); err != nil {
 					return false, err
 				}
 			}
@@ -527,8 +520,8 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 			return true, nil
 		}
 		reason := describe(all)
-		if r.state.Status != store.StatusWaiting || reason != r.state.Reason {
-			if err := r.setStatusDetail(ctx, store.StatusWaiting, reason, "system", "blocked: "+reason, all); err != nil {
+		if r.state.Status != domain.StatusWaiting || reason != r.state.Reason {
+			if err := r.setStatusDetail(ctx, domain.StatusWaiting, reason, domain.ActorSystem, "blocked: "+reason, all); err != nil {
 				return false, err
 			}
 		}
@@ -542,11 +535,11 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 // useOverride records the DPO's override, which the connectors then receive.
 func (r *run) useOverride(ctx workflow.Context) error {
 	d := r.decisions[UpdateOverride]
-	status := ""
-	if r.state.Status == store.StatusWaiting {
-		status = store.StatusInProgress
+	var status domain.Status
+	if r.state.Status == domain.StatusWaiting {
+		status = domain.StatusInProgress
 	}
-	if err := r.record(ctx, "override", status, d.Actor, "blockers overridden: "+d.Reason, nil, nil); err != nil {
+	if err := r.record(ctx, domain.EventOverride, status, d.Actor, "blockers overridden: "+d.Reason, nil, nil); err != nil {
 		return err
 	}
 	if status != "" {
@@ -558,7 +551,7 @@ func (r *run) useOverride(ctx workflow.Context) error {
 	return nil
 }
 
-func describe(bs []connectors.Blocker) string {
+func describe(bs []domain.Blocker) string {
 	parts := make([]string, len(bs))
 	for i, b := range bs {
 		parts[i] = b.Message
@@ -566,7 +559,7 @@ func describe(bs []connectors.Blocker) string {
 	return strings.Join(parts, "; ")
 }
 
-func summarize(o connectors.Outcome) string {
+func summarize(o domain.Outcome) string {
 	total := int64(0)
 	// A sum does not depend on the order of the map.
 	//workflowcheck:ignore
@@ -591,21 +584,21 @@ func (r *run) fail(ctx workflow.Context, what string, cause error, res Result) (
 	if errors.As(cause, &appErr) && appErr.Type() == activities.ErrTypeInvalidRequest {
 		reason += ": " + appErr.Message()
 	}
-	return r.finish(ctx, store.StatusFailed, Decision{Actor: "system"}, reason, res)
+	return r.finish(ctx, domain.StatusFailed, Decision{Actor: domain.ActorSystem}, reason, res)
 }
 
 // finish records a final status with the result.
-func (r *run) finish(ctx workflow.Context, status string, d Decision, message string, res Result) (Result, error) {
+func (r *run) finish(ctx workflow.Context, status domain.Status, d Decision, message string, res Result) (Result, error) {
 	res.Status = status
 	if d.Reason != "" {
 		res.Reason = d.Reason
-	} else if status != store.StatusCompleted {
+	} else if status != domain.StatusCompleted {
 		res.Reason = message
 	}
 	if d.Reason != "" {
 		message += ": " + d.Reason
 	}
-	if err := r.record(ctx, status, status, d.Actor, message, nil, &res); err != nil {
+	if err := r.record(ctx, domain.EventKind(status), status, d.Actor, message, nil, &res); err != nil {
 		return Result{}, err
 	}
 	r.state.Status = status
@@ -613,12 +606,12 @@ func (r *run) finish(ctx workflow.Context, status string, d Decision, message st
 	return res, nil
 }
 
-func (r *run) setStatus(ctx workflow.Context, status, reason, actor, message string) error {
+func (r *run) setStatus(ctx workflow.Context, status domain.Status, reason string, actor domain.Actor, message string) error {
 	return r.setStatusDetail(ctx, status, reason, actor, message, nil)
 }
 
-func (r *run) setStatusDetail(ctx workflow.Context, status, reason, actor, message string, detail any) error {
-	if err := r.recordReason(ctx, "status_changed", status, reason, actor, message, detail, nil); err != nil {
+func (r *run) setStatusDetail(ctx workflow.Context, status domain.Status, reason string, actor domain.Actor, message string, detail any) error {
+	if err := r.recordReason(ctx, domain.EventStatusChanged, status, reason, actor, message, detail, nil); err != nil {
 		return err
 	}
 	r.state.Status = status
@@ -626,15 +619,15 @@ func (r *run) setStatusDetail(ctx workflow.Context, status, reason, actor, messa
 	return nil
 }
 
-func (r *run) record(ctx workflow.Context, kind, status, actor, message string, detail any, result *Result) error {
+func (r *run) record(ctx workflow.Context, kind domain.EventKind, status domain.Status, actor domain.Actor, message string, detail any, result *Result) error {
 	return r.recordReason(ctx, kind, status, "", actor, message, detail, result)
 }
 
 // recordReason writes one event (and status) through the Record activity; the sequence
 // number makes the dedupe key, so a retried activity records once.
-func (r *run) recordReason(ctx workflow.Context, kind, status, reason, actor, message string, detail any, result *Result) error {
+func (r *run) recordReason(ctx workflow.Context, kind domain.EventKind, status domain.Status, reason string, actor domain.Actor, message string, detail any, result *Result) error {
 	r.seq++
-	c := store.Change{
+	c := domain.Change{
 		RequestID:    r.in.RequestID,
 		DedupeKey:    fmt.Sprintf("wf:%04d:%s", r.seq, kind),
 		Kind:         kind,

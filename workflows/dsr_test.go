@@ -15,28 +15,26 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"dsr/activities"
-	"dsr/connectors"
-	"dsr/internal/documents/bundle"
-	"dsr/internal/store"
+	"dsr/internal/domain"
 )
 
 // recorder keeps what the Record activity was asked to write.
 type recorder struct {
 	mu      sync.Mutex
-	changes []store.Change
+	changes []domain.Change
 }
 
-func (r *recorder) record(_ context.Context, c store.Change) error {
+func (r *recorder) record(_ context.Context, c domain.Change) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.changes = append(r.changes, c)
 	return nil
 }
 
-func (r *recorder) statuses() []string {
+func (r *recorder) statuses() []domain.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []string
+	var out []domain.Status
 	for _, c := range r.changes {
 		if c.Status != "" {
 			out = append(out, c.Status)
@@ -45,10 +43,10 @@ func (r *recorder) statuses() []string {
 	return out
 }
 
-func (r *recorder) kinds() []string {
+func (r *recorder) kinds() []domain.EventKind {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []string
+	var out []domain.EventKind
 	for _, c := range r.changes {
 		out = append(out, c.Kind)
 	}
@@ -86,7 +84,7 @@ func clockAt(start time.Time, target time.Duration) activities.ClockInfo {
 	}
 }
 
-func input(typ string) Input {
+func input(typ domain.RequestType) Input {
 	return Input{
 		RequestID:    "r1",
 		TenantID:     "t1",
@@ -99,8 +97,8 @@ func input(typ string) Input {
 	}
 }
 
-func outcome(action string) connectors.Outcome {
-	return connectors.Outcome{Connector: "chatstore", Action: action, Rows: map[string]int64{"end_users": 1}}
+func outcome(action domain.RequestType) domain.Outcome {
+	return domain.Outcome{Connector: "chatstore", Action: action, Rows: map[string]int64{"end_users": 1}}
 }
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) Result {
@@ -139,14 +137,14 @@ func TestErasureCompletes(t *testing.T) {
 		return in.Connector == "chatstore" && in.RequestID == "r1" && !in.Override
 	})).Return(outcome("erasure"), nil).Once()
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.Len(t, res.Connectors, 1)
 	require.Equal(t, int64(1), res.Connectors[0].Rows["end_users"])
-	require.Equal(t, []string{store.StatusInProgress, store.StatusCompleted}, s.rec.statuses())
-	require.Equal(t, []string{"workflow_started", "identity_verified", "approved", "status_changed", "connector_applied", "completed"}, s.rec.kinds())
+	require.Equal(t, []domain.Status{domain.StatusInProgress, domain.StatusCompleted}, s.rec.statuses())
+	require.Equal(t, []domain.EventKind{domain.EventWorkflowStarted, domain.EventIdentityVerified, domain.EventApproved, domain.EventStatusChanged, domain.EventConnectorApplied, domain.EventCompleted}, s.rec.kinds())
 	// Every record has its own dedupe key, so a retried Record activity writes once.
 	seen := map[string]bool{}
 	for _, c := range s.rec.changes {
@@ -160,7 +158,7 @@ func TestErasureCompletes(t *testing.T) {
 func TestErasureWaitsForOpenConversations(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
 	// Open for the first two looks (now and an hour later), closed at the third.
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Twice()
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
@@ -174,14 +172,14 @@ func TestErasureWaitsForOpenConversations(t *testing.T) {
 	}, 30*time.Minute)
 
 	start := s.env.Now()
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
-	require.Equal(t, store.StatusWaiting, midState.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusWaiting, midState.Status)
 	require.Len(t, midState.Blockers, 1)
 	// One waiting record, however many times it looked; then back to in progress.
-	require.Equal(t, []string{store.StatusInProgress, store.StatusWaiting, store.StatusInProgress, store.StatusCompleted}, s.rec.statuses())
+	require.Equal(t, []domain.Status{domain.StatusInProgress, domain.StatusWaiting, domain.StatusInProgress, domain.StatusCompleted}, s.rec.statuses())
 	require.GreaterOrEqual(t, s.env.Now().Sub(start), 2*time.Hour, "rechecks are durable timers, an hour apart")
 	s.env.AssertExpectations(t)
 }
@@ -189,7 +187,7 @@ func TestErasureWaitsForOpenConversations(t *testing.T) {
 func TestErasureOverride(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "2 open conversations", Count: 2}}
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "2 open conversations", Count: 2}}
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
 		return in.Override
@@ -204,22 +202,22 @@ func TestErasureOverride(t *testing.T) {
 		s.env.UpdateWorkflow(UpdateOverride, "", override, Decision{Actor: "dpo:alice", Reason: "conversations abandoned"})
 	}, 20*time.Minute)
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.ErrorContains(t, noReason.rejected, "needs a reason")
 	require.Nil(t, override.rejected)
 	require.True(t, override.done)
 	require.NoError(t, override.err)
-	var overrideEvent *store.Change
+	var overrideEvent *domain.Change
 	for i, c := range s.rec.changes {
 		if c.Kind == "override" {
 			overrideEvent = &s.rec.changes[i]
 		}
 	}
 	require.NotNil(t, overrideEvent)
-	require.Equal(t, "dpo:alice", overrideEvent.Actor)
+	require.Equal(t, domain.Actor("dpo:alice"), overrideEvent.Actor)
 	require.Contains(t, overrideEvent.Message, "conversations abandoned")
 	s.env.AssertExpectations(t)
 }
@@ -227,7 +225,7 @@ func TestErasureOverride(t *testing.T) {
 func TestCancelWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
 
 	cancel := &updateCallbacks{}
@@ -235,12 +233,12 @@ func TestCancelWhileWaiting(t *testing.T) {
 		s.env.UpdateWorkflow(UpdateCancel, "", cancel, Decision{Actor: "tenant:t1", Reason: "subject withdrew"})
 	}, 3*time.Hour)
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCanceled, res.Status)
+	require.Equal(t, domain.StatusCanceled, res.Status)
 	require.Equal(t, "subject withdrew", res.Reason)
-	require.Equal(t, store.StatusCanceled, cancel.state.Status)
+	require.Equal(t, domain.StatusCanceled, cancel.state.Status)
 	s.env.AssertNotCalled(t, "Apply", mock.Anything, mock.Anything)
 }
 
@@ -250,13 +248,13 @@ func TestBlockedRaceGoesBackToWaiting(t *testing.T) {
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil)
 	// A conversation opened between the check and the change: the connector refuses once.
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
-		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("blocked", activities.ErrTypeBlocked, nil)).Once()
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("blocked", activities.ErrTypeBlocked, nil)).Once()
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.Len(t, res.Connectors, 1, "the outcome is counted once")
 	s.env.AssertExpectations(t)
 }
@@ -264,33 +262,33 @@ func TestBlockedRaceGoesBackToWaiting(t *testing.T) {
 func TestAccessBuildsPackage(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	info := bundle.Info{File: "r1.zip", Bytes: 1234, SHA256: "abc", Rows: map[string]int64{"chatstore/messages": 10}}
+	info := domain.PackageInfo{File: "r1.zip", Bytes: 1234, SHA256: "abc", Rows: map[string]int64{"chatstore/messages": 10}}
 	s.env.OnActivity(a.BuildPackage, mock.Anything, mock.MatchedBy(func(in activities.PackageInput) bool {
 		return in.RequestID == "r1" && len(in.Connectors) == 1
 	})).Return(info, nil).Once()
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeAccess))
+	s.env.ExecuteWorkflow(DSR, input(domain.Access))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.NotNil(t, res.Package)
 	require.Equal(t, int64(1234), res.Package.Bytes)
-	require.Contains(t, s.rec.kinds(), "package_ready")
+	require.Contains(t, s.rec.kinds(), domain.EventPackageReady)
 	s.env.AssertExpectations(t)
 }
 
 func TestObjectionSuppresses(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	in := input(connectors.TypeObjection)
-	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{RequestID: "r1"}).Return([]string{"marketing"}, nil).Once()
+	in := input(domain.Objection)
+	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{RequestID: "r1"}).Return([]domain.Purpose{domain.PurposeMarketing}, nil).Once()
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("objection"), nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
-	require.Equal(t, []string{"marketing"}, res.Suppressed)
+	require.Equal(t, domain.StatusCompleted, res.Status)
+	require.Equal(t, []domain.Purpose{domain.PurposeMarketing}, res.Suppressed)
 	s.env.AssertExpectations(t)
 }
 
@@ -298,12 +296,12 @@ func TestInvalidRequestFails(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
-		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("field shoe_size cannot be rectified", activities.ErrTypeInvalidRequest, nil)).Once()
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("field shoe_size cannot be rectified", activities.ErrTypeInvalidRequest, nil)).Once()
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeRectification))
+	s.env.ExecuteWorkflow(DSR, input(domain.Rectification))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusFailed, res.Status)
+	require.Equal(t, domain.StatusFailed, res.Status)
 	require.Contains(t, res.Reason, "shoe_size")
 }
 
@@ -313,19 +311,19 @@ func TestApprovalFlow(t *testing.T) {
 		name       string
 		update     string
 		decision   Decision
-		wantStatus string
+		wantStatus domain.Status
 		wantReject string
 	}{
-		{name: "approve", update: UpdateApprove, decision: Decision{Actor: "dpo:bob"}, wantStatus: store.StatusCompleted},
-		{name: "deny", update: UpdateDeny, decision: Decision{Actor: "dpo:bob", Reason: "manifestly unfounded"}, wantStatus: store.StatusDenied},
-		{name: "cancel", update: UpdateCancel, decision: Decision{Actor: "tenant:t1"}, wantStatus: store.StatusCanceled},
+		{name: "approve", update: UpdateApprove, decision: Decision{Actor: "dpo:bob"}, wantStatus: domain.StatusCompleted},
+		{name: "deny", update: UpdateDeny, decision: Decision{Actor: "dpo:bob", Reason: "manifestly unfounded"}, wantStatus: domain.StatusDenied},
+		{name: "cancel", update: UpdateCancel, decision: Decision{Actor: "tenant:t1"}, wantStatus: domain.StatusCanceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSetup(t)
 			s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
-			in := input(connectors.TypeRestriction)
+			in := input(domain.Restriction)
 			in.Approved = false
 
 			early := &updateCallbacks{}
@@ -351,7 +349,7 @@ func TestApprovalFlow(t *testing.T) {
 			require.ErrorContains(t, early.rejected, "not blocked")
 			require.Nil(t, cb.rejected)
 			require.True(t, cb.done)
-			require.Contains(t, s.rec.statuses(), store.StatusAwaitingApproval)
+			require.Contains(t, s.rec.statuses(), domain.StatusAwaitingApproval)
 			// The workflow may already have closed when the late update arrives; either
 			// way it must not be accepted.
 			require.False(t, late.accepted, "approve after the decision")
@@ -363,7 +361,7 @@ func TestVerificationWait(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
-	in := input(connectors.TypeRestriction)
+	in := input(domain.Restriction)
 	in.Verified = false
 	var startedAt time.Time
 	s.env.OnActivity(a.StartClock, mock.Anything, mock.Anything).Return(func(_ context.Context, ci activities.ClockInput) error {
@@ -379,8 +377,8 @@ func TestVerificationWait(t *testing.T) {
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
-	require.Equal(t, store.StatusVerifying, s.rec.statuses()[0])
+	require.Equal(t, domain.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusVerifying, s.rec.statuses()[0])
 	require.True(t, verify.done)
 	require.Equal(t, 2*24*time.Hour, startedAt.Sub(start), "the clock starts when identity is verified")
 }
@@ -393,7 +391,7 @@ func TestRecordFailureSurfaces(t *testing.T) {
 	env.RegisterActivity(a)
 	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(temporal.NewNonRetryableApplicationError("db gone", "Test", errors.New("db gone")))
 
-	env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	require.True(t, env.IsWorkflowCompleted())
 	require.ErrorContains(t, env.GetWorkflowError(), "record workflow_started")
@@ -402,9 +400,9 @@ func TestRecordFailureSurfaces(t *testing.T) {
 func TestLongWaitContinuesAsNew(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
-	in := input(connectors.TypeErasure)
+	in := input(domain.Erasure)
 	in.MaxRechecks = 3
 
 	s.env.ExecuteWorkflow(DSR, in)
@@ -415,7 +413,7 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 	var next Input
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	require.NotNil(t, next.Carry)
-	require.Equal(t, store.StatusWaiting, next.Carry.Status)
+	require.Equal(t, domain.StatusWaiting, next.Carry.Status)
 	require.Equal(t, len(s.rec.changes), next.Carry.Seq, "the next run numbers its records after this one's")
 	require.Equal(t, "r1", next.RequestID)
 }
@@ -425,22 +423,22 @@ func TestContinuedRunCompletes(t *testing.T) {
 	s := newSetup(t)
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
-	in := input(connectors.TypeErasure)
-	in.Carry = &Carry{Seq: 12, Status: store.StatusWaiting, Reason: "1 open conversation"}
+	in := input(domain.Erasure)
+	in.Carry = &Carry{Seq: 12, Status: domain.StatusWaiting, Reason: "1 open conversation"}
 
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	// No second intake; records go on from the carried sequence.
-	require.Equal(t, []string{"status_changed", "connector_applied", "completed"}, s.rec.kinds())
+	require.Equal(t, []domain.EventKind{domain.EventStatusChanged, domain.EventConnectorApplied, domain.EventCompleted}, s.rec.kinds())
 	require.Equal(t, "wf:0013:status_changed", s.rec.changes[0].DedupeKey)
 }
 
 func TestOverrideRecordedWhenBlockersClearAtOnce(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	open := []connectors.Blocker{{Code: connectors.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Once()
 	// The override arrives while the second look is running, and that look finds nothing.
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).After(time.Minute).Return(nil, nil).Once()
@@ -451,12 +449,12 @@ func TestOverrideRecordedWhenBlockersClearAtOnce(t *testing.T) {
 		s.env.UpdateWorkflow(UpdateOverride, "", override, Decision{Actor: "dpo:alice", Reason: "closing anyway"})
 	}, time.Hour+30*time.Second)
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.True(t, override.done)
-	require.Contains(t, s.rec.kinds(), "override")
+	require.Contains(t, s.rec.kinds(), domain.EventOverride)
 	s.env.AssertExpectations(t)
 }
 
@@ -470,17 +468,17 @@ func TestConnectorFailureWaitsForTheOthers(t *testing.T) {
 	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
 	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"broken", "chatstore"}, nil)
 	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "broken", RequestID: "r1"}).
-		Return(connectors.Outcome{}, temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeInvalidRequest, nil))
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeInvalidRequest, nil))
 	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "chatstore", RequestID: "r1"}).
 		After(time.Minute).Return(outcome("restriction"), nil).Once()
 
-	env.ExecuteWorkflow(DSR, input(connectors.TypeRestriction))
+	env.ExecuteWorkflow(DSR, input(domain.Restriction))
 
 	res := result(t, env)
-	require.Equal(t, store.StatusFailed, res.Status)
+	require.Equal(t, domain.StatusFailed, res.Status)
 	require.Contains(t, res.Reason, "broken")
 	require.Len(t, res.Connectors, 1, "the connector that did its part is in the result")
-	require.Contains(t, rec.kinds(), "connector_applied")
+	require.Contains(t, rec.kinds(), domain.EventConnectorApplied)
 }
 
 func TestBlockerCheckFailureFails(t *testing.T) {
@@ -489,18 +487,18 @@ func TestBlockerCheckFailureFails(t *testing.T) {
 	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).
 		Return(nil, temporal.NewNonRetryableApplicationError("subject tenant is not a uuid", activities.ErrTypeInvalidRequest, nil))
 
-	s.env.ExecuteWorkflow(DSR, input(connectors.TypeErasure))
+	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusFailed, res.Status)
-	require.Equal(t, store.StatusFailed, s.rec.statuses()[len(s.rec.statuses())-1])
+	require.Equal(t, domain.StatusFailed, res.Status)
+	require.Equal(t, domain.StatusFailed, s.rec.statuses()[len(s.rec.statuses())-1])
 }
 
 func TestConflictingDecisions(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
-	in := input(connectors.TypeRestriction)
+	in := input(domain.Restriction)
 	in.Approved = false
 	deny, approve, cancel := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
 	s.env.RegisterDelayedCallback(func() {
@@ -514,20 +512,20 @@ func TestConflictingDecisions(t *testing.T) {
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusDenied, res.Status)
+	require.Equal(t, domain.StatusDenied, res.Status)
 	require.Equal(t, "not a customer of ours", res.Reason)
 	require.Nil(t, deny.rejected)
 	require.ErrorContains(t, approve.rejected, "being denied")
 	require.ErrorContains(t, cancel.rejected, "being denied")
 	last := s.rec.changes[len(s.rec.changes)-1]
-	require.Equal(t, "dpo:a", last.Actor)
+	require.Equal(t, domain.Actor("dpo:a"), last.Actor)
 }
 
 func TestCancelAfterApprovalRefused(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
-	in := input(connectors.TypeRestriction)
+	in := input(domain.Restriction)
 	in.Approved = false
 	approve, cancel := &updateCallbacks{}, &updateCallbacks{}
 	s.env.RegisterDelayedCallback(func() {
@@ -538,7 +536,7 @@ func TestCancelAfterApprovalRefused(t *testing.T) {
 	s.env.ExecuteWorkflow(DSR, in)
 
 	res := result(t, s.env)
-	require.Equal(t, store.StatusCompleted, res.Status)
+	require.Equal(t, domain.StatusCompleted, res.Status)
 	require.Nil(t, approve.rejected)
 	require.ErrorContains(t, cancel.rejected, "approved")
 }

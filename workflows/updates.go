@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"go.temporal.io/sdk/workflow"
+	"dsr/internal/domain"
 
-	"dsr/internal/store"
+	"go.temporal.io/sdk/workflow"
 )
 
 // ErrNotAllowed prefixes the rejection of an update that the request's state does not
@@ -36,7 +36,7 @@ func (r *run) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return r.state, nil }); err != nil {
 		return fmt.Errorf("register query: %w", err)
 	}
-	final := func() bool { return store.Final(r.state.Status) }
+	final := func() bool { return r.state.Status.Final() }
 	undecided := func(what string) error {
 		switch {
 		case r.canceled:
@@ -46,7 +46,7 @@ func (r *run) register(ctx workflow.Context) error {
 		case r.approved:
 			return notAllowed("the request was approved")
 		}
-		if r.state.Status != store.StatusAwaitingApproval {
+		if r.state.Status != domain.StatusAwaitingApproval {
 			return notAllowed("the request is %s, not awaiting %s", r.state.Status, what)
 		}
 		return nil
@@ -57,7 +57,7 @@ func (r *run) register(ctx workflow.Context) error {
 			// A request from mail may be verified as soon as its workflow runs, before
 			// it has recorded that it waits for verification.
 			validate: func(_ workflow.Context, _ Decision) error {
-				waiting := r.state.Status == store.StatusVerifying || r.state.Status == store.StatusReceived && !r.in.Verified
+				waiting := r.state.Status == domain.StatusVerifying || r.state.Status == domain.StatusReceived && !r.in.Verified
 				if !waiting || r.verified || r.canceled {
 					return notAllowed("the request is %s, not waiting for identity verification", r.state.Status)
 				}
@@ -65,7 +65,7 @@ func (r *run) register(ctx workflow.Context) error {
 			},
 			apply: func(d Decision) { r.verified = true },
 			done: func() bool {
-				return r.state.Status != store.StatusVerifying && r.state.Status != store.StatusReceived
+				return r.state.Status != domain.StatusVerifying && r.state.Status != domain.StatusReceived
 			},
 		},
 		{
@@ -100,7 +100,7 @@ func (r *run) register(ctx workflow.Context) error {
 					return notAllowed("the request is being denied")
 				case !r.committed && !r.approved:
 					return nil
-				case r.state.Status == store.StatusWaiting && !r.state.Applying && !r.override:
+				case r.state.Status == domain.StatusWaiting && !r.state.Applying && !r.override:
 					return nil
 				case r.approved && !r.committed:
 					return notAllowed("the request was approved and is about to be applied")
@@ -113,7 +113,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{
 			name: UpdateOverride,
 			validate: func(_ workflow.Context, d Decision) error {
-				if r.state.Status != store.StatusWaiting || len(r.state.Blockers) == 0 || r.override || r.canceled {
+				if r.state.Status != domain.StatusWaiting || len(r.state.Blockers) == 0 || r.override || r.canceled {
 					return notAllowed("the request is %s, not blocked", r.state.Status)
 				}
 				if strings.TrimSpace(d.Reason) == "" {
@@ -130,7 +130,7 @@ func (r *run) register(ctx workflow.Context) error {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, u.name,
 			func(ctx workflow.Context, d Decision) (State, error) {
 				if d.Actor == "" {
-					d.Actor = "unknown"
+					d.Actor = domain.ActorUnknown
 				}
 				r.decisions[u.name] = d
 				u.apply(d)

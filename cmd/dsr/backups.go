@@ -14,6 +14,7 @@ import (
 
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
+	"dsr/internal/domain"
 	"dsr/internal/platform/objectstore"
 	"dsr/internal/platform/postgres"
 	"dsr/internal/store"
@@ -27,7 +28,7 @@ func backupsAdd(ctx context.Context, args []string, out io.Writer) error {
 	id := fs.String("id", "", "the backup's id in the backup system")
 	taken := fs.String("taken-at", "", "when the backup was taken, RFC 3339")
 	expires := fs.String("expires-at", "", "when the backup expires (is deleted), RFC 3339")
-	region := fs.String("region", "", "the region whose chat store it copies: "+strings.Join(store.BackupRegions, ", "))
+	region := fs.String("region", "", "the region whose chat store it copies: "+domain.JoinNames(domain.Regions))
 	kind := fs.String("kind", "full", "kind of backup: "+strings.Join(store.BackupKinds, ", "))
 	if err := parse(fs, args); err != nil {
 		return err
@@ -35,7 +36,7 @@ func backupsAdd(ctx context.Context, args []string, out io.Writer) error {
 	if *id == "" || *taken == "" || *expires == "" || *region == "" {
 		return usageError{"backups add: --id, --taken-at, --expires-at and --region are required"}
 	}
-	b := store.Backup{ID: *id, Region: *region, Kind: *kind}
+	b := store.Backup{ID: *id, Region: domain.Region(*region), Kind: *kind}
 	var err error
 	if b.TakenAt, err = time.Parse(time.RFC3339, *taken); err != nil {
 		return usageError{fmt.Sprintf("backups add: --taken-at %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *taken)}

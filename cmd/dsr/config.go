@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"dsr/activities"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -43,7 +44,7 @@ type Config struct {
 	BlockerRecheck time.Duration
 	// Regions are the regions whose data this process's CHATSTORE_URL holds; it serves
 	// their task queues only.
-	Regions []string
+	Regions []domain.Region
 	// ObjectStoreURL (OBJECT_STORE_URL or OBJECT_STORE_URL_FILE, as it may hold S3
 	// credentials) is where the chat store's attachment files live, as objects.Open reads
 	// it; by default the directory objects under DSR_DATA_DIR.
@@ -87,7 +88,7 @@ func loadConfig() (Config, error) {
 	}
 	for _, r := range strings.Split(os.Getenv("DSR_REGIONS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
-			c.Regions = append(c.Regions, r)
+			c.Regions = append(c.Regions, domain.Region(r))
 		}
 	}
 	key, err := secret("DSR_SECRET_KEY")
@@ -146,8 +147,8 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("DSR_DATA_DIR must not be empty"))
 	}
 	for _, r := range c.Regions {
-		if r != "eu" && r != "us" && r != "apac" {
-			errs = append(errs, fmt.Errorf("DSR_REGIONS: %q is not one of eu, us, apac", r))
+		if !r.Valid() {
+			errs = append(errs, fmt.Errorf("DSR_REGIONS: %q is not one of %s", r, domain.JoinNames(domain.Regions)))
 		}
 	}
 	if len(c.SecretKey) > 0 && len(c.SecretKey) < 32 {

@@ -18,8 +18,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"dsr/connectors/chatstore"
 	"dsr/internal/deadline"
 	"dsr/internal/demo"
+	"dsr/internal/domain"
 	"dsr/internal/platform/postgres"
 	"dsr/internal/store"
 	"dsr/internal/tenants"
@@ -194,7 +196,7 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	nt := tenants.Tenant{Name: *name, Region: *region, Country: *country, TZ: *tz, TargetDays: *target}
+	nt := tenants.Tenant{Name: *name, Region: domain.Region(*region), Country: *country, TZ: *tz, TargetDays: *target}
 	if strings.TrimSpace(*name) == "" {
 		return usageError{"tenant create: --name is required"}
 	}
@@ -206,7 +208,7 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	t, key, err := tenants.Create(ctx, store.New(orch), chat, nt)
+	t, key, err := tenants.Create(ctx, store.New(orch), chatstore.New(chat), nt)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"dsr/internal/domain"
 	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
 )
@@ -48,7 +49,7 @@ func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("connect to temporal at %s (is dsr serve running?): %w", hostPort, err)
 	}
 	defer c.Close()
-	state, err := dispatch.Decide(ctx, c, *id, workflows.UpdateOverride, workflows.Decision{Actor: *actor, Reason: *reason})
+	state, err := dispatch.Decide(ctx, c, *id, workflows.UpdateOverride, workflows.Decision{Actor: domain.Actor(*actor), Reason: *reason})
 	var rej *dispatch.Rejection
 	if errors.As(err, &rej) {
 		return fmt.Errorf("request %s: %s", *id, rej.Message)

@@ -27,6 +27,7 @@ import (
 	"dsr/http/server"
 	"dsr/http/subject"
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/platform/objectstore"
 	"dsr/internal/platform/seal"
@@ -63,7 +64,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		if !allInOne {
 			return errors.New("DSR_REGIONS is required when TEMPORAL_ADDRESS is set or for dsr worker: name the regions (eu, us, apac) whose data CHATSTORE_URL holds")
 		}
-		regions = workflows.Regions
+		regions = domain.Regions
 	}
 	orch, chat, err := databases(ctx, cfg)
 	if err != nil {
@@ -186,7 +187,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return nil
 	}
 
-	dash, err := dashboard.New(dashboard.Config{Store: st, Users: auth.New(orch), Temporal: c, ChatStore: chat,
+	dash, err := dashboard.New(dashboard.Config{Store: st, Users: auth.New(orch), Temporal: c, Accounts: chatstore.New(chat, chatstore.WithObjects(objs)),
 		PackageDir: acts.PackageDir, Log: log, MailboxConfigured: cfg.IMAPURL != ""})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/subprocessors"
@@ -65,9 +66,9 @@ func subprocessorsDone(ctx context.Context, args []string, out io.Writer) error 
 	}
 	// Recorded whenever this mark closed the task, also when a first run closed it and
 	// stopped before the event: its key keeps it once.
-	if task.DoneBy != nil && *task.DoneBy == "dpo:"+*actor {
-		if _, err := st.Record(ctx, store.Change{RequestID: *id, DedupeKey: "task-done:" + *name, Kind: "recipient_confirmed",
-			Actor: "dpo:" + *actor, Message: *name + " marked done by a DPO"}); err != nil {
+	if task.DoneBy != nil && *task.DoneBy == string(domain.DPOActor(*actor)) {
+		if _, err := st.Record(ctx, domain.Change{RequestID: *id, DedupeKey: "task-done:" + *name, Kind: domain.EventRecipientConfirmed,
+			Actor: domain.DPOActor(*actor), Message: *name + " marked done by a DPO"}); err != nil {
 			return err
 		}
 	}

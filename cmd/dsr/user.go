@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 )
 
 // userCreate adds a dashboard user: dsr user create --email E --role viewer|dpo|admin
@@ -28,8 +28,8 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	if *email == "" || *role == "" || *passwordFile == "" {
 		return usageError{"user create: --email, --role and --password-file are required"}
 	}
-	if !slices.Contains(auth.Roles, *role) {
-		return usageError{fmt.Sprintf("user create: --role %q must be one of %s", *role, strings.Join(auth.Roles, ", "))}
+	if !domain.Role(*role).Valid() {
+		return usageError{fmt.Sprintf("user create: --role %q must be one of %s", *role, domain.JoinNames(domain.Roles))}
 	}
 	var raw []byte
 	var err error
@@ -47,12 +47,12 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	u, err := auth.New(orch).Create(ctx, auth.NewUser{Email: *email, Role: *role, Password: password, CreatedBy: "cli"})
+	u, err := auth.New(orch).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
 	if errors.Is(err, auth.ErrInvalid) {
 		return usageError{"user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
 	}
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(out).Encode(map[string]string{"id": u.ID, "email": u.Email, "role": u.Role})
+	return json.NewEncoder(out).Encode(map[string]string{"id": u.ID, "email": u.Email, "role": string(u.Role)})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -78,7 +79,7 @@ func (c *Connector) Find(_ context.Context, s connectors.Subject) (connectors.Ma
 }
 
 // Blockers returns nil: nothing in a backup holds a request up.
-func (c *Connector) Blockers(_ context.Context, req connectors.Request) ([]connectors.Blocker, error) {
+func (c *Connector) Blockers(_ context.Context, req connectors.Request) ([]domain.Blocker, error) {
 	if err := connectors.CheckSubject(req.Subject); err != nil {
 		return nil, fmt.Errorf("blockers of request %s in backups: %w", req.ID, err)
 	}
@@ -97,16 +98,16 @@ func (c *Connector) Export(_ context.Context, req connectors.Request, _ connecto
 // Rectify changes nothing: backups are not edited. It checks the fields as the chat store
 // does (an unknown one is connectors.ErrInvalid), and its outcome says until when copies
 // holding the old values remain.
-func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
 	}
 	if err := connectors.CheckRectification(req.Rectification); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("rectify for request %s in backups: %w", req.ID, err)
 	}
-	out, err := c.retained(ctx, req, connectors.TypeRectification)
+	out, err := c.retained(ctx, req, domain.Rectification)
 	if err != nil {
-		return connectors.Outcome{}, err
+		return domain.Outcome{}, err
 	}
 	note := "backups are not edited; the rectified values apply to the live data"
 	if out.RetainedUntil != nil {
@@ -118,29 +119,29 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 
 // Object changes nothing: data in backups is never processed for any purpose. It checks
 // the purposes as the chat store does (an unknown one is connectors.ErrInvalid).
-func (c *Connector) Object(_ context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Object(_ context.Context, req connectors.Request) (domain.Outcome, error) {
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
 	}
 	if _, err := connectors.CheckPurposes(req.ObjectionPurposes); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("object for request %s in backups: %w", req.ID, err)
 	}
-	return connectors.Outcome{
-		Connector: Name, Action: connectors.TypeObjection, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),
+	return domain.Outcome{
+		Connector: Name, Action: domain.Objection, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),
 		Notes: []string{"data in backups is not processed for any purpose; nothing to record"},
 	}, nil
 }
 
 // retained is the outcome of an action that changes nothing in backups, with until when
 // they hold the subject's data.
-func (c *Connector) retained(ctx context.Context, req connectors.Request, action string) (connectors.Outcome, error) {
-	out := connectors.Outcome{Connector: Name, Action: action, Rows: map[string]int64{}, AppliedAt: time.Now().UTC()}
+func (c *Connector) retained(ctx context.Context, req connectors.Request, action domain.RequestType) (domain.Outcome, error) {
+	out := domain.Outcome{Connector: Name, Action: action, Rows: map[string]int64{}, AppliedAt: time.Now().UTC()}
 	until, ok, err := c.st.RetainedUntil(ctx, req.Subject.TenantID)
 	if errors.Is(err, store.ErrNotFound) {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: tenant %s is not in the record: %w", action, req.ID, req.Subject.TenantID, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s in backups: tenant %s is not in the record: %w", action, req.ID, req.Subject.TenantID, connectors.ErrInvalid)
 	}
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
 	}
 	if ok {
 		out.RetainedUntil = &until
@@ -152,26 +153,26 @@ func (c *Connector) retained(ctx context.Context, req connectors.Request, action
 // counts it, with RetainedUntil: the date by which the last backup holding the subject's
 // data expires. Backups themselves are not changed: the data in them is put beyond use and
 // erased again by Replay after any restore.
-func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Erase(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	scope, err := connectors.CheckScope(req.ErasureScope)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s in backups: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s in backups: %w", req.ID, err)
 	}
-	return c.tombstone(ctx, req, store.TombstoneErasure, scope)
+	return c.tombstone(ctx, req, domain.Erasure, scope)
 }
 
 // Restrict records the restriction's tombstone (once per request id), so that the
 // restriction is applied again after any restore; the outcome is as for Erase.
-func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	return c.tombstone(ctx, req, store.TombstoneRestriction, "")
+func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
+	return c.tombstone(ctx, req, domain.Restriction, "")
 }
 
-func (c *Connector) tombstone(ctx context.Context, req connectors.Request, action, scope string) (connectors.Outcome, error) {
+func (c *Connector) tombstone(ctx context.Context, req connectors.Request, action domain.RequestType, scope domain.ErasureScope) (domain.Outcome, error) {
 	if _, err := uuid.Parse(req.ID); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s in backups: request id %q is not a uuid: %w", action, req.ID, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("%s in backups: request id %q is not a uuid: %w", action, req.ID, connectors.ErrInvalid)
 	}
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
 	}
 	ts, created, err := c.st.RecordTombstone(ctx, store.Tombstone{
 		RequestID:    req.ID,
@@ -181,12 +182,12 @@ func (c *Connector) tombstone(ctx context.Context, req connectors.Request, actio
 		ErasureScope: scope,
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: tenant %s is not in the record: %w", action, req.ID, req.Subject.TenantID, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s in backups: tenant %s is not in the record: %w", action, req.ID, req.Subject.TenantID, connectors.ErrInvalid)
 	}
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s in backups: %w", action, req.ID, err)
 	}
-	out := connectors.Outcome{
+	out := domain.Outcome{
 		Connector:     Name,
 		Action:        action,
 		Rows:          map[string]int64{RowsTombstones: 1},
@@ -195,7 +196,7 @@ func (c *Connector) tombstone(ctx context.Context, req connectors.Request, actio
 		RetainedUntil: ts.RetainedUntil,
 	}
 	what := "erased again"
-	if action == store.TombstoneRestriction {
+	if action == domain.Restriction {
 		what = "restricted again"
 	}
 	if ts.RetainedUntil != nil {

@@ -14,6 +14,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/conformance"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -31,7 +32,7 @@ type env struct {
 	tenant store.Tenant
 }
 
-func setup(t *testing.T, region string) *env {
+func setup(t *testing.T, region domain.Region) *env {
 	t.Helper()
 	orch := pgtest.New(t, schema.Orchestrator)
 	st := store.New(orch.DB)
@@ -45,7 +46,7 @@ func (e *env) subject(email string) connectors.Subject {
 }
 
 // backup adds a backup of the region taken and expiring relative to now, to the second.
-func (e *env) backup(t *testing.T, id, region string, taken, expires time.Duration) time.Time {
+func (e *env) backup(t *testing.T, id string, region domain.Region, taken, expires time.Duration) time.Time {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	b, err := e.st.AddBackup(ctx, store.Backup{ID: id, Region: region, Kind: "full", TakenAt: now.Add(taken), ExpiresAt: now.Add(expires)})
@@ -53,12 +54,12 @@ func (e *env) backup(t *testing.T, id, region string, taken, expires time.Durati
 	return b.ExpiresAt
 }
 
-func request(typ string, s connectors.Subject) connectors.Request {
+func request(typ domain.RequestType, s connectors.Subject) connectors.Request {
 	return connectors.Request{ID: uuid.NewString(), Type: typ, Subject: s}
 }
 
-func erasure(s connectors.Subject, scope string) connectors.Request {
-	req := request(connectors.TypeErasure, s)
+func erasure(s connectors.Subject, scope domain.ErasureScope) connectors.Request {
+	req := request(domain.Erasure, s)
 	req.ErasureScope = scope
 	return req
 }
@@ -81,12 +82,12 @@ func TestEraseRecordsOneTombstone(t *testing.T) {
 	expiry := e.backup(t, "nightly-1", "eu", -day, 30*day)
 	subj := e.subject("Jane.Doe@Example.com")
 
-	req := erasure(subj, connectors.ScopeFull)
+	req := erasure(subj, domain.ScopeFull)
 	first, err := e.c.Erase(ctx, req)
 	require.NoError(t, err)
 	require.False(t, first.Replayed)
 	require.Equal(t, "backups", first.Connector)
-	require.Equal(t, connectors.TypeErasure, first.Action)
+	require.Equal(t, domain.Erasure, first.Action)
 	require.Equal(t, map[string]int64{backups.RowsTombstones: 1}, first.Rows)
 	require.NotNil(t, first.RetainedUntil)
 	require.True(t, expiry.Equal(*first.RetainedUntil))
@@ -125,10 +126,10 @@ func TestEraseRecordsOneTombstone(t *testing.T) {
 func TestConcurrentSameRequestRecordsOnce(t *testing.T) {
 	t.Parallel()
 	e := setup(t, "eu")
-	req := erasure(e.subject("concurrent@example.com"), connectors.ScopeProfile)
+	req := erasure(e.subject("concurrent@example.com"), domain.ScopeProfile)
 
 	const callers = 4
-	outs := make([]connectors.Outcome, callers)
+	outs := make([]domain.Outcome, callers)
 	errs := make([]error, callers)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -182,10 +183,10 @@ func TestRetainedUntil(t *testing.T) {
 			t.Parallel()
 			e := setup(t, "eu")
 			want := tc.backups(t, e)
-			for _, act := range []func(context.Context, connectors.Request) (connectors.Outcome, error){
+			for _, act := range []func(context.Context, connectors.Request) (domain.Outcome, error){
 				e.c.Erase, e.c.Restrict,
 			} {
-				out, err := act(ctx, erasure(e.subject("someone@example.com"), connectors.ScopeFull))
+				out, err := act(ctx, erasure(e.subject("someone@example.com"), domain.ScopeFull))
 				require.NoError(t, err)
 				require.Equal(t, map[string]int64{backups.RowsTombstones: 1}, out.Rows)
 				if want == nil {
@@ -206,11 +207,11 @@ func TestRestrictRecordsTombstone(t *testing.T) {
 	t.Parallel()
 	e := setup(t, "us")
 	expiry := e.backup(t, "us-1", "us", -day, 14*day)
-	req := request(connectors.TypeRestriction, e.subject("restricted@example.com"))
+	req := request(domain.Restriction, e.subject("restricted@example.com"))
 	first, err := e.c.Restrict(ctx, req)
 	require.NoError(t, err)
 	require.False(t, first.Replayed)
-	require.Equal(t, connectors.TypeRestriction, first.Action)
+	require.Equal(t, domain.Restriction, first.Action)
 	require.True(t, expiry.Equal(*first.RetainedUntil))
 	second, err := e.c.Restrict(ctx, req)
 	require.NoError(t, err)
@@ -232,17 +233,17 @@ func TestActionsThatChangeNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, connectors.Match{}, m, "backups are never searched")
 
-	b, err := e.c.Blockers(ctx, erasure(subj, connectors.ScopeFull))
+	b, err := e.c.Blockers(ctx, erasure(subj, domain.ScopeFull))
 	require.NoError(t, err)
 	require.Empty(t, b)
 
 	for _, scope := range []connectors.ExportScope{{}, {Portability: true}} {
 		var rec conformance.Recorder
-		require.NoError(t, e.c.Export(ctx, request(connectors.TypeAccess, subj), scope, &rec))
+		require.NoError(t, e.c.Export(ctx, request(domain.Access, subj), scope, &rec))
 		require.Empty(t, rec.Names(), "nothing is exported from backups")
 	}
 
-	rect := request(connectors.TypeRectification, subj)
+	rect := request(domain.Rectification, subj)
 	rect.Rectification = map[string]string{"name": "Jo Smith"}
 	out, err := e.c.Rectify(ctx, rect)
 	require.NoError(t, err)
@@ -254,8 +255,8 @@ func TestActionsThatChangeNothing(t *testing.T) {
 	require.NotContains(t, string(body), "Jo Smith")
 	require.Contains(t, out.Notes[0], expiry.Format(time.DateOnly))
 
-	obj := request(connectors.TypeObjection, subj)
-	obj.ObjectionPurposes = []string{"marketing"}
+	obj := request(domain.Objection, subj)
+	obj.ObjectionPurposes = []domain.Purpose{"marketing"}
 	out, err = e.c.Object(ctx, obj)
 	require.NoError(t, err)
 	require.Empty(t, out.Rows)
@@ -283,7 +284,7 @@ func TestInvalidRequests(t *testing.T) {
 			return err
 		}},
 		{name: "empty email", call: func() error {
-			_, err := e.c.Restrict(ctx, request(connectors.TypeRestriction, e.subject(" ")))
+			_, err := e.c.Restrict(ctx, request(domain.Restriction, e.subject(" ")))
 			return err
 		}},
 		{name: "request id not a uuid", call: func() error {
@@ -297,18 +298,18 @@ func TestInvalidRequests(t *testing.T) {
 			return err
 		}},
 		{name: "unknown field", call: func() error {
-			req := request(connectors.TypeRectification, subj)
+			req := request(domain.Rectification, subj)
 			req.Rectification = map[string]string{"shoe_size": "42"}
 			_, err := e.c.Rectify(ctx, req)
 			return err
 		}},
 		{name: "no field", call: func() error {
-			_, err := e.c.Rectify(ctx, request(connectors.TypeRectification, subj))
+			_, err := e.c.Rectify(ctx, request(domain.Rectification, subj))
 			return err
 		}},
 		{name: "unknown purpose", call: func() error {
-			req := request(connectors.TypeObjection, subj)
-			req.ObjectionPurposes = []string{"marketing", "telepathy"}
+			req := request(domain.Objection, subj)
+			req.ObjectionPurposes = []domain.Purpose{"marketing", "telepathy"}
 			_, err := e.c.Object(ctx, req)
 			return err
 		}},

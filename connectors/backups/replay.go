@@ -10,6 +10,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -47,7 +48,7 @@ SELECT account_id::text AS account_id, email FROM agents WHERE account_id = ANY(
 // applied): a chat store that still has the request's receipt does nothing, so a second
 // replay re-applies nothing. Each re-application is recorded as an event on its request
 // (counts only) with the dedupe key "replay:" and the instant of the run.
-func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, regions []string, opts ...chatstore.Option) (ReplayResult, error) {
+func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, regions []domain.Region, opts ...chatstore.Option) (ReplayResult, error) {
 	run := time.Now().UTC()
 	tombs, err := c.st.TombstonesSince(ctx, since, regions)
 	if err != nil {
@@ -79,11 +80,11 @@ func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, 
 			continue
 		}
 		req := connectors.Request{ID: ts.RequestID, Type: ts.Action, Subject: subj, ErasureScope: ts.ErasureScope, Override: true}
-		var out connectors.Outcome
+		var out domain.Outcome
 		switch ts.Action {
-		case store.TombstoneErasure:
+		case domain.Erasure:
 			out, err = target.Erase(ctx, req)
-		case store.TombstoneRestriction:
+		case domain.Restriction:
 			out, err = target.Restrict(ctx, req)
 		default:
 			err = fmt.Errorf("unknown action %q", ts.Action)
@@ -146,12 +147,12 @@ func (c *Connector) match(ctx context.Context, chat *sqlx.DB, tombs []store.Tomb
 func subjectKey(tenantID string, hash []byte) string { return tenantID + "\x00" + string(hash) }
 
 // recordReplay records on the request that its action was applied again after a restore.
-func (c *Connector) recordReplay(ctx context.Context, run, since time.Time, ts store.Tombstone, out connectors.Outcome) error {
+func (c *Connector) recordReplay(ctx context.Context, run, since time.Time, ts store.Tombstone, out domain.Outcome) error {
 	var rows int64
 	for _, n := range out.Rows {
 		rows += n
 	}
-	_, err := c.st.Record(ctx, store.Change{
+	_, err := c.st.Record(ctx, domain.Change{
 		RequestID: ts.RequestID,
 		DedupeKey: "replay:" + run.Format(time.RFC3339Nano),
 		Kind:      EventReplayed,

@@ -11,6 +11,7 @@ import (
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
 	"dsr/internal/demo"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -47,7 +48,7 @@ func restricted(t *testing.T, chat *sqlx.DB, tenantID, email string) bool {
 
 // recorded creates the request in the record, as the API does, and returns it as
 // connectors see it.
-func (e *env) recorded(t *testing.T, typ, email, scope string) connectors.Request {
+func (e *env) recorded(t *testing.T, typ domain.RequestType, email string, scope domain.ErasureScope) connectors.Request {
 	t.Helper()
 	r, _, err := e.st.CreateRequest(ctx, store.NewRequest{TenantID: e.tenant.ID, Type: typ, Source: "api", SubjectEmail: email,
 		Params: store.Params{ErasureScope: scope}, ReceivedAt: time.Now()})
@@ -61,9 +62,9 @@ func (e *env) apply(t *testing.T, chat *sqlx.DB, req connectors.Request) {
 	for _, c := range []connectors.Connector{chatstore.New(chat), e.c} {
 		var err error
 		switch req.Type {
-		case connectors.TypeErasure:
+		case domain.Erasure:
 			_, err = c.Erase(ctx, req)
-		case connectors.TypeRestriction:
+		case domain.Restriction:
 			_, err = c.Restrict(ctx, req)
 		}
 		require.NoError(t, err, "%s at %s", req.Type, c.Name())
@@ -79,19 +80,19 @@ func TestReplayAfterRestore(t *testing.T) {
 
 	erased, kept, limited := demo.UserEmail(2), demo.UserEmail(3), demo.UserEmail(4)
 	// Before the instant replay starts from: not replayed.
-	early := e.recorded(t, connectors.TypeErasure, kept, connectors.ScopeFull)
+	early := e.recorded(t, domain.Erasure, kept, domain.ScopeFull)
 	e.apply(t, live, early)
 	time.Sleep(20 * time.Millisecond)
 	var since time.Time
 	require.NoError(t, e.orch.DB.Get(&since, `SELECT now()`))
 	time.Sleep(20 * time.Millisecond)
 
-	erase := e.recorded(t, connectors.TypeErasure, erased, connectors.ScopeFull)
+	erase := e.recorded(t, domain.Erasure, erased, domain.ScopeFull)
 	e.apply(t, live, erase)
-	restrict := e.recorded(t, connectors.TypeRestriction, limited, "")
+	restrict := e.recorded(t, domain.Restriction, limited, "")
 	e.apply(t, live, restrict)
 	// A request the chat store never saw (the restore also lost the subject): not found.
-	gone := e.recorded(t, connectors.TypeErasure, "nobody@example.com", connectors.ScopeProfile)
+	gone := e.recorded(t, domain.Erasure, "nobody@example.com", domain.ScopeProfile)
 	_, err = e.c.Erase(ctx, gone)
 	require.NoError(t, err)
 	require.False(t, holds(t, live, e.tenant.ID, erased))
@@ -135,7 +136,7 @@ func TestReplayAfterRestore(t *testing.T) {
 	require.Len(t, replayEvents(t, e.st, erase.ID), 1)
 
 	// Tombstones of other regions are left to their own chat store.
-	res, err = e.c.Replay(ctx, restored, since, []string{"us"})
+	res, err = e.c.Replay(ctx, restored, since, []domain.Region{domain.RegionUS})
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{}, res)
 }
@@ -144,7 +145,7 @@ func TestReplayWithAnotherKeyFindsNobody(t *testing.T) {
 	t.Parallel()
 	e := setup(t, "eu")
 	live := seededChat(t, e.tenant)
-	req := e.recorded(t, connectors.TypeErasure, demo.UserEmail(5), connectors.ScopeProfile)
+	req := e.recorded(t, domain.Erasure, demo.UserEmail(5), domain.ScopeProfile)
 	_, err := e.c.Erase(ctx, req)
 	require.NoError(t, err)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/platform/objectstore"
 )
 
@@ -57,7 +58,7 @@ SELECT count(*) FROM gone`
 // deleteAttachmentsQueued deletes the attachments rows of a full end-user erasure, like the
 // attachment steps of eraseEndUsers, and queues the keys of the objects to delete once the
 // transaction commits.
-func deleteAttachmentsQueued(ctx context.Context, tx *sqlx.Tx, ids []int64, requestID string, out *connectors.Outcome) error {
+func deleteAttachmentsQueued(ctx context.Context, tx *sqlx.Tx, ids []int64, requestID string, out *domain.Outcome) error {
 	var n int64
 	if err := tx.GetContext(ctx, &n, queueAttachmentsSQL, pq.Array(ids), requestID); err != nil {
 		return fmt.Errorf("delete the attachments of the end-user's messages and conversations: %w", err)

@@ -19,6 +19,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
 	"dsr/connectors/conformance"
+	"dsr/internal/domain"
 	"dsr/internal/platform/objectstore"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -125,12 +126,12 @@ func TestEraseDeletesAttachmentObjects(t *testing.T) {
 			require.Len(t, theirs, 2*2+1)
 
 			// Scope profile keeps conversations, so it keeps their files.
-			out, err := c.Erase(ctx, erasure(neighbour.Subject, connectors.ScopeProfile))
+			out, err := c.Erase(ctx, erasure(neighbour.Subject, domain.ScopeProfile))
 			require.NoError(t, err)
 			require.NotContains(t, out.Rows, chatstore.RowsAttachmentObjects)
 			require.Equal(t, theirs, stored(t, store, theirs))
 
-			req := erasure(p.Subject, connectors.ScopeFull)
+			req := erasure(p.Subject, domain.ScopeFull)
 			out, err = c.Erase(ctx, req)
 			require.NoError(t, err)
 			require.Equal(t, map[string]int64{
@@ -199,7 +200,7 @@ func TestEraseRetriesObjectDeletion(t *testing.T) {
 			neighbour := f.seedEndUser(false)
 			upload(t, store, allKeys(t, f.db))
 			mine, theirs := subjectKeys(t, f.db, p.EndUserID), subjectKeys(t, f.db, neighbour.EndUserID)
-			req := erasure(p.Subject, connectors.ScopeFull)
+			req := erasure(p.Subject, domain.ScopeFull)
 
 			_, err := c.Erase(ctx, req)
 			require.ErrorIs(t, err, errStoreDown)
@@ -234,7 +235,7 @@ func TestEraseKeepsSharedObject(t *testing.T) {
 	require.NoError(t, err)
 	upload(t, store, allKeys(t, f.db))
 
-	out, err := c.Erase(ctx, erasure(p.Subject, connectors.ScopeFull))
+	out, err := c.Erase(ctx, erasure(p.Subject, domain.ScopeFull))
 	require.NoError(t, err)
 	require.Equal(t, int64(len(mine)), out.Rows[chatstore.RowsAttachments])
 	require.Equal(t, int64(len(mine)-1), out.Rows[chatstore.RowsAttachmentObjects])
@@ -257,7 +258,7 @@ func TestEraseRefusedKey(t *testing.T) {
 	require.NoError(t, f.db.Get(&msg, `SELECT id FROM messages WHERE author_kind = 'end_user' AND author_id = $1 LIMIT 1`, p.EndUserID))
 	_, err = f.db.Exec(`INSERT INTO attachments (message_id, filename, storage_key) VALUES ($1, 'x', '../outside.txt')`, msg)
 	require.NoError(t, err)
-	req := erasure(p.Subject, connectors.ScopeFull)
+	req := erasure(p.Subject, domain.ScopeFull)
 
 	_, err = c.Erase(ctx, req)
 	require.ErrorIs(t, err, objectstore.ErrInvalidKey)
@@ -274,7 +275,7 @@ func TestEraseWithoutObjectStore(t *testing.T) {
 	t.Parallel()
 	c, f := setup(t)
 	p := f.seedEndUser(false)
-	out, err := c.Erase(ctx, erasure(p.Subject, connectors.ScopeFull))
+	out, err := c.Erase(ctx, erasure(p.Subject, domain.ScopeFull))
 	require.NoError(t, err)
 	require.NotContains(t, out.Rows, chatstore.RowsAttachmentObjects)
 	require.Contains(t, strings.Join(out.Notes, "\n"), "no object store is configured: the files of the 5 deleted attachment(s)")

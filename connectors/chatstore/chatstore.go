@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/platform/objectstore"
 )
 
@@ -160,8 +161,8 @@ const openConversationsSQL = `SELECT count(*) FROM conversations WHERE requester
 // Blockers reports, for an erasure, the open conversations on which the subject is the
 // requester: the end-user cannot be erased until they close or a DPO overrides. Other request
 // types are never blocked.
-func (c *Connector) Blockers(ctx context.Context, req connectors.Request) ([]connectors.Blocker, error) {
-	if req.Type != connectors.TypeErasure {
+func (c *Connector) Blockers(ctx context.Context, req connectors.Request) ([]domain.Blocker, error) {
+	if req.Type != domain.Erasure {
 		return nil, nil
 	}
 	if err := connectors.CheckSubject(req.Subject); err != nil {
@@ -181,13 +182,22 @@ func (c *Connector) Blockers(ctx context.Context, req connectors.Request) ([]con
 	if open == 0 {
 		return nil, nil
 	}
-	return []connectors.Blocker{openConversationsBlocker(open)}, nil
+	return []domain.Blocker{openConversationsBlocker(open)}, nil
 }
 
-func openConversationsBlocker(n int64) connectors.Blocker {
-	return connectors.Blocker{
-		Code:    connectors.BlockerOpenConversations,
+func openConversationsBlocker(n int64) domain.Blocker {
+	return domain.Blocker{
+		Code:    domain.BlockerOpenConversations,
 		Message: fmt.Sprintf("the end-user is the requester on %d open conversation(s); erasure waits until they are closed or a DPO overrides", n),
 		Count:   n,
 	}
+}
+
+// EnsureAccount opens a tenant's account in the chat store unless it exists: the
+// controller whose end-users, agents and conversations the other tables hold.
+func (c *Connector) EnsureAccount(ctx context.Context, id, name string) error {
+	if _, err := c.db.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, name); err != nil {
+		return fmt.Errorf("open the account of tenant %s in the chat store: %w", id, err)
+	}
+	return nil
 }

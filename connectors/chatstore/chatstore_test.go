@@ -15,6 +15,7 @@ import (
 	"dsr/connectors/chatstore"
 	"dsr/connectors/conformance"
 	"dsr/internal/demo"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -24,12 +25,12 @@ func TestConformance(t *testing.T) {
 	conformance.Run(t, &harness{})
 }
 
-func request(typ string, s connectors.Subject) connectors.Request {
+func request(typ domain.RequestType, s connectors.Subject) connectors.Request {
 	return connectors.Request{ID: uuid.NewString(), Type: typ, Subject: s}
 }
 
-func erasure(s connectors.Subject, scope string) connectors.Request {
-	req := request(connectors.TypeErasure, s)
+func erasure(s connectors.Subject, scope domain.ErasureScope) connectors.Request {
+	req := request(domain.Erasure, s)
 	req.ErasureScope = scope
 	return req
 }
@@ -74,7 +75,7 @@ func TestExportFull(t *testing.T) {
 	f.seedEndUser(false) // a neighbour, who must not show up
 
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, p.Subject), connectors.ExportScope{}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Access, p.Subject), connectors.ExportScope{}, &rec))
 
 	schemaCats := chatstore.Schema(connectors.ExportScope{})
 	require.Equal(t, []string{"profile", "conversations", "messages", "attachments", "oauth_tokens", "sessions", "saved_searches"}, rec.Names())
@@ -109,7 +110,7 @@ func TestExportFull(t *testing.T) {
 	require.False(t, rec.Contains("Question from the other person"), "another end-user's message was exported")
 
 	var unknown conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, connectors.Subject{TenantID: f.tenant, Email: "nobody@example.com"}), connectors.ExportScope{}, &unknown))
+	require.NoError(t, c.Export(ctx, request(domain.Access, connectors.Subject{TenantID: f.tenant, Email: "nobody@example.com"}), connectors.ExportScope{}, &unknown))
 	require.Equal(t, rec.Names(), unknown.Names(), "every category is begun, even without rows")
 	require.Zero(t, unknown.RowCount())
 }
@@ -120,7 +121,7 @@ func TestExportPortability(t *testing.T) {
 	p := f.seedEndUser(false)
 
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypePortability, p.Subject), connectors.ExportScope{Portability: true}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Portability, p.Subject), connectors.ExportScope{Portability: true}, &rec))
 	require.Equal(t, []string{"profile", "messages", "attachments"}, rec.Names())
 	for i, cat := range chatstore.Schema(connectors.ExportScope{Portability: true}) {
 		require.Equal(t, cat.ColumnNames(), rec.Categories()[i].Columns)
@@ -148,12 +149,12 @@ func TestEraseEndUser(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name  string
-		scope string
+		scope domain.ErasureScope
 		rows  map[string]int64
 	}{
 		{
 			name:  "Profile",
-			scope: connectors.ScopeProfile,
+			scope: domain.ScopeProfile,
 			rows: map[string]int64{
 				chatstore.RowsConversationsRequesterCleared: 2,
 				chatstore.RowsMessagesAuthorCleared:         2*2 + 1,
@@ -165,7 +166,7 @@ func TestEraseEndUser(t *testing.T) {
 		},
 		{
 			name:  "Full",
-			scope: connectors.ScopeFull,
+			scope: domain.ScopeFull,
 			rows: map[string]int64{
 				chatstore.RowsAttachments:           2*2 + 1,
 				chatstore.RowsMessages:              2*4 + 1,
@@ -191,13 +192,13 @@ func TestEraseEndUser(t *testing.T) {
 			require.Equal(t, tt.rows, out.Rows)
 			require.Empty(t, out.Exceptions)
 			require.Equal(t, "chatstore", out.Connector)
-			require.Equal(t, connectors.TypeErasure, out.Action)
+			require.Equal(t, domain.Erasure, out.Action)
 			require.WithinDuration(t, time.Now(), out.AppliedAt, time.Minute)
 
 			require.False(t, has(t, f.db, p.Subject))
 			require.Zero(t, count(t, f, `SELECT count(*) FROM messages WHERE author_kind = 'end_user' AND author_id = $1`, p.EndUserID))
 			switch tt.scope {
-			case connectors.ScopeProfile:
+			case domain.ScopeProfile:
 				require.Equal(t, map[string]int64{"messages.body": 2}, occurrences(t, f.db, p.Email),
 					"only message bodies, kept with the controller, still mention the email")
 				require.Equal(t, int64(2), count(t, f, `SELECT count(*) FROM conversations c
@@ -206,7 +207,7 @@ func TestEraseEndUser(t *testing.T) {
 				require.Equal(t, map[string]int64{"messages.body": 2}, occurrences(t, f.db, p.Name),
 					"only message bodies, kept with the controller, still mention the name")
 				require.Contains(t, strings.Join(out.Notes, "\n"), "message bodies stay with the controller")
-			case connectors.ScopeFull:
+			case domain.ScopeFull:
 				require.Empty(t, occurrences(t, f.db, p.Email), "the email is gone from every table")
 				require.Empty(t, occurrences(t, f.db, p.Name), "the name is gone from every table")
 				require.Equal(t, int64(1), count(t, f, `SELECT count(*) FROM messages WHERE id = $1`, p.SharedThreadMessage),
@@ -225,13 +226,13 @@ func TestEraseAgent(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name        string
-		scope       string
+		scope       domain.ErasureScope
 		role        string
 		keptAuthors int64
 	}{
-		{name: "AgentProfile", scope: connectors.ScopeProfile, role: "agent", keptAuthors: 2},
-		{name: "AdminProfile", scope: connectors.ScopeProfile, role: "admin", keptAuthors: 2},
-		{name: "AgentFull", scope: connectors.ScopeFull, role: "agent", keptAuthors: 0},
+		{name: "AgentProfile", scope: domain.ScopeProfile, role: "agent", keptAuthors: 2},
+		{name: "AdminProfile", scope: domain.ScopeProfile, role: "admin", keptAuthors: 2},
+		{name: "AgentFull", scope: domain.ScopeFull, role: "agent", keptAuthors: 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -247,7 +248,7 @@ func TestEraseAgent(t *testing.T) {
 				chatstore.RowsSavedSearches:             1,
 				chatstore.RowsAgents:                    1,
 			}
-			if tt.scope == connectors.ScopeFull {
+			if tt.scope == domain.ScopeFull {
 				want[chatstore.RowsMessagesAuthorCleared] = 2
 			}
 			require.Equal(t, want, out.Rows)
@@ -256,7 +257,7 @@ func TestEraseAgent(t *testing.T) {
 
 			require.Equal(t, int64(5), count(t, f, `SELECT count(*) FROM messages`), "transcripts stay with the controller")
 			require.Equal(t, tt.keptAuthors, count(t, f, `SELECT count(*) FROM messages WHERE author_name = $1`, p.Name))
-			if tt.scope == connectors.ScopeProfile {
+			if tt.scope == domain.ScopeProfile {
 				require.Contains(t, strings.Join(out.Notes, "\n"), "keep messages.author_name on 2 message(s)")
 			} else {
 				require.Empty(t, occurrences(t, f.db, p.Name), "the agent's name is gone")
@@ -273,9 +274,9 @@ func TestEraseOwnerRetained(t *testing.T) {
 	// The owner also chatted as a visitor of the tenant's website, with the same email.
 	visitor := f.endUser(strings.ToUpper(owner.Email), owner.Name)
 
-	out, err := c.Erase(ctx, erasure(owner.Subject, connectors.ScopeFull))
+	out, err := c.Erase(ctx, erasure(owner.Subject, domain.ScopeFull))
 	require.NoError(t, err)
-	require.Equal(t, []connectors.Exception{chatstore.OwnerException}, out.Exceptions)
+	require.Equal(t, []domain.Exception{chatstore.OwnerException}, out.Exceptions)
 	require.Equal(t, "agent_profile", out.Exceptions[0].Category)
 	require.Equal(t, "Art. 17(3)(b)", out.Exceptions[0].Article)
 	require.Equal(t, int64(1), out.Rows[chatstore.RowsEndUsers], "the end-user profile is erased")
@@ -295,11 +296,11 @@ func TestEraseBlocked(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name          string
-		scope         string
+		scope         domain.ErasureScope
 		conversations int64 // the colleague's conversations left after the override
 	}{
-		{name: "Profile", scope: connectors.ScopeProfile, conversations: 4 + 1},
-		{name: "Full", scope: connectors.ScopeFull, conversations: 0 + 1}, // the shared thread stays
+		{name: "Profile", scope: domain.ScopeProfile, conversations: 4 + 1},
+		{name: "Full", scope: domain.ScopeFull, conversations: 0 + 1}, // the shared thread stays
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -310,14 +311,14 @@ func TestEraseBlocked(t *testing.T) {
 
 			blockers, err := c.Blockers(ctx, req)
 			require.NoError(t, err)
-			require.Equal(t, []connectors.Blocker{{
-				Code:    connectors.BlockerOpenConversations,
+			require.Equal(t, []domain.Blocker{{
+				Code:    domain.BlockerOpenConversations,
 				Message: blockers[0].Message,
 				Count:   2,
 			}}, blockers)
 			require.NotContains(t, blockers[0].Message, p.Email)
 
-			other, err := c.Blockers(ctx, request(connectors.TypeAccess, p.Subject))
+			other, err := c.Blockers(ctx, request(domain.Access, p.Subject))
 			require.NoError(t, err)
 			require.Empty(t, other, "only erasure is blocked")
 
@@ -334,7 +335,7 @@ func TestEraseBlocked(t *testing.T) {
 			require.Equal(t, int64(1), out.Rows[chatstore.RowsEndUsers])
 			require.Contains(t, strings.Join(out.Notes, "\n"), "override despite 2 open conversation(s)")
 			require.Equal(t, tt.conversations, count(t, f, `SELECT count(*) FROM conversations WHERE agent_id = $1`, p.Colleague))
-			if tt.scope == connectors.ScopeProfile {
+			if tt.scope == domain.ScopeProfile {
 				require.Equal(t, int64(2), count(t, f, `SELECT count(*) FROM conversations WHERE status = 'open' AND requester_id IS NULL`))
 			}
 		})
@@ -345,7 +346,7 @@ func TestReceipts(t *testing.T) {
 	t.Parallel()
 	c, f := setup(t)
 	p := f.seedEndUser(false)
-	req := erasure(p.Subject, connectors.ScopeFull)
+	req := erasure(p.Subject, domain.ScopeFull)
 
 	first, err := c.Erase(ctx, req)
 	require.NoError(t, err)
@@ -368,9 +369,9 @@ func TestReceipts(t *testing.T) {
 
 	// Many concurrent retries: one receipt, one action.
 	p2 := f.seedAgent("agent")
-	req2 := erasure(p2.Subject, connectors.ScopeProfile)
+	req2 := erasure(p2.Subject, domain.ScopeProfile)
 	var wg sync.WaitGroup
-	outs := make([]connectors.Outcome, 5)
+	outs := make([]domain.Outcome, 5)
 	errs := make([]error, len(outs))
 	for i := range outs {
 		wg.Go(func() { outs[i], errs[i] = c.Erase(ctx, req2) })
@@ -389,7 +390,7 @@ func TestReceipts(t *testing.T) {
 
 	// Receipts are per action: the same request id may restrict, then erase.
 	p3 := f.seedEndUser(false)
-	req3 := request(connectors.TypeErasure, p3.Subject)
+	req3 := request(domain.Erasure, p3.Subject)
 	_, err = c.Restrict(ctx, req3)
 	require.NoError(t, err)
 	out, err := c.Erase(ctx, req3)
@@ -411,7 +412,7 @@ func TestRectify(t *testing.T) {
 			"name": "Ines Renamed", "display_name": "Ines R", "email": newEmail,
 			"avatar_url": "https://cdn.example/new.png", "phone": "+49 30 1234567", "locale": "de-DE",
 		}
-		req := request(connectors.TypeRectification, p.Subject)
+		req := request(domain.Rectification, p.Subject)
 		req.Rectification = values
 		out, err := c.Rectify(ctx, req)
 		require.NoError(t, err)
@@ -444,7 +445,7 @@ func TestRectify(t *testing.T) {
 		t.Parallel()
 		f := f.with(t)
 		p := f.seedAgent("admin")
-		req := request(connectors.TypeRectification, p.Subject)
+		req := request(domain.Rectification, p.Subject)
 		req.Rectification = map[string]string{"display_name": "JS", "phone": "+33 1 23 45 67 89"}
 		out, err := c.Rectify(ctx, req)
 		require.NoError(t, err)
@@ -466,7 +467,7 @@ func TestRectify(t *testing.T) {
 			{name: "Nothing", values: nil, want: "no field"},
 			{name: "BadEmail", values: map[string]string{"email": "not an email"}, want: "email"},
 		} {
-			req := request(connectors.TypeRectification, p.Subject)
+			req := request(domain.Rectification, p.Subject)
 			req.Rectification = tt.values
 			_, err := c.Rectify(ctx, req)
 			require.ErrorIs(t, err, connectors.ErrInvalid, tt.name)
@@ -479,11 +480,11 @@ func TestRectify(t *testing.T) {
 		t.Parallel()
 		f := f.with(t)
 		p := f.seedEndUser(false)
-		first := request(connectors.TypeRectification, p.Subject)
+		first := request(domain.Rectification, p.Subject)
 		first.Rectification = map[string]string{"display_name": "First"}
 		_, err := c.Rectify(ctx, first)
 		require.NoError(t, err)
-		second := request(connectors.TypeRectification, p.Subject)
+		second := request(domain.Rectification, p.Subject)
 		second.Rectification = map[string]string{"display_name": "Second"}
 		_, err = c.Rectify(ctx, second)
 		require.NoError(t, err)
@@ -501,7 +502,7 @@ func TestRestrict(t *testing.T) {
 	p := f.seedEndUser(false)
 	agentID := f.agent("agent", strings.ToUpper(p.Email), p.Name)
 
-	out, err := c.Restrict(ctx, request(connectors.TypeRestriction, p.Subject))
+	out, err := c.Restrict(ctx, request(domain.Restriction, p.Subject))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"end_users": 1, "agents": 1}, out.Rows)
 	var at []time.Time
@@ -510,7 +511,7 @@ func TestRestrict(t *testing.T) {
 	require.Len(t, at, 2)
 	require.True(t, at[0].Equal(out.AppliedAt), "restricted_at is the transaction's time")
 
-	again, err := c.Restrict(ctx, request(connectors.TypeRestriction, p.Subject))
+	again, err := c.Restrict(ctx, request(domain.Restriction, p.Subject))
 	require.NoError(t, err)
 	require.False(t, again.Replayed)
 	require.Equal(t, map[string]int64{"end_users": 0, "agents": 0}, again.Rows)
@@ -532,15 +533,15 @@ func TestObject(t *testing.T) {
 
 	for _, tt := range []struct {
 		name     string
-		purposes []string
+		purposes []domain.Purpose
 		rows     int64
 		want     []string
 	}{
-		{name: "First", purposes: []string{"marketing"}, rows: 1, want: []string{"marketing"}},
-		{name: "UnionWithDuplicates", purposes: []string{"analytics", "marketing", "analytics"}, rows: 1, want: []string{"analytics", "marketing"}},
-		{name: "AlreadyObjected", purposes: []string{"marketing"}, rows: 0, want: []string{"analytics", "marketing"}},
+		{name: "First", purposes: []domain.Purpose{domain.PurposeMarketing}, rows: 1, want: []string{"marketing"}},
+		{name: "UnionWithDuplicates", purposes: []domain.Purpose{domain.PurposeAnalytics, domain.PurposeMarketing, domain.PurposeAnalytics}, rows: 1, want: []string{"analytics", "marketing"}},
+		{name: "AlreadyObjected", purposes: []domain.Purpose{domain.PurposeMarketing}, rows: 0, want: []string{"analytics", "marketing"}},
 	} {
-		req := request(connectors.TypeObjection, p.Subject)
+		req := request(domain.Objection, p.Subject)
 		req.ObjectionPurposes = tt.purposes
 		out, err := c.Object(ctx, req)
 		require.NoError(t, err, tt.name)
@@ -548,7 +549,7 @@ func TestObject(t *testing.T) {
 		require.Equal(t, tt.want, objections(), tt.name)
 	}
 
-	req := request(connectors.TypeObjection, p.Subject)
+	req := request(domain.Objection, p.Subject)
 	_, err := c.Object(ctx, req)
 	require.ErrorIs(t, err, connectors.ErrInvalid, "no purpose")
 }
@@ -561,7 +562,7 @@ func TestValidation(t *testing.T) {
 
 	_, err := c.Find(ctx, badTenant)
 	require.ErrorIs(t, err, connectors.ErrInvalid)
-	require.ErrorIs(t, c.Export(ctx, request(connectors.TypeAccess, badTenant), connectors.ExportScope{}, &conformance.Recorder{}), connectors.ErrInvalid)
+	require.ErrorIs(t, c.Export(ctx, request(domain.Access, badTenant), connectors.ExportScope{}, &conformance.Recorder{}), connectors.ErrInvalid)
 	_, err = c.Find(ctx, connectors.Subject{TenantID: f.tenant, Email: " "})
 	require.ErrorIs(t, err, connectors.ErrInvalid)
 
@@ -569,8 +570,8 @@ func TestValidation(t *testing.T) {
 		name string
 		req  connectors.Request
 	}{
-		{name: "NoRequestID", req: connectors.Request{Type: connectors.TypeErasure, Subject: p.Subject}},
-		{name: "BadTenant", req: request(connectors.TypeErasure, badTenant)},
+		{name: "NoRequestID", req: connectors.Request{Type: domain.Erasure, Subject: p.Subject}},
+		{name: "BadTenant", req: request(domain.Erasure, badTenant)},
 		{name: "UnknownScope", req: erasure(p.Subject, "everything")},
 	} {
 		_, err := c.Erase(ctx, tt.req)
@@ -607,10 +608,10 @@ func TestDemoTenant(t *testing.T) {
 	subject := func(email string) connectors.Subject { return connectors.Subject{TenantID: f.tenant, Email: email} }
 
 	// visitor1 has an open conversation.
-	blockers, err := c.Blockers(ctx, erasure(subject(demo.UserEmail(1)), connectors.ScopeFull))
+	blockers, err := c.Blockers(ctx, erasure(subject(demo.UserEmail(1)), domain.ScopeFull))
 	require.NoError(t, err)
 	require.Len(t, blockers, 1)
-	_, err = c.Erase(ctx, erasure(subject(demo.UserEmail(1)), connectors.ScopeFull))
+	_, err = c.Erase(ctx, erasure(subject(demo.UserEmail(1)), domain.ScopeFull))
 	require.ErrorIs(t, err, connectors.ErrBlocked)
 
 	// visitor2 does not: the access export agrees with Find, then a full erasure leaves no
@@ -620,21 +621,21 @@ func TestDemoTenant(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{chatstore.RoleEndUser}, m.Roles)
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, v2), connectors.ExportScope{}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Access, v2), connectors.ExportScope{}, &rec))
 	for _, cat := range rec.Categories() {
 		require.Len(t, cat.Rows, int(m.Counts[cat.Name]), cat.Name)
 	}
-	out, err := c.Erase(ctx, erasure(v2, connectors.ScopeFull))
+	out, err := c.Erase(ctx, erasure(v2, domain.ScopeFull))
 	require.NoError(t, err)
 	require.Equal(t, m.Counts[chatstore.CategoryMessages], out.Rows[chatstore.RowsMessages])
 	require.Equal(t, m.Counts[chatstore.CategoryConversations], out.Rows[chatstore.RowsConversations])
 	require.Empty(t, occurrences(t, f.db, demo.UserEmail(2)))
 
 	// The owner is kept, an admin is not.
-	out, err = c.Erase(ctx, erasure(subject("owner@acme-corp.example"), connectors.ScopeProfile))
+	out, err = c.Erase(ctx, erasure(subject("owner@acme-corp.example"), domain.ScopeProfile))
 	require.NoError(t, err)
-	require.Equal(t, []connectors.Exception{chatstore.OwnerException}, out.Exceptions)
-	out, err = c.Erase(ctx, erasure(subject("agent1@acme-corp.example"), connectors.ScopeProfile))
+	require.Equal(t, []domain.Exception{chatstore.OwnerException}, out.Exceptions)
+	out, err = c.Erase(ctx, erasure(subject("agent1@acme-corp.example"), domain.ScopeProfile))
 	require.NoError(t, err)
 	require.Equal(t, int64(1), out.Rows[chatstore.RowsAgents])
 	require.Empty(t, occurrences(t, f.db, "agent1@acme-corp.example"))

@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Keys of Outcome.Rows for an erasure. A table name counts the rows deleted from it; the
@@ -29,7 +30,7 @@ const (
 
 // OwnerException is recorded when the subject is the tenant's account owner, whose staff
 // profile is kept while the account exists.
-var OwnerException = connectors.Exception{
+var OwnerException = domain.Exception{
 	Category: "agent_profile",
 	Article:  "Art. 17(3)(b)",
 	Reason:   "account owner: the owner's identity is needed to perform the contract with the controller while the account exists; erase it when the account is closed or ownership is transferred",
@@ -94,17 +95,17 @@ const (
 //     means they are gone.
 //
 // Outcome.Rows counts rows per table as the Rows* constants describe.
-func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Erase(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	scope, err := connectors.CheckScope(req.ErasureScope)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
 	}
-	full := scope == connectors.ScopeFull
+	full := scope == domain.ScopeFull
 	queue := "" // the request id under which attachment files are queued for deletion
 	if c.objects != nil {
 		queue = req.ID
 	}
-	out, err := c.apply(ctx, req, ActionErase, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
+	out, err := c.apply(ctx, req, domain.Erasure, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *domain.Outcome) error {
 		if len(subj.EndUsers) > 0 {
 			if err := eraseEndUsers(ctx, tx, subj.EndUsers, full, req.Override, queue, out); err != nil {
 				return err
@@ -126,7 +127,7 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 	}
 	// Also on a replay: an earlier attempt may have committed and then failed here.
 	if err := c.deleteObjects(ctx, req.ID); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s: %w", req.ID, err)
 	}
 	return out, nil
 }
@@ -138,7 +139,7 @@ type step struct {
 	query string
 }
 
-func runSteps(ctx context.Context, tx *sqlx.Tx, ids []int64, out *connectors.Outcome, steps []step) error {
+func runSteps(ctx context.Context, tx *sqlx.Tx, ids []int64, out *domain.Outcome, steps []step) error {
 	arg := pq.Array(ids)
 	for _, s := range steps {
 		n, err := exec(ctx, tx, s.what, s.query, arg)
@@ -152,7 +153,7 @@ func runSteps(ctx context.Context, tx *sqlx.Tx, ids []int64, out *connectors.Out
 
 // eraseEndUsers erases end-users. With queue set (the request id, when an object store is
 // configured), a full erasure also queues the attachment files to delete.
-func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override bool, queue string, out *connectors.Outcome) error {
+func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override bool, queue string, out *domain.Outcome) error {
 	var open int64
 	if err := tx.GetContext(ctx, &open, openConversationsSQL, pq.Array(ids)); err != nil {
 		return fmt.Errorf("count open conversations: %w", err)
@@ -211,7 +212,7 @@ func eraseEndUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, full, override
 	return nil
 }
 
-func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *connectors.Outcome) error {
+func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *domain.Outcome) error {
 	var steps []step
 	if full {
 		steps = append(steps, step{RowsMessagesAuthorCleared, "clear the author of the agent's messages", clearAgentAuthorSQL})
@@ -235,7 +236,7 @@ func eraseAgents(ctx context.Context, tx *sqlx.Tx, ids []int64, full bool, out *
 
 // deleteOwned deletes the OAuth tokens, sessions and saved searches whose column (end_user_id
 // or agent_id) is one of ids, in one statement, and counts each.
-func deleteOwned(ctx context.Context, tx *sqlx.Tx, column, whose string, ids []int64, out *connectors.Outcome) error {
+func deleteOwned(ctx context.Context, tx *sqlx.Tx, column, whose string, ids []int64, out *domain.Outcome) error {
 	query := `WITH t AS (DELETE FROM oauth_tokens WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1),
     s AS (DELETE FROM sessions WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1),
     q AS (DELETE FROM saved_searches WHERE ` + column + ` = ANY($1::bigint[]) RETURNING 1)

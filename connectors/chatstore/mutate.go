@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Rectifiable fields per table. The names double as column names.
@@ -30,12 +31,12 @@ const noteAuthorNameKept = "messages.author_name is a copy of the name made when
 // naming it, as does an empty or malformed email. An empty value clears the field (NULL).
 // Outcome.Rows counts the updated end_users and agents rows and Outcome.Fields names the
 // fields, never their values.
-func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	fields, err := rectifyFields(req.Rectification)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("rectify for request %s: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("rectify for request %s: %w", req.ID, err)
 	}
-	return c.apply(ctx, req, ActionRectify, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
+	return c.apply(ctx, req, domain.Rectification, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *domain.Outcome) error {
 		out.Fields = fields
 		if len(subj.EndUsers) > 0 {
 			n, err := updateProfile(ctx, tx, "end_users", fields, EndUserFields, subj.EndUsers, req.Rectification, ", updated_at = now()")
@@ -105,8 +106,8 @@ func nullIfEmpty(s string) any {
 
 // Restrict sets restricted_at on the subject's end_users and agents rows where it is not set
 // yet. Outcome.Rows counts the rows newly restricted per table.
-func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	return c.apply(ctx, req, ActionRestrict, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
+func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
+	return c.apply(ctx, req, domain.Restriction, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *domain.Outcome) error {
 		for _, t := range []struct {
 			table string
 			ids   []int64
@@ -131,13 +132,13 @@ func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (conne
 // Object adds req.ObjectionPurposes to processing_objections on the subject's rows, as a set.
 // A purpose outside connectors.Purposes fails with connectors.ErrInvalid. Outcome.Rows counts
 // the rows whose objections changed per table.
-func (c *Connector) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Object(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	purposes, err := connectors.CheckPurposes(req.ObjectionPurposes)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("object for request %s: %w", req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("object for request %s: %w", req.ID, err)
 	}
-	return c.apply(ctx, req, ActionObject, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error {
-		out.Notes = append(out.Notes, "objection recorded for: "+strings.Join(purposes, ", "))
+	return c.apply(ctx, req, domain.Objection, func(ctx context.Context, tx *sqlx.Tx, subj subject, out *domain.Outcome) error {
+		out.Notes = append(out.Notes, "objection recorded for: "+domain.JoinNames(purposes))
 		for _, t := range []struct {
 			table string
 			ids   []int64

@@ -10,14 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"dsr/connectors"
-)
-
-// Actions, as stored in dsr_receipts.action and in Outcome.Action.
-const (
-	ActionRectify  = connectors.TypeRectification
-	ActionErase    = connectors.TypeErasure
-	ActionRestrict = connectors.TypeRestriction
-	ActionObject   = connectors.TypeObjection
+	"dsr/internal/domain"
 )
 
 // receiptLockClass is the first key of the advisory locks taken on request ids; the
@@ -29,27 +22,27 @@ const noteNotFound = "subject not found in the chat store for this tenant; nothi
 
 // action is the body of one mutating action: it runs inside the transaction, with the
 // subject's rows locked, and fills out.
-type action func(ctx context.Context, tx *sqlx.Tx, subj subject, out *connectors.Outcome) error
+type action func(ctx context.Context, tx *sqlx.Tx, subj subject, out *domain.Outcome) error
 
 // apply runs fn for req in one transaction that also writes the receipt of (req.ID, name).
 // When a receipt already exists it returns the stored outcome, marked Replayed, and does
 // nothing. The advisory lock on the request id makes a concurrent call with the same id wait
 // and then find the receipt.
-func (c *Connector) apply(ctx context.Context, req connectors.Request, name string, fn action) (connectors.Outcome, error) {
+func (c *Connector) apply(ctx context.Context, req connectors.Request, name domain.RequestType, fn action) (domain.Outcome, error) {
 	if strings.TrimSpace(req.ID) == "" {
-		return connectors.Outcome{}, fmt.Errorf("%s: request id is empty: %w", name, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("%s: request id is empty: %w", name, connectors.ErrInvalid)
 	}
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
 	}
 	tx, err := c.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: begin: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: begin: %w", name, req.ID, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after commit
 
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, receiptLockClass, req.ID); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: lock request: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: lock request: %w", name, req.ID, err)
 	}
 	// The receipt and the transaction's clock, in one round trip.
 	var stored []byte
@@ -57,26 +50,26 @@ func (c *Connector) apply(ctx context.Context, req connectors.Request, name stri
 	err = tx.QueryRowxContext(ctx, `SELECT (SELECT outcome FROM dsr_receipts WHERE request_id = $1 AND action = $2), now()`,
 		req.ID, name).Scan(&stored, &now)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: read receipt: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: read receipt: %w", name, req.ID, err)
 	}
 	if stored != nil {
-		var out connectors.Outcome
+		var out domain.Outcome
 		if err := json.Unmarshal(stored, &out); err != nil {
-			return connectors.Outcome{}, fmt.Errorf("%s for request %s: decode stored receipt: %w", name, req.ID, err)
+			return domain.Outcome{}, fmt.Errorf("%s for request %s: decode stored receipt: %w", name, req.ID, err)
 		}
 		out.Replayed = true
 		return out, nil
 	}
 
-	out := connectors.Outcome{Connector: c.Name(), Action: name, Rows: map[string]int64{}, AppliedAt: now.UTC()}
+	out := domain.Outcome{Connector: c.Name(), Action: name, Rows: map[string]int64{}, AppliedAt: now.UTC()}
 
 	subj, err := resolve(ctx, tx, req.Subject, true)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
 	}
 	if subj.found() {
 		if err := fn(ctx, tx, subj, &out); err != nil {
-			return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
+			return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", name, req.ID, err)
 		}
 	} else {
 		out.Notes = append(out.Notes, noteNotFound)
@@ -84,13 +77,13 @@ func (c *Connector) apply(ctx context.Context, req connectors.Request, name stri
 
 	body, err := json.Marshal(out)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: encode receipt: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: encode receipt: %w", name, req.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dsr_receipts (request_id, action, outcome) VALUES ($1, $2, $3)`, req.ID, name, body); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: write receipt: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: write receipt: %w", name, req.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: commit: %w", name, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: commit: %w", name, req.ID, err)
 	}
 	return out, nil
 }

@@ -48,6 +48,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Roles a Harness can seed.
@@ -160,7 +161,7 @@ func (s *suite) seed(t *testing.T, spec SubjectSpec) connectors.Subject {
 }
 
 // request returns a new request, prepared by the harness when it is a RequestPreparer.
-func (s *suite) request(t *testing.T, typ string, subj connectors.Subject) connectors.Request {
+func (s *suite) request(t *testing.T, typ domain.RequestType, subj connectors.Subject) connectors.Request {
 	t.Helper()
 	req := connectors.Request{ID: uuid.NewString(), Type: typ, Subject: subj}
 	if s.prep != nil {
@@ -172,7 +173,7 @@ func (s *suite) request(t *testing.T, typ string, subj connectors.Subject) conne
 
 // changedRows checks that out counts some rows changed; a record-only connector reports
 // what it recorded, perhaps nothing.
-func (s *suite) changedRows(t *testing.T, out connectors.Outcome, what string) {
+func (s *suite) changedRows(t *testing.T, out domain.Outcome, what string) {
 	t.Helper()
 	if !s.recordOnly {
 		require.Positive(t, sumRows(out), what)
@@ -188,20 +189,14 @@ func (s *suite) erased(t *testing.T, subj connectors.Subject) {
 	}
 }
 
-// recipientKinds are the ways connectors.Recipient.Kind says a recipient is reached.
-var recipientKinds = []string{"api", "mail", "none"}
-
-// recipientStatuses are the statuses of a recipient in the Art. 19 ledger.
-var recipientStatuses = []string{connectors.RecipientNotified, connectors.RecipientConfirmed, connectors.RecipientFailed, connectors.RecipientExempt}
-
 // checkOutcome checks the outcome of a change: a recipient it names is the connector, in a
 // known status and kind; a job it leaves for later can be checked again.
-func (s *suite) checkOutcome(t *testing.T, out connectors.Outcome) {
+func (s *suite) checkOutcome(t *testing.T, out domain.Outcome) {
 	t.Helper()
 	if r := out.Recipient; r != nil {
 		require.Equal(t, s.c.Name(), r.Name, "recipient's name")
-		require.Contains(t, recipientStatuses, r.Status, "recipient's status")
-		require.Contains(t, recipientKinds, r.Kind, "recipient's kind")
+		require.Contains(t, domain.RecipientStatuses, r.Status, "recipient's status")
+		require.Contains(t, domain.Reaches, r.Kind, "recipient's kind")
 	}
 	if j := out.Job; j != nil {
 		require.NotEmpty(t, j.ID, "job's id")
@@ -212,7 +207,7 @@ func (s *suite) checkOutcome(t *testing.T, out connectors.Outcome) {
 
 // retried checks the outcome of a retry, again, against first, the outcome of the first
 // call: it is a replay or, from a record-only connector, the same record made again.
-func (s *suite) retried(t *testing.T, first, again connectors.Outcome) {
+func (s *suite) retried(t *testing.T, first, again domain.Outcome) {
 	t.Helper()
 	s.checkOutcome(t, again)
 	if !again.Replayed {
@@ -225,7 +220,7 @@ func (s *suite) retried(t *testing.T, first, again connectors.Outcome) {
 
 func unknownEmail() string { return "nobody-" + uuid.NewString() + "@example.invalid" }
 
-func sumRows(o connectors.Outcome) int64 {
+func sumRows(o domain.Outcome) int64 {
 	var n int64
 	for _, v := range o.Rows {
 		n += v
@@ -242,7 +237,7 @@ func (s *suite) export(t *testing.T) {
 			t.Parallel()
 			subj := s.seed(t, tt.spec)
 			var rec Recorder
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, subj), connectors.ExportScope{}, &rec))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, subj), connectors.ExportScope{}, &rec))
 			if s.recordOnly {
 				require.Zero(t, rec.RowCount(), "rows from a record-only connector")
 				require.False(t, rec.Contains(subj.Email), "a record-only connector exports the subject's email")
@@ -261,8 +256,8 @@ func (s *suite) export(t *testing.T) {
 			t.Parallel()
 			subj := s.seed(t, tt.spec)
 			var full, portable Recorder
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, subj), connectors.ExportScope{}, &full))
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypePortability, subj), connectors.ExportScope{Portability: true}, &portable))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, subj), connectors.ExportScope{}, &full))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Portability, subj), connectors.ExportScope{Portability: true}, &portable))
 			if s.recordOnly {
 				require.False(t, full.Contains(subj.Email), "a record-only connector exports the subject's email")
 				require.False(t, portable.Contains(subj.Email), "a record-only connector exports the subject's email")
@@ -279,7 +274,7 @@ func (s *suite) export(t *testing.T) {
 		for _, scope := range []connectors.ExportScope{{}, {Portability: true}} {
 			var rec Recorder
 			unknown := connectors.Subject{TenantID: known.TenantID, Email: unknownEmail()}
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, unknown), scope, &rec))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, unknown), scope, &rec))
 			require.Zero(t, rec.RowCount(), "rows for an unknown subject (portability %v)", scope.Portability)
 		}
 	})
@@ -288,7 +283,7 @@ func (s *suite) export(t *testing.T) {
 		known := s.seed(t, endUser)
 		var rec Recorder
 		elsewhere := connectors.Subject{TenantID: uuid.NewString(), Email: known.Email}
-		require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, elsewhere), connectors.ExportScope{}, &rec))
+		require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, elsewhere), connectors.ExportScope{}, &rec))
 		require.Zero(t, rec.RowCount(), "another tenant's export must not hold this tenant's subject")
 	})
 }
@@ -346,15 +341,15 @@ func (s *suite) erase(t *testing.T) {
 	ctx := context.Background()
 
 	for _, tt := range specs {
-		for _, scope := range []string{connectors.ScopeProfile, connectors.ScopeFull} {
-			t.Run("Removes"+tt.name+"Scope_"+scope, func(t *testing.T) {
+		for _, scope := range domain.ErasureScopes {
+			t.Run("Removes"+tt.name+"Scope_"+string(scope), func(t *testing.T) {
 				t.Parallel()
 				subj := s.seed(t, tt.spec)
 				neighbour := s.seed(t, tt.spec)
 				before, err := s.c.Find(ctx, neighbour)
 				require.NoError(t, err)
 
-				req := s.request(t, connectors.TypeErasure, subj)
+				req := s.request(t, domain.Erasure, subj)
 				req.ErasureScope = scope
 				out, err := s.c.Erase(ctx, req)
 				require.NoError(t, err)
@@ -380,13 +375,13 @@ func (s *suite) erase(t *testing.T) {
 	t.Run("UnknownScope", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, endUser)
-		req := s.request(t, connectors.TypeErasure, subj)
+		req := s.request(t, domain.Erasure, subj)
 		req.ErasureScope = "everything"
 		_, err := s.c.Erase(ctx, req)
 		require.ErrorIs(t, err, connectors.ErrInvalid)
 		require.True(t, s.h.Has(t, s.c, subj), "a rejected erasure removes nothing")
 		// Nothing was recorded under the request: the same request with a known scope acts.
-		req.ErasureScope = connectors.ScopeFull
+		req.ErasureScope = domain.ScopeFull
 		out, err := s.c.Erase(ctx, req)
 		require.NoError(t, err)
 		require.False(t, out.Replayed, "the rejected attempt left no receipt")
@@ -395,8 +390,8 @@ func (s *suite) erase(t *testing.T) {
 	t.Run("ReplaySameRequest", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, endUser)
-		req := s.request(t, connectors.TypeErasure, subj)
-		req.ErasureScope = connectors.ScopeFull
+		req := s.request(t, domain.Erasure, subj)
+		req.ErasureScope = domain.ScopeFull
 		first, err := s.c.Erase(ctx, req)
 		require.NoError(t, err)
 		require.False(t, first.Replayed)
@@ -415,11 +410,11 @@ func (s *suite) erase(t *testing.T) {
 	t.Run("NewRequestAfterErasure", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, endUser)
-		req := s.request(t, connectors.TypeErasure, subj)
+		req := s.request(t, domain.Erasure, subj)
 		_, err := s.c.Erase(ctx, req)
 		require.NoError(t, err)
 
-		again, err := s.c.Erase(ctx, s.request(t, connectors.TypeErasure, subj))
+		again, err := s.c.Erase(ctx, s.request(t, domain.Erasure, subj))
 		require.NoError(t, err)
 		require.False(t, again.Replayed, "a new request id is not a replay")
 		s.checkOutcome(t, again)
@@ -432,7 +427,7 @@ func (s *suite) erase(t *testing.T) {
 		t.Parallel()
 		known := s.seed(t, endUser)
 		unknown := connectors.Subject{TenantID: known.TenantID, Email: unknownEmail()}
-		out, err := s.c.Erase(ctx, s.request(t, connectors.TypeErasure, unknown))
+		out, err := s.c.Erase(ctx, s.request(t, domain.Erasure, unknown))
 		require.NoError(t, err)
 		s.checkOutcome(t, out)
 		if !s.recordOnly {
@@ -444,11 +439,11 @@ func (s *suite) erase(t *testing.T) {
 	t.Run("ConcurrentSameRequest", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, endUser)
-		req := s.request(t, connectors.TypeErasure, subj)
-		req.ErasureScope = connectors.ScopeFull
+		req := s.request(t, domain.Erasure, subj)
+		req.ErasureScope = domain.ScopeFull
 
 		const callers = 2
-		outs := make([]connectors.Outcome, callers)
+		outs := make([]domain.Outcome, callers)
 		errs := make([]error, callers)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -483,13 +478,13 @@ func (s *suite) erase(t *testing.T) {
 	t.Run("BlockedByOpenConversation", func(t *testing.T) {
 		t.Parallel()
 		subj := s.seed(t, SubjectSpec{Role: RoleEndUser, OpenConversation: true})
-		req := s.request(t, connectors.TypeErasure, subj)
-		req.ErasureScope = connectors.ScopeFull
+		req := s.request(t, domain.Erasure, subj)
+		req.ErasureScope = domain.ScopeFull
 
 		blockers, err := s.c.Blockers(ctx, req)
 		require.NoError(t, err)
 		require.Len(t, blockers, 1)
-		require.Equal(t, connectors.BlockerOpenConversations, blockers[0].Code)
+		require.Equal(t, domain.BlockerOpenConversations, blockers[0].Code)
 		require.Positive(t, blockers[0].Count)
 
 		before, err := s.c.Find(ctx, subj)
@@ -515,7 +510,7 @@ func (s *suite) erase(t *testing.T) {
 		t.Parallel()
 		for _, tt := range specs {
 			subj := s.seed(t, tt.spec)
-			blockers, err := s.c.Blockers(ctx, s.request(t, connectors.TypeErasure, subj))
+			blockers, err := s.c.Blockers(ctx, s.request(t, domain.Erasure, subj))
 			require.NoError(t, err, tt.name)
 			require.Empty(t, blockers, tt.name)
 		}
@@ -531,11 +526,11 @@ func (s *suite) rectify(t *testing.T) {
 		subj := s.seed(t, endUser)
 		before, err := s.c.Find(ctx, subj)
 		require.NoError(t, err)
-		req := s.request(t, connectors.TypeRectification, subj)
+		req := s.request(t, domain.Rectification, subj)
 		req.Rectification = map[string]string{"no_such_field_" + strings.ReplaceAll(uuid.NewString()[:8], "-", ""): "x"}
 		_, err = s.c.Rectify(ctx, req)
 		require.ErrorIs(t, err, connectors.ErrInvalid)
-		req = s.request(t, connectors.TypeRectification, subj)
+		req = s.request(t, domain.Rectification, subj)
 		req.Rectification = map[string]string{"email": "not an address"}
 		_, err = s.c.Rectify(ctx, req)
 		require.ErrorIs(t, err, connectors.ErrInvalid, "an email that is not an address")
@@ -554,7 +549,7 @@ func (s *suite) rectify(t *testing.T) {
 				}
 				subj := s.seed(t, tt.spec)
 				value := "Rectified " + uuid.NewString()[:8]
-				req := s.request(t, connectors.TypeRectification, subj)
+				req := s.request(t, domain.Rectification, subj)
 				req.Rectification = map[string]string{field: value}
 
 				out, err := s.c.Rectify(ctx, req)
@@ -579,7 +574,7 @@ func (s *suite) rectify(t *testing.T) {
 			}
 			subj := s.seed(t, tt.spec)
 			value := "Rectified " + uuid.NewString()[:8]
-			req := s.request(t, connectors.TypeRectification, subj)
+			req := s.request(t, domain.Rectification, subj)
 			req.Rectification = map[string]string{field: value}
 
 			out, err := s.c.Rectify(ctx, req)
@@ -593,7 +588,7 @@ func (s *suite) rectify(t *testing.T) {
 			require.NotContains(t, string(body), value, "an outcome must not hold the new value")
 
 			var rec Recorder
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, subj), connectors.ExportScope{}, &rec))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, subj), connectors.ExportScope{}, &rec))
 			require.True(t, rec.Contains(value), "the export shows the rectified value")
 
 			again, err := s.c.Rectify(ctx, req)
@@ -610,7 +605,7 @@ func (s *suite) restrict(t *testing.T) {
 		t.Run("Idempotent"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			subj := s.seed(t, tt.spec)
-			req := s.request(t, connectors.TypeRestriction, subj)
+			req := s.request(t, domain.Restriction, subj)
 			first, err := s.c.Restrict(ctx, req)
 			require.NoError(t, err)
 			require.False(t, first.Replayed)
@@ -629,7 +624,7 @@ func (s *suite) restrict(t *testing.T) {
 				return
 			}
 			var rec Recorder
-			require.NoError(t, s.c.Export(ctx, s.request(t, connectors.TypeAccess, subj), connectors.ExportScope{}, &rec))
+			require.NoError(t, s.c.Export(ctx, s.request(t, domain.Access, subj), connectors.ExportScope{}, &rec))
 			require.True(t, rec.Contains(subj.Email), "a restricted subject can still access their data")
 		})
 	}
@@ -642,8 +637,8 @@ func (s *suite) object(t *testing.T) {
 		t.Run("Idempotent"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			subj := s.seed(t, tt.spec)
-			req := s.request(t, connectors.TypeObjection, subj)
-			req.ObjectionPurposes = []string{"marketing", "analytics"}
+			req := s.request(t, domain.Objection, subj)
+			req.ObjectionPurposes = []domain.Purpose{"marketing", "analytics"}
 			first, err := s.c.Object(ctx, req)
 			require.NoError(t, err)
 			require.False(t, first.Replayed)
@@ -661,20 +656,20 @@ func (s *suite) object(t *testing.T) {
 		subj := s.seed(t, endUser)
 		for _, tt := range []struct {
 			name     string
-			purposes []string
+			purposes []domain.Purpose
 		}{
-			{"Unknown", []string{"telepathy"}},
-			{"KnownAndUnknown", []string{"marketing", "telepathy"}},
+			{"Unknown", []domain.Purpose{"telepathy"}},
+			{"KnownAndUnknown", []domain.Purpose{"marketing", "telepathy"}},
 		} {
-			req := s.request(t, connectors.TypeObjection, subj)
+			req := s.request(t, domain.Objection, subj)
 			req.ObjectionPurposes = tt.purposes
 			_, err := s.c.Object(ctx, req)
 			require.ErrorIs(t, err, connectors.ErrInvalid, tt.name)
 			require.False(t, errors.Is(err, connectors.ErrBlocked), tt.name)
 		}
 		// Nothing was recorded: the valid purpose alone still changes something.
-		req := s.request(t, connectors.TypeObjection, subj)
-		req.ObjectionPurposes = []string{"marketing"}
+		req := s.request(t, domain.Objection, subj)
+		req.ObjectionPurposes = []domain.Purpose{"marketing"}
 		out, err := s.c.Object(ctx, req)
 		require.NoError(t, err)
 		s.checkOutcome(t, out)

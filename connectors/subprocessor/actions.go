@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // shape is what differs between the built-in API shapes outside erasure.
@@ -45,18 +46,18 @@ var shapes = map[string]shape{
 
 // record is a user (two_step) or contact (async_job) as the service returns it.
 type record struct {
-	ID         string    `json:"id"`
-	TenantID   string    `json:"tenant_id"`
-	Email      string    `json:"email"`
-	Name       *string   `json:"name"`
-	Phone      *string   `json:"phone"`
-	Locale     *string   `json:"locale"`
-	Role       string    `json:"role"`
-	Restricted bool      `json:"restricted"`
-	Objections []string  `json:"objections"`
-	Deleted    bool      `json:"deleted"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string           `json:"id"`
+	TenantID   string           `json:"tenant_id"`
+	Email      string           `json:"email"`
+	Name       *string          `json:"name"`
+	Phone      *string          `json:"phone"`
+	Locale     *string          `json:"locale"`
+	Role       string           `json:"role"`
+	Restricted bool             `json:"restricted"`
+	Objections []domain.Purpose `json:"objections"`
+	Deleted    bool             `json:"deleted"`
+	CreatedAt  time.Time        `json:"created_at"`
+	UpdatedAt  time.Time        `json:"updated_at"`
 }
 
 // value returns the export value of column.
@@ -89,7 +90,7 @@ func (r record) value(column string) any {
 	case "restricted":
 		return r.Restricted
 	case "objections":
-		return strings.Join(r.Objections, ",")
+		return strings.Join(domain.Strings(r.Objections), ",")
 	case "deleted":
 		return r.Deleted
 	case "created_at":
@@ -199,7 +200,7 @@ func (c *Connector) Find(ctx context.Context, s connectors.Subject) (connectors.
 }
 
 // Blockers is always nil: nothing at a sub-processor holds an erasure back.
-func (c *Connector) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+func (c *Connector) Blockers(context.Context, connectors.Request) ([]domain.Blocker, error) {
 	return nil, nil
 }
 
@@ -254,23 +255,23 @@ func (c *Connector) patch(ctx context.Context, op, id string, body map[string]an
 
 // notHeld fills an outcome for a subject the service does not hold: nothing was disclosed
 // to it, so there is no one to notify.
-func (c *Connector) notHeld(out *connectors.Outcome) {
+func (c *Connector) notHeld(out *domain.Outcome) {
 	out.Rows[c.shape.collection] = 0
 	reason := "the subject is not known to " + c.cfg.Name
 	out.Notes = append(out.Notes, reason+"; nothing to do")
-	out.Recipient = c.recipient(connectors.RecipientExempt, reason)
+	out.Recipient = c.recipient(domain.RecipientExempt, reason)
 }
 
 // Rectify sets the subject's fields at the service with one PATCH per record, and checks the
 // answer shows them. A field outside connectors.RectifiableFields is connectors.ErrInvalid;
 // a rectifiable field the service does not hold is skipped, with a note. Rows counts the
 // records updated; Fields names the fields sent, never their values.
-func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	held, skipped, err := c.rectifyFields(req.Rectification)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("rectify for request %s at %s: %w", req.ID, c.cfg.Name, err)
+		return domain.Outcome{}, fmt.Errorf("rectify for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
-	return c.apply(ctx, req, connectors.TypeRectification, func(ctx context.Context, out *connectors.Outcome) error {
+	return c.apply(ctx, req, domain.Rectification, func(ctx context.Context, out *domain.Outcome) error {
 		if len(skipped) > 0 {
 			out.Notes = append(out.Notes, c.cfg.Name+" holds no "+strings.Join(skipped, ", ")+"; not sent")
 		}
@@ -285,7 +286,7 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 		}
 		if len(held) == 0 {
 			out.Rows[c.shape.collection] = 0
-			out.Recipient = c.recipient(connectors.RecipientExempt, c.cfg.Name+" holds none of the fields rectified")
+			out.Recipient = c.recipient(domain.RecipientExempt, c.cfg.Name+" holds none of the fields rectified")
 			return nil
 		}
 		body := map[string]any{}
@@ -316,10 +317,10 @@ func (c *Connector) Rectify(ctx context.Context, req connectors.Request) (connec
 // ("" when it shows everything). It fills out: Rows counts the records changed; the
 // recipient is confirmed, or failed when an answer misses something, or exempt when no
 // record is left (they went between the lookup and the PATCH).
-func (c *Connector) patchEach(ctx context.Context, recs []record, op string, out *connectors.Outcome,
+func (c *Connector) patchEach(ctx context.Context, recs []record, op string, out *domain.Outcome,
 	body func(record) map[string]any, missing func(got record) string) error {
 	out.Rows[c.shape.collection] = 0
-	status, reason := connectors.RecipientConfirmed, ""
+	status, reason := domain.RecipientConfirmed, ""
 	held := 0
 	for _, r := range recs {
 		b := body(r)
@@ -337,7 +338,7 @@ func (c *Connector) patchEach(ctx context.Context, recs []record, op string, out
 		held++
 		out.Rows[c.shape.collection]++
 		if what := missing(got); what != "" {
-			status, reason = connectors.RecipientFailed, c.cfg.Name+"'s answer does not show "+what
+			status, reason = domain.RecipientFailed, c.cfg.Name+"'s answer does not show "+what
 		}
 	}
 	if held == 0 {
@@ -368,8 +369,8 @@ func (c *Connector) rectifyFields(values map[string]string) (held, skipped []str
 
 // Restrict marks the subject's records restricted at the service (PATCH {"restricted":
 // true}) where they are not yet. Rows counts the records newly restricted.
-func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
-	return c.apply(ctx, req, connectors.TypeRestriction, func(ctx context.Context, out *connectors.Outcome) error {
+func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
+	return c.apply(ctx, req, domain.Restriction, func(ctx context.Context, out *domain.Outcome) error {
 		recs, err := c.lookup(ctx, req.Subject)
 		if err != nil {
 			return err
@@ -400,12 +401,12 @@ func (c *Connector) Restrict(ctx context.Context, req connectors.Request) (conne
 // service (PATCH {"objections": [...]}, the union with what is there). A purpose outside
 // connectors.Purposes is connectors.ErrInvalid. Rows counts the records whose objections
 // changed.
-func (c *Connector) Object(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Object(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	purposes, err := connectors.CheckPurposes(req.ObjectionPurposes)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("object for request %s at %s: %w", req.ID, c.cfg.Name, err)
+		return domain.Outcome{}, fmt.Errorf("object for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
-	return c.apply(ctx, req, connectors.TypeObjection, func(ctx context.Context, out *connectors.Outcome) error {
+	return c.apply(ctx, req, domain.Objection, func(ctx context.Context, out *domain.Outcome) error {
 		recs, err := c.lookup(ctx, req.Subject)
 		if err != nil {
 			return err
@@ -415,7 +416,7 @@ func (c *Connector) Object(ctx context.Context, req connectors.Request) (connect
 			c.notHeld(out)
 			return nil
 		}
-		out.Notes = append(out.Notes, "objection recorded for: "+strings.Join(purposes, ", "))
+		out.Notes = append(out.Notes, "objection recorded for: "+domain.JoinNames(purposes))
 		return c.patchEach(ctx, recs, "record objection on "+c.shape.item, out,
 			func(r record) map[string]any {
 				union := slices.Clone(r.Objections)

@@ -11,6 +11,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/fakevendor"
 )
 
@@ -25,7 +26,7 @@ func TestAsyncJobSlowJob(t *testing.T) {
 	an.AddContact(s.TenantID, s.Email, "Ada")
 	an.AddContact(neighbour.TenantID, neighbour.Email, "Bob")
 
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"contacts": 1}, out.Rows)
@@ -34,14 +35,14 @@ func TestAsyncJobSlowJob(t *testing.T) {
 	require.Equal(t, time.Minute, out.Job.CheckAfter)
 	require.Equal(t, "deletion job at Analytics running", out.Job.Reason)
 	require.Equal(t, out.AppliedAt, out.Job.Started)
-	requireRecipient(t, c, out, connectors.RecipientNotified)
+	requireRecipient(t, c, out, domain.RecipientNotified)
 	require.True(t, an.Has(s.TenantID, s.Email), "the job has not run yet")
 
 	final, waits := untilDone(t, c, clk, req, out)
 	require.Equal(t, []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}, waits)
-	requireRecipient(t, c, final, connectors.RecipientConfirmed)
+	requireRecipient(t, c, final, domain.RecipientConfirmed)
 	require.Equal(t, map[string]int64{"contacts": 1}, final.Rows, "the final outcome has the erasure's rows")
-	require.Equal(t, connectors.TypeErasure, final.Action)
+	require.Equal(t, domain.Erasure, final.Action)
 	require.False(t, an.Has(s.TenantID, s.Email))
 	require.True(t, an.Has(neighbour.TenantID, neighbour.Email))
 	require.Equal(t, 1, an.Jobs())
@@ -61,12 +62,12 @@ func TestAsyncJobNeverFinishes(t *testing.T) {
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
 
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 	start := clk.Now()
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	final, waits := untilDone(t, c, clk, req, out)
-	requireRecipient(t, c, final, connectors.RecipientFailed)
+	requireRecipient(t, c, final, domain.RecipientFailed)
 	require.Equal(t, "the deletion job at Analytics did not finish within 14 days", final.Recipient.Reason)
 
 	want := time.Minute
@@ -86,13 +87,13 @@ func TestAsyncJobFinal(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		opts   fakevendor.AnalyticsOptions
-		status string
+		status domain.RecipientStatus
 		reason string
 	}{
-		{"Failed", fakevendor.AnalyticsOptions{JobPolls: 1, FailJobs: true}, connectors.RecipientFailed, "the deletion job at Analytics failed"},
-		{"DoneButStillHeld", fakevendor.AnalyticsOptions{JobPolls: 1, KeepContacts: true}, connectors.RecipientFailed,
+		{"Failed", fakevendor.AnalyticsOptions{JobPolls: 1, FailJobs: true}, domain.RecipientFailed, "the deletion job at Analytics failed"},
+		{"DoneButStillHeld", fakevendor.AnalyticsOptions{JobPolls: 1, KeepContacts: true}, domain.RecipientFailed,
 			"the deletion job at Analytics finished but the read-back still finds the subject"},
-		{"DoneAtOnce", fakevendor.AnalyticsOptions{}, connectors.RecipientConfirmed, ""},
+		{"DoneAtOnce", fakevendor.AnalyticsOptions{}, domain.RecipientConfirmed, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -100,7 +101,7 @@ func TestAsyncJobFinal(t *testing.T) {
 			c, an := analytics(t, clk, tt.opts, subprocessor.Config{})
 			s := person(uuid.NewString())
 			an.AddContact(s.TenantID, s.Email, "Ada")
-			req := request(connectors.TypeErasure, s)
+			req := request(domain.Erasure, s)
 			out, err := c.Erase(ctx, req)
 			require.NoError(t, err)
 			final, _ := untilDone(t, c, clk, req, out)
@@ -117,7 +118,7 @@ func TestAsyncJobForgotten(t *testing.T) {
 	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: 100}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	require.NotNil(t, out.Job)
@@ -125,7 +126,7 @@ func TestAsyncJobForgotten(t *testing.T) {
 	an.ForgetJobs()
 	final, err := c.CheckJob(ctx, req, *out.Job)
 	require.NoError(t, err)
-	requireRecipient(t, c, final, connectors.RecipientFailed)
+	requireRecipient(t, c, final, domain.RecipientFailed)
 	require.Nil(t, final.Job)
 }
 
@@ -144,7 +145,7 @@ func TestAsyncJobIdempotentSubmission(t *testing.T) {
 			an.AddContact(s.TenantID, s.Email, "Ada")
 			an.Inject(1, fakevendor.Fault{Status: 504, Lost: true, Route: submitRoute})
 
-			req := request(connectors.TypeErasure, s)
+			req := request(domain.Erasure, s)
 			_, err := c.Erase(ctx, req)
 			require.Error(t, err)
 			require.Equal(t, 1, an.Jobs(), "the service made the job")
@@ -155,7 +156,7 @@ func TestAsyncJobIdempotentSubmission(t *testing.T) {
 			require.Equal(t, 1, an.Jobs(), "the retry got the same job")
 			require.Equal(t, 2, an.Calls(submitRoute))
 			final, _ := untilDone(t, c, clk, req, out)
-			requireRecipient(t, c, final, connectors.RecipientConfirmed)
+			requireRecipient(t, c, final, domain.RecipientConfirmed)
 			require.False(t, an.Has(s.TenantID, s.Email))
 		})
 	}
@@ -167,9 +168,9 @@ func TestAsyncJobConcurrentErase(t *testing.T) {
 	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{JobPolls: 2}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 
-	outs := make([]connectors.Outcome, 4)
+	outs := make([]domain.Outcome, 4)
 	var wg sync.WaitGroup
 	for i := range outs {
 		wg.Go(func() {
@@ -207,11 +208,11 @@ func TestAsyncJobServiceRateLimit(t *testing.T) {
 			an.AddContact(first.TenantID, first.Email, "A")
 			an.AddContact(second.TenantID, second.Email, "B")
 
-			_, err := c.Erase(ctx, request(connectors.TypeErasure, first)) // lookup, submit, read-back
+			_, err := c.Erase(ctx, request(domain.Erasure, first)) // lookup, submit, read-back
 			require.NoError(t, err)
 
 			clk.Advance(15 * time.Second)
-			req := request(connectors.TypeErasure, second)
+			req := request(domain.Erasure, second)
 			_, err = c.Erase(ctx, req)
 			var later *connectors.RetryAfterError
 			require.True(t, errors.As(err, &later), "got %v", err)
@@ -228,7 +229,7 @@ func TestAsyncJobServiceRateLimit(t *testing.T) {
 			clk.Advance(45 * time.Second)
 			out, err := c.Erase(ctx, req)
 			require.NoError(t, err)
-			requireRecipient(t, c, out, connectors.RecipientConfirmed)
+			requireRecipient(t, c, out, domain.RecipientConfirmed)
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/fakevendor"
 )
 
@@ -44,7 +45,7 @@ func TestAuth(t *testing.T) {
 			svc.AddContact(s.TenantID, s.Email, "Ada")
 
 			// A PATCH with a body, so that the HMAC covers one.
-			out, err := c.Restrict(ctx, request(connectors.TypeRestriction, s))
+			out, err := c.Restrict(ctx, request(domain.Restriction, s))
 			if tt.ok {
 				require.NoError(t, err)
 				require.Equal(t, map[string]int64{"contacts": 1}, out.Rows)
@@ -73,7 +74,7 @@ func TestErrorsHoldNoPersonalData(t *testing.T) {
 
 	// The same request id for another subject: the service refuses the key, naming the
 	// email in its message.
-	req := request(connectors.TypeErasure, a)
+	req := request(domain.Erasure, a)
 	_, err := first.Erase(ctx, req)
 	require.NoError(t, err)
 	req.Subject = b
@@ -147,10 +148,10 @@ func TestLookupFiltersTheServiceAnswer(t *testing.T) {
 	m, err := c.Find(ctx, s)
 	require.NoError(t, err)
 	require.False(t, m.Found)
-	out, err := c.Erase(ctx, request(connectors.TypeErasure, s))
+	out, err := c.Erase(ctx, request(domain.Erasure, s))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"users": 0}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientExempt)
+	requireRecipient(t, c, out, domain.RecipientExempt)
 	require.Zero(t, deletes)
 }
 

@@ -10,24 +10,25 @@ import (
 	"time"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // actionErasureProgress keys the receipt that records, before anything is deleted, what an
 // erasure found: a retry after a lost answer resumes from it even when the lookup no longer
 // finds the subject.
-const actionErasureProgress = connectors.TypeErasure + ":progress"
+const actionErasureProgress = string(domain.Erasure) + ":progress"
 
 // Erase erases the subject at the service; both scopes erase the same, the subject's
 // records, which is all a sub-processor holds. Rows counts the records found. The outcome
 // has a Job while the erasure goes on at the service (the workflow then calls CheckJob), and
 // otherwise a Recipient confirmed once a read-back no longer finds the subject, or exempt
 // when the service never held them. See the package documentation for each shape's steps.
-func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connectors.Outcome, error) {
+func (c *Connector) Erase(ctx context.Context, req connectors.Request) (domain.Outcome, error) {
 	scope, err := connectors.CheckScope(req.ErasureScope)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, c.cfg.Name, err)
+		return domain.Outcome{}, fmt.Errorf("erase for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
-	return c.apply(ctx, req, connectors.TypeErasure, func(ctx context.Context, out *connectors.Outcome) error {
+	return c.apply(ctx, req, domain.Erasure, func(ctx context.Context, out *domain.Outcome) error {
 		recs, err := c.lookup(ctx, req.Subject)
 		if err != nil {
 			return err
@@ -56,8 +57,8 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 			}
 		}
 		if !resumed {
-			progress = connectors.Outcome{Connector: c.cfg.Name, Action: actionErasureProgress, AppliedAt: out.AppliedAt,
-				Rows: map[string]int64{c.shape.collection: int64(len(ids))}, Job: &connectors.Job{ID: strings.Join(ids, ",")}}
+			progress = domain.Outcome{Connector: c.cfg.Name, Action: domain.Erasure, AppliedAt: out.AppliedAt,
+				Rows: map[string]int64{c.shape.collection: int64(len(ids))}, Job: &domain.Job{ID: strings.Join(ids, ",")}}
 			if err := c.cfg.Receipts.SaveReceipt(ctx, c.cfg.Name, req.ID, actionErasureProgress, progress); err != nil {
 				return err
 			}
@@ -65,10 +66,10 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 			out.Notes = append(out.Notes, "resumed an earlier attempt of this erasure")
 		}
 		out.Rows[c.shape.collection] = int64(len(ids))
-		if scope == connectors.ScopeFull {
+		if scope == domain.ScopeFull {
 			out.Notes = append(out.Notes, c.cfg.Name+" holds only the subject's "+c.shape.collection+"; the full scope erases the same as the profile scope")
 		}
-		job := connectors.Job{Started: out.AppliedAt}
+		job := domain.Job{Started: out.AppliedAt}
 		if c.cfg.Shape == ShapeAsyncJob {
 			return c.submitJob(ctx, req, job, out)
 		}
@@ -97,14 +98,14 @@ func (c *Connector) Erase(ctx context.Context, req connectors.Request) (connecto
 // PollMax) until the erasure is over, then a Recipient confirmed (read back: the subject is
 // gone) or failed (the job failed, the read-back still finds the subject, or the job went
 // on longer than JobTimeout).
-func (c *Connector) CheckJob(ctx context.Context, req connectors.Request, job connectors.Job) (connectors.Outcome, error) {
+func (c *Connector) CheckJob(ctx context.Context, req connectors.Request, job domain.Job) (domain.Outcome, error) {
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("check job for request %s at %s: %w", req.ID, c.cfg.Name, err)
+		return domain.Outcome{}, fmt.Errorf("check job for request %s at %s: %w", req.ID, c.cfg.Name, err)
 	}
 	if job.ID == "" {
-		return connectors.Outcome{}, fmt.Errorf("check job for request %s at %s: job without an id: %w", req.ID, c.cfg.Name, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("check job for request %s at %s: job without an id: %w", req.ID, c.cfg.Name, connectors.ErrInvalid)
 	}
-	out := connectors.Outcome{Connector: c.cfg.Name, Action: connectors.TypeErasure, Rows: map[string]int64{}, AppliedAt: c.now()}
+	out := domain.Outcome{Connector: c.cfg.Name, Action: domain.Erasure, Rows: map[string]int64{}, AppliedAt: c.now()}
 	next := job
 	next.Checks++
 	var err error
@@ -117,7 +118,7 @@ func (c *Connector) CheckJob(ctx context.Context, req connectors.Request, job co
 		err = fmt.Errorf("job step %q is not one of a %s service: %w", job.Step, c.cfg.Shape, connectors.ErrInvalid)
 	}
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("check job %s for request %s at %s: %w", job.ID, req.ID, c.cfg.Name, err)
+		return domain.Outcome{}, fmt.Errorf("check job %s for request %s at %s: %w", job.ID, req.ID, c.cfg.Name, err)
 	}
 	return out, nil
 }
@@ -220,7 +221,7 @@ func (c *Connector) purge(ctx context.Context, id string, state userState) (*wai
 
 // settleTwoStep ends an outcome of the two_step shape: confirmed when no user waits,
 // otherwise a Job listing the users that do (or failed, once the job is too old).
-func (c *Connector) settleTwoStep(out *connectors.Outcome, ids []string, waits map[string]*wait, job connectors.Job) {
+func (c *Connector) settleTwoStep(out *domain.Outcome, ids []string, waits map[string]*wait, job domain.Job) {
 	var pending []string
 	after, why := time.Duration(-1), ""
 	for _, id := range ids {
@@ -239,13 +240,13 @@ func (c *Connector) settleTwoStep(out *connectors.Outcome, ids []string, waits m
 	}
 	if len(pending) == 0 {
 		out.Notes = append(out.Notes, "read back: "+c.cfg.Name+" no longer holds the user, soft deleted or not")
-		out.Recipient = c.recipient(connectors.RecipientConfirmed, "")
+		out.Recipient = c.recipient(domain.RecipientConfirmed, "")
 		return
 	}
 	if c.expired(job) {
 		reason := fmt.Sprintf("permanent deletion at %s did not finish within %s (%s)", c.cfg.Name, days(c.cfg.JobTimeout), why)
 		out.Notes = append(out.Notes, reason)
-		out.Recipient = c.recipient(connectors.RecipientFailed, reason)
+		out.Recipient = c.recipient(domain.RecipientFailed, reason)
 		return
 	}
 	job.ID = strings.Join(pending, ",")
@@ -253,11 +254,11 @@ func (c *Connector) settleTwoStep(out *connectors.Outcome, ids []string, waits m
 	job.CheckAfter = after
 	job.Reason = "permanent deletion at " + c.cfg.Name + " " + why
 	out.Job = &job
-	out.Recipient = c.recipient(connectors.RecipientNotified, job.Reason)
+	out.Recipient = c.recipient(domain.RecipientNotified, job.Reason)
 }
 
 // checkTwoStep drives the users of a StepPermanent job on; Rows counts those now gone.
-func (c *Connector) checkTwoStep(ctx context.Context, job connectors.Job, out *connectors.Outcome) error {
+func (c *Connector) checkTwoStep(ctx context.Context, job domain.Job, out *domain.Outcome) error {
 	ids := strings.Split(job.ID, ",")
 	waits := make(map[string]*wait, len(ids))
 	for _, id := range ids {
@@ -296,7 +297,7 @@ type jobStatus struct {
 
 // submitJob submits the deletion job, keyed by the request id so that a retry after a lost
 // answer gets the same job, and settles the outcome on the status the service answers.
-func (c *Connector) submitJob(ctx context.Context, req connectors.Request, job connectors.Job, out *connectors.Outcome) error {
+func (c *Connector) submitJob(ctx context.Context, req connectors.Request, job domain.Job, out *domain.Outcome) error {
 	if err := c.deletes.take(ctx, c.cfg.MaxWait, c.cfg.Name+" deletion job limit (dsr's token bucket)"); err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func (c *Connector) submitJob(ctx context.Context, req connectors.Request, job c
 
 // checkDeletionJob asks the service about the job; a job the service no longer knows is
 // judged by the read-back alone. The final outcome has the rows of the erasure's receipt.
-func (c *Connector) checkDeletionJob(ctx context.Context, req connectors.Request, job connectors.Job, out *connectors.Outcome) error {
+func (c *Connector) checkDeletionJob(ctx context.Context, req connectors.Request, job domain.Job, out *domain.Outcome) error {
 	const op = "check deletion job"
 	r, err := c.http.do(ctx, call{op: op, method: http.MethodGet, path: "gdpr/deletions/" + url.PathEscape(job.ID),
 		accept: []int{http.StatusOK, http.StatusNotFound}})
@@ -345,7 +346,7 @@ func (c *Connector) checkDeletionJob(ctx context.Context, req connectors.Request
 		return err
 	}
 	if out.Job == nil {
-		receipt, ok, err := c.cfg.Receipts.Receipt(ctx, c.cfg.Name, req.ID, connectors.TypeErasure)
+		receipt, ok, err := c.cfg.Receipts.Receipt(ctx, c.cfg.Name, req.ID, string(domain.Erasure))
 		if err != nil {
 			return err
 		}
@@ -360,7 +361,7 @@ func (c *Connector) checkDeletionJob(ctx context.Context, req connectors.Request
 
 // settleJob ends an outcome of the async_job shape on the job's status: a Job again while
 // it is pending or running, else a read-back and the recipient's final status.
-func (c *Connector) settleJob(ctx context.Context, s connectors.Subject, status string, job connectors.Job, out *connectors.Outcome) error {
+func (c *Connector) settleJob(ctx context.Context, s connectors.Subject, status string, job domain.Job, out *domain.Outcome) error {
 	switch status {
 	case jobDone:
 		recs, err := c.lookup(ctx, s)
@@ -370,26 +371,26 @@ func (c *Connector) settleJob(ctx context.Context, s connectors.Subject, status 
 		if len(recs) > 0 {
 			reason := "the deletion job at " + c.cfg.Name + " finished but the read-back still finds the subject"
 			out.Notes = append(out.Notes, reason)
-			out.Recipient = c.recipient(connectors.RecipientFailed, reason)
+			out.Recipient = c.recipient(domain.RecipientFailed, reason)
 			return nil
 		}
 		out.Notes = append(out.Notes, "read back: "+c.cfg.Name+" no longer holds the subject")
-		out.Recipient = c.recipient(connectors.RecipientConfirmed, "")
+		out.Recipient = c.recipient(domain.RecipientConfirmed, "")
 	case jobFailed:
 		reason := "the deletion job at " + c.cfg.Name + " failed"
 		out.Notes = append(out.Notes, reason)
-		out.Recipient = c.recipient(connectors.RecipientFailed, reason)
+		out.Recipient = c.recipient(domain.RecipientFailed, reason)
 	default: // pending, running, or a status this connector does not know: look again later
 		if c.expired(job) {
 			reason := fmt.Sprintf("the deletion job at %s did not finish within %s", c.cfg.Name, days(c.cfg.JobTimeout))
 			out.Notes = append(out.Notes, reason)
-			out.Recipient = c.recipient(connectors.RecipientFailed, reason)
+			out.Recipient = c.recipient(domain.RecipientFailed, reason)
 			return nil
 		}
 		job.CheckAfter = c.backoff(job.Checks)
 		job.Reason = "deletion job at " + c.cfg.Name + " running"
 		out.Job = &job
-		out.Recipient = c.recipient(connectors.RecipientNotified, job.Reason)
+		out.Recipient = c.recipient(domain.RecipientNotified, job.Reason)
 	}
 	return nil
 }

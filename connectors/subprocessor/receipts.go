@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Receipts stores the outcome of each mutating action per connector, request id and action,
@@ -16,9 +17,9 @@ import (
 // personal data.
 type Receipts interface {
 	// Receipt returns the stored outcome; ok is false when there is none.
-	Receipt(ctx context.Context, connector, requestID, action string) (out connectors.Outcome, ok bool, err error)
+	Receipt(ctx context.Context, connector, requestID, action string) (out domain.Outcome, ok bool, err error)
 	// SaveReceipt stores out, replacing any earlier one.
-	SaveReceipt(ctx context.Context, connector, requestID, action string, out connectors.Outcome) error
+	SaveReceipt(ctx context.Context, connector, requestID, action string, out domain.Outcome) error
 }
 
 // MemoryReceipts keeps receipts in memory: enough for the retries of one process. A
@@ -38,22 +39,22 @@ func receiptKey(connector, requestID, action string) string {
 }
 
 // Receipt implements Receipts.
-func (r *MemoryReceipts) Receipt(_ context.Context, connector, requestID, action string) (connectors.Outcome, bool, error) {
+func (r *MemoryReceipts) Receipt(_ context.Context, connector, requestID, action string) (domain.Outcome, bool, error) {
 	r.mu.Lock()
 	b, ok := r.m[receiptKey(connector, requestID, action)]
 	r.mu.Unlock()
 	if !ok {
-		return connectors.Outcome{}, false, nil
+		return domain.Outcome{}, false, nil
 	}
-	var out connectors.Outcome
+	var out domain.Outcome
 	if err := json.Unmarshal(b, &out); err != nil {
-		return connectors.Outcome{}, false, fmt.Errorf("decode receipt of request %s: %w", requestID, err)
+		return domain.Outcome{}, false, fmt.Errorf("decode receipt of request %s: %w", requestID, err)
 	}
 	return out, true, nil
 }
 
 // SaveReceipt implements Receipts. It stores a copy.
-func (r *MemoryReceipts) SaveReceipt(_ context.Context, connector, requestID, action string, out connectors.Outcome) error {
+func (r *MemoryReceipts) SaveReceipt(_ context.Context, connector, requestID, action string, out domain.Outcome) error {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("encode receipt of request %s: %w", requestID, err)
@@ -110,33 +111,33 @@ func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
 // apply runs one mutating action for req: it waits for any other call with the same request
 // id and action, replays a stored receipt when there is one, and otherwise runs fn on a new
 // outcome and stores that as the receipt. A failed fn stores nothing, so the retry acts.
-func (c *Connector) apply(ctx context.Context, req connectors.Request, action string, fn func(ctx context.Context, out *connectors.Outcome) error) (connectors.Outcome, error) {
+func (c *Connector) apply(ctx context.Context, req connectors.Request, action domain.RequestType, fn func(ctx context.Context, out *domain.Outcome) error) (domain.Outcome, error) {
 	if strings.TrimSpace(req.ID) == "" {
-		return connectors.Outcome{}, fmt.Errorf("%s at %s: request id is empty: %w", action, c.cfg.Name, connectors.ErrInvalid)
+		return domain.Outcome{}, fmt.Errorf("%s at %s: request id is empty: %w", action, c.cfg.Name, connectors.ErrInvalid)
 	}
 	if err := connectors.CheckSubject(req.Subject); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
-	unlock, err := c.locks.lock(ctx, action+"\x00"+req.ID)
+	unlock, err := c.locks.lock(ctx, string(action)+"\x00"+req.ID)
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
 	defer unlock()
 
-	stored, ok, err := c.cfg.Receipts.Receipt(ctx, c.cfg.Name, req.ID, action)
+	stored, ok, err := c.cfg.Receipts.Receipt(ctx, c.cfg.Name, req.ID, string(action))
 	if err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
 	if ok {
 		stored.Replayed = true
 		return stored, nil
 	}
-	out := connectors.Outcome{Connector: c.cfg.Name, Action: action, Rows: map[string]int64{}, AppliedAt: c.now()}
+	out := domain.Outcome{Connector: c.cfg.Name, Action: action, Rows: map[string]int64{}, AppliedAt: c.now()}
 	if err := fn(ctx, &out); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
-	if err := c.cfg.Receipts.SaveReceipt(ctx, c.cfg.Name, req.ID, action, out); err != nil {
-		return connectors.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
+	if err := c.cfg.Receipts.SaveReceipt(ctx, c.cfg.Name, req.ID, string(action), out); err != nil {
+		return domain.Outcome{}, fmt.Errorf("%s for request %s: %w", action, req.ID, err)
 	}
 	return out, nil
 }

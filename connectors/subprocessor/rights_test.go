@@ -11,6 +11,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/conformance"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/fakevendor"
 )
 
@@ -22,21 +23,21 @@ func TestRectify(t *testing.T) {
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
 	newEmail := "ada-" + uuid.NewString()[:8] + "@example.org"
-	req := request(connectors.TypeRectification, s)
+	req := request(domain.Rectification, s)
 	req.Rectification = map[string]string{"email": newEmail, "phone": "", "display_name": "Countess"}
 	out, err := c.Rectify(ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, []string{"email", "phone"}, out.Fields)
 	require.Equal(t, map[string]int64{"users": 1}, out.Rows)
 	require.Contains(t, out.Notes, "Helpdesk holds no display_name; not sent")
-	requireRecipient(t, c, out, connectors.RecipientConfirmed)
+	requireRecipient(t, c, out, domain.RecipientConfirmed)
 	body, err := json.Marshal(out)
 	require.NoError(t, err)
 	require.NotContains(t, string(body), newEmail)
 
 	moved := connectors.Subject{TenantID: s.TenantID, Email: newEmail}
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, moved), connectors.ExportScope{}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Access, moved), connectors.ExportScope{}, &rec))
 	users, ok := rec.Category("users")
 	require.True(t, ok)
 	require.Len(t, users.Rows, 1)
@@ -44,7 +45,7 @@ func TestRectify(t *testing.T) {
 	require.Nil(t, phone, "an empty value clears the field")
 	require.False(t, hd.Has(s.TenantID, s.Email))
 
-	bad := request(connectors.TypeRectification, moved)
+	bad := request(domain.Rectification, moved)
 	bad.Rectification = map[string]string{"email": "not an address"}
 	_, err = c.Rectify(ctx, bad)
 	require.ErrorIs(t, err, connectors.ErrInvalid)
@@ -56,13 +57,13 @@ func TestRectifyFieldsNotHeld(t *testing.T) {
 	c, an := analytics(t, clk, fakevendor.AnalyticsOptions{}, subprocessor.Config{})
 	s := person(uuid.NewString())
 	an.AddContact(s.TenantID, s.Email, "Ada")
-	req := request(connectors.TypeRectification, s)
+	req := request(domain.Rectification, s)
 	req.Rectification = map[string]string{"phone": "+1 555 0100", "locale": "en"}
 	out, err := c.Rectify(ctx, req)
 	require.NoError(t, err)
 	require.Empty(t, out.Fields)
 	require.Equal(t, map[string]int64{"contacts": 0}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientExempt)
+	requireRecipient(t, c, out, domain.RecipientExempt)
 	require.Equal(t, "Analytics holds none of the fields rectified", out.Recipient.Reason)
 }
 
@@ -73,28 +74,28 @@ func TestRestrictAndObject(t *testing.T) {
 	s := person(uuid.NewString())
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
-	out, err := c.Restrict(ctx, request(connectors.TypeRestriction, s))
+	out, err := c.Restrict(ctx, request(domain.Restriction, s))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"users": 1}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientConfirmed)
-	again, err := c.Restrict(ctx, request(connectors.TypeRestriction, s))
+	requireRecipient(t, c, out, domain.RecipientConfirmed)
+	again, err := c.Restrict(ctx, request(domain.Restriction, s))
 	require.NoError(t, err)
 	require.False(t, again.Replayed)
 	require.Equal(t, map[string]int64{"users": 0}, again.Rows, "already restricted")
 
-	obj := request(connectors.TypeObjection, s)
-	obj.ObjectionPurposes = []string{"profiling", "marketing", "marketing"}
+	obj := request(domain.Objection, s)
+	obj.ObjectionPurposes = []domain.Purpose{"profiling", "marketing", "marketing"}
 	out, err = c.Object(ctx, obj)
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"users": 1}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientConfirmed)
-	more := request(connectors.TypeObjection, s)
-	more.ObjectionPurposes = []string{"analytics", "marketing"}
+	requireRecipient(t, c, out, domain.RecipientConfirmed)
+	more := request(domain.Objection, s)
+	more.ObjectionPurposes = []domain.Purpose{"analytics", "marketing"}
 	_, err = c.Object(ctx, more)
 	require.NoError(t, err)
 
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, s), connectors.ExportScope{}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Access, s), connectors.ExportScope{}, &rec))
 	users, _ := rec.Category("users")
 	objections, _ := users.Value(0, "objections")
 	require.Equal(t, "analytics,marketing,profiling", objections)
@@ -109,18 +110,18 @@ func TestSubjectNotHeld(t *testing.T) {
 	s := person(uuid.NewString())
 	for _, tt := range []struct {
 		name string
-		do   func(context.Context, connectors.Request) (connectors.Outcome, error)
+		do   func(context.Context, connectors.Request) (domain.Outcome, error)
 		req  connectors.Request
 	}{
-		{"Erase", c.Erase, request(connectors.TypeErasure, s)},
-		{"Restrict", c.Restrict, request(connectors.TypeRestriction, s)},
-		{"Object", c.Object, connectors.Request{ID: uuid.NewString(), Subject: s, ObjectionPurposes: []string{"marketing"}}},
+		{"Erase", c.Erase, request(domain.Erasure, s)},
+		{"Restrict", c.Restrict, request(domain.Restriction, s)},
+		{"Object", c.Object, connectors.Request{ID: uuid.NewString(), Subject: s, ObjectionPurposes: []domain.Purpose{"marketing"}}},
 		{"Rectify", c.Rectify, connectors.Request{ID: uuid.NewString(), Subject: s, Rectification: map[string]string{"name": "X"}}},
 	} {
 		out, err := tt.do(ctx, tt.req)
 		require.NoError(t, err, tt.name)
 		require.Equal(t, map[string]int64{"users": 0}, out.Rows, tt.name)
-		requireRecipient(t, c, out, connectors.RecipientExempt)
+		requireRecipient(t, c, out, domain.RecipientExempt)
 		require.Equal(t, "the subject is not known to Helpdesk", out.Recipient.Reason)
 	}
 }
@@ -129,8 +130,8 @@ func TestCheckJobRejectsForeignJobs(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	c, _ := helpdesk(t, clk, fakevendor.HelpdeskOptions{}, subprocessor.Config{})
-	req := request(connectors.TypeErasure, person(uuid.NewString()))
-	for _, job := range []connectors.Job{
+	req := request(domain.Erasure, person(uuid.NewString()))
+	for _, job := range []domain.Job{
 		{ID: "job_1", Step: subprocessor.StepDeletion},
 		{Step: subprocessor.StepPermanent},
 		{ID: "../admin", Step: subprocessor.StepPermanent},

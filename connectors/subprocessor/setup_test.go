@@ -13,6 +13,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/fakevendor"
 )
 
@@ -99,19 +100,19 @@ func person(tenant string) connectors.Subject {
 	return connectors.Subject{TenantID: tenant, Email: "Person-" + uuid.NewString()[:8] + "@Example.com"}
 }
 
-func request(typ string, s connectors.Subject) connectors.Request {
+func request(typ domain.RequestType, s connectors.Subject) connectors.Request {
 	return connectors.Request{ID: uuid.NewString(), Type: typ, Subject: s}
 }
 
 // untilDone plays the workflow: it checks the job after each CheckAfter, advancing clk
 // rather than sleeping, until the outcome has no job; it returns the final outcome and the
 // waits it was asked for.
-func untilDone(t *testing.T, c *subprocessor.Connector, clk *clock, req connectors.Request, out connectors.Outcome) (connectors.Outcome, []time.Duration) {
+func untilDone(t *testing.T, c *subprocessor.Connector, clk *clock, req connectors.Request, out domain.Outcome) (domain.Outcome, []time.Duration) {
 	t.Helper()
 	var waits []time.Duration
 	for out.Job != nil {
 		require.Less(t, len(waits), 500, "the job is checked forever")
-		require.Equal(t, connectors.RecipientNotified, out.Recipient.Status)
+		require.Equal(t, domain.RecipientNotified, out.Recipient.Status)
 		require.Equal(t, out.Job.Reason, out.Recipient.Reason)
 		waits = append(waits, out.Job.CheckAfter)
 		clk.Advance(out.Job.CheckAfter)
@@ -123,10 +124,10 @@ func untilDone(t *testing.T, c *subprocessor.Connector, clk *clock, req connecto
 }
 
 // requireRecipient checks the outcome's Art. 19 entry.
-func requireRecipient(t *testing.T, c *subprocessor.Connector, out connectors.Outcome, status string) {
+func requireRecipient(t *testing.T, c *subprocessor.Connector, out domain.Outcome, status domain.RecipientStatus) {
 	t.Helper()
 	require.NotNil(t, out.Recipient)
 	require.Equal(t, c.Name(), out.Recipient.Name)
-	require.Equal(t, subprocessor.RecipientKind, out.Recipient.Kind)
+	require.Equal(t, domain.ReachAPI, out.Recipient.Kind)
 	require.Equal(t, status, out.Recipient.Status, "reason: %s", out.Recipient.Reason)
 }

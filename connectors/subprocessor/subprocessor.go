@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 )
 
 // Shapes of sub-processor API.
@@ -38,9 +39,6 @@ const (
 	// StepDeletion is an async_job deletion job: the job id is the sub-processor's.
 	StepDeletion = "deletion"
 )
-
-// RecipientKind is the connectors.Recipient.Kind of every sub-processor reached by API.
-const RecipientKind = "api"
 
 // Defaults, in one place.
 const (
@@ -292,8 +290,8 @@ func (c *Connector) Shape() string { return c.cfg.Shape }
 func (c *Connector) now() time.Time { return c.cfg.Now().UTC() }
 
 // recipient is the connector's entry in the Art. 19 ledger.
-func (c *Connector) recipient(status, reason string) *connectors.Recipient {
-	return &connectors.Recipient{Name: c.cfg.Name, Kind: RecipientKind, Status: status, Reason: reason}
+func (c *Connector) recipient(status domain.RecipientStatus, reason string) *domain.Recipient {
+	return &domain.Recipient{Name: c.cfg.Name, Kind: domain.ReachAPI, Status: status, Reason: reason}
 }
 
 // backoff is the wait before check number checks+1 of a job: PollInitial doubled checks
@@ -310,7 +308,7 @@ func (c *Connector) backoff(checks int) time.Duration {
 }
 
 // expired reports whether job has gone on longer than Config.JobTimeout.
-func (c *Connector) expired(job connectors.Job) bool {
+func (c *Connector) expired(job domain.Job) bool {
 	return !job.Started.IsZero() && c.now().Sub(job.Started) >= c.cfg.JobTimeout
 }
 

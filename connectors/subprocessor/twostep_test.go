@@ -11,6 +11,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/conformance"
 	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/fakevendor"
 )
 
@@ -25,11 +26,11 @@ func TestTwoStepEraseSoftThenPermanent(t *testing.T) {
 	id := hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 	hd.AddUser(neighbour.TenantID, neighbour.Email, "Bob", "agent")
 
-	out, err := c.Erase(ctx, request(connectors.TypeErasure, s))
+	out, err := c.Erase(ctx, request(domain.Erasure, s))
 	require.NoError(t, err)
 	require.Nil(t, out.Job)
 	require.Equal(t, map[string]int64{"users": 1}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientConfirmed)
+	requireRecipient(t, c, out, domain.RecipientConfirmed)
 	require.Equal(t, "gone", hd.State(id))
 	require.Equal(t, 1, hd.SoftDeletes())
 	require.Equal(t, 1, hd.PermanentDeletes())
@@ -44,14 +45,14 @@ func TestTwoStepSoftDeletedUserIsStillHeld(t *testing.T) {
 	s := person(uuid.NewString())
 	hd.AddUser(s.TenantID, s.Email, "Ada", "end-user")
 
-	_, err := c.Erase(ctx, request(connectors.TypeErasure, s))
+	_, err := c.Erase(ctx, request(domain.Erasure, s))
 	require.NoError(t, err)
 	m, err := c.Find(ctx, s)
 	require.NoError(t, err)
 	require.True(t, m.Found, "a soft deleted user is still held")
 
 	var rec conformance.Recorder
-	require.NoError(t, c.Export(ctx, request(connectors.TypeAccess, s), connectors.ExportScope{}, &rec))
+	require.NoError(t, c.Export(ctx, request(domain.Access, s), connectors.ExportScope{}, &rec))
 	users, ok := rec.Category("users")
 	require.True(t, ok)
 	require.Len(t, users.Rows, 1)
@@ -75,12 +76,12 @@ func TestTwoStepPermanentDeleteRespectsBucket(t *testing.T) {
 		ids = append(ids, hd.AddUser(s.TenantID, s.Email, "Someone", "end-user"))
 	}
 	for _, s := range subjects[:2] {
-		out, err := c.Erase(ctx, request(connectors.TypeErasure, s))
+		out, err := c.Erase(ctx, request(domain.Erasure, s))
 		require.NoError(t, err)
-		requireRecipient(t, c, out, connectors.RecipientConfirmed)
+		requireRecipient(t, c, out, domain.RecipientConfirmed)
 	}
 
-	req := request(connectors.TypeErasure, subjects[2])
+	req := request(domain.Erasure, subjects[2])
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	require.NotNil(t, out.Job)
@@ -89,7 +90,7 @@ func TestTwoStepPermanentDeleteRespectsBucket(t *testing.T) {
 	require.Equal(t, 30*time.Minute, out.Job.CheckAfter, "2 per hour: the next token is due in 30 minutes")
 	require.Contains(t, out.Job.Reason, "rate limit")
 	require.Equal(t, map[string]int64{"users": 1}, out.Rows)
-	requireRecipient(t, c, out, connectors.RecipientNotified)
+	requireRecipient(t, c, out, domain.RecipientNotified)
 	require.Equal(t, "soft_deleted", hd.State(ids[2]))
 	require.Equal(t, 2, hd.Calls(permanentRoute), "the bucket kept the call from the service")
 
@@ -105,7 +106,7 @@ func TestTwoStepPermanentDeleteRespectsBucket(t *testing.T) {
 
 	final, waits := untilDone(t, c, clk, req, again)
 	require.Equal(t, []time.Duration{20 * time.Minute}, waits)
-	requireRecipient(t, c, final, connectors.RecipientConfirmed)
+	requireRecipient(t, c, final, domain.RecipientConfirmed)
 	require.Equal(t, map[string]int64{"users": 1}, final.Rows)
 	require.Equal(t, "gone", hd.State(ids[2]))
 	require.Equal(t, 3, hd.PermanentDeletes())
@@ -128,11 +129,11 @@ func TestTwoStepServiceRateLimit(t *testing.T) {
 			first, second := person(tenant), person(tenant)
 			hd.AddUser(first.TenantID, first.Email, "A", "end-user")
 			id := hd.AddUser(second.TenantID, second.Email, "B", "end-user")
-			_, err := c.Erase(ctx, request(connectors.TypeErasure, first))
+			_, err := c.Erase(ctx, request(domain.Erasure, first))
 			require.NoError(t, err)
 
 			clk.Advance(time.Minute)
-			req := request(connectors.TypeErasure, second)
+			req := request(domain.Erasure, second)
 			out, err := c.Erase(ctx, req)
 			require.NoError(t, err)
 			require.NotNil(t, out.Job)
@@ -141,7 +142,7 @@ func TestTwoStepServiceRateLimit(t *testing.T) {
 			require.Equal(t, "soft_deleted", hd.State(id))
 
 			final, _ := untilDone(t, c, clk, req, out)
-			requireRecipient(t, c, final, connectors.RecipientConfirmed)
+			requireRecipient(t, c, final, domain.RecipientConfirmed)
 			require.Equal(t, "gone", hd.State(id))
 		})
 	}
@@ -154,7 +155,7 @@ func TestTwoStepPermanentNotAllowedYet(t *testing.T) {
 	s := person(uuid.NewString())
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
 
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	require.NotNil(t, out.Job)
@@ -163,7 +164,7 @@ func TestTwoStepPermanentNotAllowedYet(t *testing.T) {
 
 	final, waits := untilDone(t, c, clk, req, out)
 	require.Equal(t, []time.Duration{36 * time.Hour}, waits)
-	requireRecipient(t, c, final, connectors.RecipientConfirmed)
+	requireRecipient(t, c, final, domain.RecipientConfirmed)
 	require.Equal(t, "gone", hd.State(id))
 }
 
@@ -180,7 +181,7 @@ func TestTwoStepRetryAfterLostAnswer(t *testing.T) {
 			id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
 			hd.Inject(1, fakevendor.Fault{Status: 502, Lost: true, Route: route})
 
-			req := request(connectors.TypeErasure, s)
+			req := request(domain.Erasure, s)
 			_, err := c.Erase(ctx, req)
 			require.Error(t, err)
 			require.NotErrorIs(t, err, connectors.ErrInvalid, "a 502 is for the retry policy")
@@ -190,7 +191,7 @@ func TestTwoStepRetryAfterLostAnswer(t *testing.T) {
 			require.NoError(t, err)
 			require.False(t, out.Replayed, "the failed attempt left no receipt")
 			require.Equal(t, map[string]int64{"users": 1}, out.Rows)
-			requireRecipient(t, c, out, connectors.RecipientConfirmed)
+			requireRecipient(t, c, out, domain.RecipientConfirmed)
 			require.Equal(t, "gone", hd.State(id))
 			require.Equal(t, 1, hd.PermanentDeletes())
 		})
@@ -205,8 +206,8 @@ func TestTwoStepServerErrorBurst(t *testing.T) {
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
 	hd.Inject(4, fakevendor.Fault{Status: 500})
 
-	req := request(connectors.TypeErasure, s)
-	var out connectors.Outcome
+	req := request(domain.Erasure, s)
+	var out domain.Outcome
 	var err error
 	failures := 0
 	for range 10 { // the activity's retry policy
@@ -221,7 +222,7 @@ func TestTwoStepServerErrorBurst(t *testing.T) {
 	}
 	require.NoError(t, err)
 	require.Equal(t, 4, failures)
-	requireRecipient(t, c, out, connectors.RecipientConfirmed)
+	requireRecipient(t, c, out, domain.RecipientConfirmed)
 	require.Equal(t, "gone", hd.State(id))
 }
 
@@ -235,12 +236,12 @@ func TestTwoStepGivesUp(t *testing.T) {
 	id := hd.AddUser(s.TenantID, s.Email, "A", "end-user")
 	hd.Inject(1000, fakevendor.Fault{Status: 409, Route: permanentRoute})
 
-	req := request(connectors.TypeErasure, s)
+	req := request(domain.Erasure, s)
 	start := clk.Now()
 	out, err := c.Erase(ctx, req)
 	require.NoError(t, err)
 	final, waits := untilDone(t, c, clk, req, out)
-	requireRecipient(t, c, final, connectors.RecipientFailed)
+	requireRecipient(t, c, final, domain.RecipientFailed)
 	require.Contains(t, final.Recipient.Reason, "did not finish within 14 days")
 	require.Equal(t, []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}, waits[:4])
 	require.Equal(t, 6*time.Hour, waits[len(waits)-1])

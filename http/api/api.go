@@ -22,10 +22,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
-	"dsr/connectors"
 	"dsr/internal/deadline"
 	"dsr/internal/documents/bundle"
 	"dsr/internal/documents/evidence"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
@@ -118,23 +118,20 @@ func tenant(c *gin.Context) store.Tenant {
 
 // createBody is the body of POST /v1/requests.
 type createBody struct {
-	Type    string `json:"type"`
+	Type    domain.RequestType `json:"type"`
 	Subject struct {
 		Email string `json:"email"`
 	} `json:"subject"`
-	Rectification     map[string]string `json:"rectification,omitempty"`
-	ErasureScope      string            `json:"erasure_scope,omitempty"`
-	ObjectionPurposes []string          `json:"objection_purposes,omitempty"`
-	Reference         string            `json:"reference,omitempty"`
+	Rectification     map[string]string   `json:"rectification,omitempty"`
+	ErasureScope      domain.ErasureScope `json:"erasure_scope,omitempty"`
+	ObjectionPurposes []domain.Purpose    `json:"objection_purposes,omitempty"`
+	Reference         string              `json:"reference,omitempty"`
 }
-
-var types = []string{connectors.TypeAccess, connectors.TypeRectification, connectors.TypeErasure,
-	connectors.TypeRestriction, connectors.TypePortability, connectors.TypeObjection}
 
 // validate checks and normalises the body; its message is shown to the caller.
 func (b *createBody) validate() error {
-	if !slices.Contains(types, b.Type) {
-		return fmt.Errorf("type must be one of %s", strings.Join(types, ", "))
+	if !b.Type.Valid() {
+		return fmt.Errorf("type must be one of %s", domain.JoinNames(domain.RequestTypes))
 	}
 	email := strings.TrimSpace(b.Subject.Email)
 	addr, err := mail.ParseAddress(email)
@@ -142,13 +139,13 @@ func (b *createBody) validate() error {
 		return errors.New("subject.email must be a plain email address")
 	}
 	b.Subject.Email = email
-	if b.Type == connectors.TypeRectification {
+	if b.Type == domain.Rectification {
 		if len(b.Rectification) == 0 {
-			return fmt.Errorf("rectification needs at least one field to set (%s)", strings.Join(connectors.RectifiableFields, ", "))
+			return fmt.Errorf("rectification needs at least one field to set (%s)", strings.Join(domain.RectifiableFields, ", "))
 		}
 		for f, v := range b.Rectification {
-			if !slices.Contains(connectors.RectifiableFields, f) {
-				return fmt.Errorf("rectification.%s cannot be set; fields: %s", f, strings.Join(connectors.RectifiableFields, ", "))
+			if !slices.Contains(domain.RectifiableFields, f) {
+				return fmt.Errorf("rectification.%s cannot be set; fields: %s", f, strings.Join(domain.RectifiableFields, ", "))
 			}
 			if len(v) > 1000 {
 				return fmt.Errorf("rectification.%s is longer than 1000 characters", f)
@@ -162,24 +159,24 @@ func (b *createBody) validate() error {
 	} else if len(b.Rectification) > 0 {
 		return errors.New("rectification goes only with type rectification")
 	}
-	if b.Type == connectors.TypeErasure {
+	if b.Type == domain.Erasure {
 		switch b.ErasureScope {
 		case "":
-			b.ErasureScope = connectors.ScopeFull
-		case connectors.ScopeProfile, connectors.ScopeFull:
+			b.ErasureScope = domain.ScopeFull
+		case domain.ScopeProfile, domain.ScopeFull:
 		default:
 			return errors.New("erasure_scope must be profile or full")
 		}
 	} else if b.ErasureScope != "" {
 		return errors.New("erasure_scope goes only with type erasure")
 	}
-	if b.Type == connectors.TypeObjection {
+	if b.Type == domain.Objection {
 		if len(b.ObjectionPurposes) == 0 {
-			return fmt.Errorf("objection_purposes needs at least one of %s", strings.Join(connectors.Purposes, ", "))
+			return fmt.Errorf("objection_purposes needs at least one of %s", domain.JoinNames(domain.Purposes))
 		}
 		for _, p := range b.ObjectionPurposes {
-			if !slices.Contains(connectors.Purposes, p) {
-				return fmt.Errorf("objection_purposes: %q is not one of %s", p, strings.Join(connectors.Purposes, ", "))
+			if !p.Valid() {
+				return fmt.Errorf("objection_purposes: %q is not one of %s", p, domain.JoinNames(domain.Purposes))
 			}
 		}
 		slices.Sort(b.ObjectionPurposes)
@@ -237,7 +234,7 @@ func (h *API) create(c *gin.Context) {
 	req, created, err := h.Store.CreateRequest(c, store.NewRequest{
 		TenantID:     t.ID,
 		Type:         body.Type,
-		Source:       "api",
+		Source:       domain.SourceAPI,
 		SubjectEmail: body.Subject.Email,
 		Params: store.Params{
 			Rectification:     body.Rectification,
@@ -271,7 +268,7 @@ func (h *API) create(c *gin.Context) {
 	if !created {
 		c.Header("Idempotent-Replayed", "true")
 	} else {
-		h.Log.Info("request created", slog.String("request_id", req.ID), slog.String("tenant_id", t.ID), slog.String("type", req.Type))
+		h.Log.Info("request created", slog.String("request_id", req.ID), slog.String("tenant_id", t.ID), slog.String("type", string(req.Type)))
 	}
 	events, err := h.Store.Events(c, req.ID)
 	if err != nil {
@@ -308,13 +305,13 @@ func (h *API) get(c *gin.Context) {
 }
 
 func (h *API) list(c *gin.Context) {
-	f := store.ListFilter{TenantID: tenant(c).ID, Status: c.Query("status"), Type: c.Query("type"), After: c.Query("cursor")}
-	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "status must be one of "+strings.Join(statuses, ", "), nil)
+	f := store.ListFilter{TenantID: tenant(c).ID, Status: domain.Status(c.Query("status")), Type: domain.RequestType(c.Query("type")), After: c.Query("cursor")}
+	if f.Status != "" && !f.Status.Valid() {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "status must be one of "+domain.JoinNames(domain.Statuses), nil)
 		return
 	}
-	if f.Type != "" && !slices.Contains(types, f.Type) {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "type must be one of "+strings.Join(types, ", "), nil)
+	if f.Type != "" && !f.Type.Valid() {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "type must be one of "+domain.JoinNames(domain.RequestTypes), nil)
 		return
 	}
 	if f.After != "" && !validID(f.After) {
@@ -347,9 +344,6 @@ func (h *API) list(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, out)
 }
-
-var statuses = []string{store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusInProgress,
-	store.StatusWaiting, store.StatusCompleted, store.StatusDenied, store.StatusCanceled, store.StatusFailed}
 
 func validID(s string) bool {
 	if len(s) != 36 {
@@ -388,11 +382,11 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 			h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, update+" needs a reason", nil)
 			return
 		}
-		if store.Final(req.Status) {
-			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+req.Status+"; nothing can change it now", nil)
+		if req.Status.Final() {
+			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+string(req.Status)+"; nothing can change it now", nil)
 			return
 		}
-		_, err := dispatch.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: "tenant:" + tenant(c).ID, Reason: body.Reason})
+		_, err := dispatch.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: domain.TenantActor(tenant(c).ID), Reason: body.Reason})
 		var rej *dispatch.Rejection
 		switch {
 		case errors.As(err, &rej):
@@ -411,12 +405,12 @@ func (h *API) pkg(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if req.Type != connectors.TypeAccess && req.Type != connectors.TypePortability {
+	if !req.Type.Exports() {
 		h.fail(c, http.StatusConflict, CodeConflict, "only access and portability requests have a package", nil)
 		return
 	}
-	if req.Status != store.StatusCompleted {
-		h.fail(c, http.StatusConflict, CodeConflict, "the package is not ready: the request is "+req.Status, nil)
+	if req.Status != domain.StatusCompleted {
+		h.fail(c, http.StatusConflict, CodeConflict, "the package is not ready: the request is "+string(req.Status), nil)
 		return
 	}
 	f, modTime, err := bundle.Open(h.PackageDir, req.ID)
@@ -447,23 +441,23 @@ func (h *API) evidence(c *gin.Context) {
 
 // requestView is the API's shape of a request.
 type requestView struct {
-	ID           string          `json:"id"`
-	Type         string          `json:"type"`
-	Status       string          `json:"status"`
-	StatusReason string          `json:"status_reason,omitempty"`
-	Subject      subjectView     `json:"subject"`
-	Reference    string          `json:"reference,omitempty"`
-	ErasureScope string          `json:"erasure_scope,omitempty"`
-	Purposes     []string        `json:"objection_purposes,omitempty"`
-	Fields       []string        `json:"rectification_fields,omitempty"`
-	ReceivedAt   time.Time       `json:"received_at"`
-	TargetDue    string          `json:"target_due,omitempty"`
-	LegalDue     string          `json:"legal_due,omitempty"`
-	ExtendedDue  string          `json:"extended_due,omitempty"`
-	CompletedAt  *time.Time      `json:"completed_at"`
-	Clock        clockView       `json:"clock"`
-	Result       json.RawMessage `json:"result"`
-	Events       *[]store.Event  `json:"events,omitempty"`
+	ID           string              `json:"id"`
+	Type         domain.RequestType  `json:"type"`
+	Status       domain.Status       `json:"status"`
+	StatusReason string              `json:"status_reason,omitempty"`
+	Subject      subjectView         `json:"subject"`
+	Reference    string              `json:"reference,omitempty"`
+	ErasureScope domain.ErasureScope `json:"erasure_scope,omitempty"`
+	Purposes     []domain.Purpose    `json:"objection_purposes,omitempty"`
+	Fields       []string            `json:"rectification_fields,omitempty"`
+	ReceivedAt   time.Time           `json:"received_at"`
+	TargetDue    string              `json:"target_due,omitempty"`
+	LegalDue     string              `json:"legal_due,omitempty"`
+	ExtendedDue  string              `json:"extended_due,omitempty"`
+	CompletedAt  *time.Time          `json:"completed_at"`
+	Clock        clockView           `json:"clock"`
+	Result       json.RawMessage     `json:"result"`
+	Events       *[]store.Event      `json:"events,omitempty"`
 }
 
 // clockView is the state of a request's clocks.

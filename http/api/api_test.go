@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/internal/demo"
-	"dsr/internal/store"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/smtptest"
 	"dsr/internal/testkit/testenv"
 )
@@ -233,7 +233,7 @@ func TestIdempotency(t *testing.T) {
 	require.NotEqual(t, x.json(t)["id"], y.json(t)["id"])
 
 	// Each runs exactly once.
-	env.WaitStatus(t, id, store.StatusCompleted)
+	env.WaitStatus(t, id, domain.StatusCompleted)
 	events, err := env.Store.Events(context.Background(), id)
 	require.NoError(t, err)
 	started := 0
@@ -283,7 +283,7 @@ func TestListPagination(t *testing.T) {
 	r := c.do("GET", "/v1/requests?type=access", "")
 	require.Len(t, r.json(t)["requests"], 3)
 	for _, id := range ids {
-		env.WaitStatus(t, id, store.StatusCompleted)
+		env.WaitStatus(t, id, domain.StatusCompleted)
 	}
 	r = c.do("GET", "/v1/requests?status=completed&type=restriction", "")
 	require.Len(t, r.json(t)["requests"], 2)
@@ -300,7 +300,7 @@ func TestActionsOnFinalRequests(t *testing.T) {
 	p := c.do("GET", "/v1/requests/"+id+"/package", "")
 	require.Equal(t, http.StatusConflict, p.Status)
 
-	env.WaitStatus(t, id, store.StatusCompleted)
+	env.WaitStatus(t, id, domain.StatusCompleted)
 	for _, action := range []string{"cancel", "approve"} {
 		r := c.do("POST", "/v1/requests/"+id+"/"+action, "")
 		require.Equal(t, http.StatusConflict, r.Status, action)
@@ -383,7 +383,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Access and portability packages.
 	for _, id := range []string{access, portability} {
-		env.WaitStatus(t, id, store.StatusCompleted)
+		env.WaitStatus(t, id, domain.StatusCompleted)
 		r := c.do("GET", "/v1/requests/"+id+"/package", "")
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		require.Equal(t, "application/zip", r.Header.Get("Content-Type"))
@@ -403,19 +403,19 @@ func TestEndToEnd(t *testing.T) {
 		require.True(t, bytes.HasPrefix(files["report.pdf"], []byte("%PDF")))
 	}
 
-	env.WaitStatus(t, rectify, store.StatusCompleted)
+	env.WaitStatus(t, rectify, domain.StatusCompleted)
 	var display string
 	require.NoError(t, env.Chat.DB.Get(&display, `SELECT display_name FROM end_users WHERE email = 'visitor4@example.com' AND account_id IN
 		(SELECT id FROM accounts WHERE name = $1)`, "Tenant "+t.Name()))
 	require.Equal(t, "Renamed", display)
 
-	env.WaitStatus(t, restrict, store.StatusCompleted)
+	env.WaitStatus(t, restrict, domain.StatusCompleted)
 	var restricted bool
 	require.NoError(t, env.Chat.DB.Get(&restricted, `SELECT restricted_at IS NOT NULL FROM end_users WHERE email = 'visitor5@example.com' AND account_id IN
 		(SELECT id FROM accounts WHERE name = $1)`, "Tenant "+t.Name()))
 	require.True(t, restricted)
 
-	env.WaitStatus(t, object, store.StatusCompleted)
+	env.WaitStatus(t, object, domain.StatusCompleted)
 	var suppressed int
 	require.NoError(t, env.Orch.DB.Get(&suppressed, `SELECT count(*) FROM suppressions WHERE request_id = $1`, object))
 	require.Equal(t, 2, suppressed)
@@ -425,7 +425,7 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, "marketing,profiling", objections)
 
 	// The erasure of visitor1 waits for their open conversation...
-	w := env.WaitStatus(t, blocked, store.StatusWaiting)
+	w := env.WaitStatus(t, blocked, domain.StatusWaiting)
 	require.NotNil(t, w.StatusReason)
 	require.Contains(t, *w.StatusReason, "open")
 	require.NotEmpty(t, traces(t, env, "visitor1@example.com"))
@@ -433,7 +433,7 @@ func TestEndToEnd(t *testing.T) {
 	_, err := env.Chat.DB.ExecContext(ctx, `UPDATE conversations SET status = 'closed', closed_at = now()
 		WHERE requester_id IN (SELECT id FROM end_users WHERE email = 'visitor1@example.com')`)
 	require.NoError(t, err)
-	env.WaitStatus(t, blocked, store.StatusCompleted)
+	env.WaitStatus(t, blocked, domain.StatusCompleted)
 
 	// A full erasure of the subject (after their access) leaves no trace of them. The
 	// seeded data may give them an open conversation; close it so that nothing blocks.
@@ -441,7 +441,7 @@ func TestEndToEnd(t *testing.T) {
 		WHERE requester_id IN (SELECT id FROM end_users WHERE email = $1)`, subject.Email)
 	require.NoError(t, err)
 	erase := submit(`{"type":"erasure","subject":{"email":"` + subject.Email + `"},"erasure_scope":"full"}`)
-	done := env.WaitStatus(t, erase, store.StatusCompleted)
+	done := env.WaitStatus(t, erase, domain.StatusCompleted)
 	require.Empty(t, traces(t, env, subject.Email))
 	require.Empty(t, traces(t, env, subject.Name))
 	var res struct {
@@ -502,7 +502,7 @@ func TestClockActions(t *testing.T) {
 	r := c.do("POST", "/v1/requests", `{"type":"erasure","subject":{"email":"visitor1@example.com"}}`)
 	require.Equal(t, http.StatusCreated, r.Status)
 	id := r.json(t)["id"].(string)
-	env.WaitStatus(t, id, store.StatusWaiting)
+	env.WaitStatus(t, id, domain.StatusWaiting)
 
 	clock := func() map[string]any {
 		r := c.do("GET", "/v1/requests/"+id, "")
@@ -556,8 +556,8 @@ func TestSLAReportThroughAPI(t *testing.T) {
 	mine := r.json(t)["id"].(string)
 	r = b.do("POST", "/v1/requests", `{"type":"restriction","subject":{"email":"visitor3@example.com"}}`)
 	theirs := r.json(t)["id"].(string)
-	env.WaitStatus(t, mine, store.StatusCompleted)
-	env.WaitStatus(t, theirs, store.StatusCompleted)
+	env.WaitStatus(t, mine, domain.StatusCompleted)
+	env.WaitStatus(t, theirs, domain.StatusCompleted)
 
 	today := time.Now().UTC().Format(time.DateOnly)
 	r = a.do("GET", "/v1/reports/sla?from="+today+"&to="+today+"&format=csv", "")

@@ -13,6 +13,7 @@ import (
 
 	"dsr/internal/auth"
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/store"
@@ -136,7 +137,7 @@ type tenantsData struct {
 	// CanCreate is set when the chat store is connected: a new tenant needs its account
 	// there, so without it the page offers no form.
 	CanCreate bool
-	Regions   []string
+	Regions   []domain.Region
 	Countries []string
 	// Form is what the create form shows; Error why the values posted were refused.
 	Form  tenantForm
@@ -152,7 +153,7 @@ type tenantForm struct {
 }
 
 // newTenantForm is the empty create form.
-var newTenantForm = tenantForm{Region: tenants.Regions[0], TargetDays: strconv.Itoa(deadline.DefaultTargetDays)}
+var newTenantForm = tenantForm{Region: string(domain.Regions[0]), TargetDays: strconv.Itoa(deadline.DefaultTargetDays)}
 
 // createdTenant is a tenant just created and its first API key.
 type createdTenant struct {
@@ -171,22 +172,22 @@ func (h *Dashboard) tenantsPage(c *gin.Context, status int, d tenantsData) {
 		h.fail(c, http.StatusInternalServerError, "The tenants could not be read.", err)
 		return
 	}
-	d.Tenants, d.CanCreate = ts, h.ChatStore != nil
-	d.Regions, d.Countries = tenants.Regions, deadline.Countries()
+	d.Tenants, d.CanCreate = ts, h.Accounts != nil
+	d.Regions, d.Countries = domain.Regions, deadline.Countries()
 	h.render(c, status, "tenants", "Tenants", d)
 }
 
 // createTenant provisions a tenant (record, chat-store account, first API key) and shows
 // its key once. Bad values come back in the form, with the reason, as 422.
 func (h *Dashboard) createTenant(c *gin.Context) {
-	if h.ChatStore == nil {
+	if h.Accounts == nil {
 		h.fail(c, http.StatusServiceUnavailable, "Tenants cannot be created here: the dashboard has no connection to "+
 			"the chat store (CHATSTORE_URL), where a tenant gets its account. Use dsr tenant create.", nil)
 		return
 	}
 	f := tenantForm{Name: c.PostForm("name"), Region: c.PostForm("region"), Country: c.PostForm("country"),
 		TZ: c.PostForm("tz"), TargetDays: strings.TrimSpace(c.PostForm("target_days"))}
-	nt := tenants.Tenant{Name: f.Name, Region: f.Region, Country: f.Country, TZ: f.TZ}
+	nt := tenants.Tenant{Name: f.Name, Region: domain.Region(f.Region), Country: f.Country, TZ: f.TZ}
 	if f.TargetDays != "" {
 		n, err := strconv.Atoi(f.TargetDays)
 		if err != nil || n == 0 { // provision reads 0 as "the default"; typed, it is a mistake
@@ -196,7 +197,7 @@ func (h *Dashboard) createTenant(c *gin.Context) {
 		}
 		nt.TargetDays = n
 	}
-	tn, key, err := tenants.Create(c, h.Store, h.ChatStore, nt)
+	tn, key, err := tenants.Create(c, h.Store, h.Accounts, nt)
 	var invalid *tenants.InvalidError
 	switch {
 	case errors.As(err, &invalid):
@@ -208,14 +209,14 @@ func (h *Dashboard) createTenant(c *gin.Context) {
 		return
 	}
 	// The id only: the key must never reach a log.
-	h.Log.Info("tenant created", slog.String("tenant_id", tn.ID), slog.String("region", tn.Region), slog.String("by", user(c).ID))
+	h.Log.Info("tenant created", slog.String("tenant_id", tn.ID), slog.String("region", string(tn.Region)), slog.String("by", user(c).ID))
 	h.tenantsPage(c, http.StatusOK, tenantsData{Form: newTenantForm, Created: &createdTenant{Tenant: tn, APIKey: key}})
 }
 
 // usersData is the users page's.
 type usersData struct {
 	Users     []auth.User
-	Roles     []string
+	Roles     []domain.Role
 	MinLength int
 }
 
@@ -225,7 +226,7 @@ func (h *Dashboard) users(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "The users could not be read.", err)
 		return
 	}
-	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: auth.Roles, MinLength: auth.MinPasswordLength})
+	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: domain.Roles, MinLength: auth.MinPasswordLength})
 }
 
 func (h *Dashboard) createUser(c *gin.Context) {
@@ -234,8 +235,8 @@ func (h *Dashboard) createUser(c *gin.Context) {
 		return
 	}
 	admin := user(c)
-	u, err := h.Users.Create(c, auth.NewUser{Email: c.PostForm("email"), Role: c.PostForm("role"),
-		Password: c.PostForm("password"), CreatedBy: admin.Actor()})
+	u, err := h.Users.Create(c, auth.NewUser{Email: c.PostForm("email"), Role: domain.Role(c.PostForm("role")),
+		Password: c.PostForm("password"), CreatedBy: string(admin.Actor())})
 	switch {
 	case errors.Is(err, auth.ErrInvalid), errors.Is(err, auth.ErrExists):
 		h.flash(c, "error", "Not created: "+strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")+".", "/users")
@@ -244,6 +245,6 @@ func (h *Dashboard) createUser(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "The user could not be created.", err)
 		return
 	}
-	h.Log.Info("dashboard user created", slog.String("user_id", u.ID), slog.String("role", u.Role), slog.String("by", admin.ID))
-	h.flash(c, "ok", "Created "+u.Email+" ("+u.Role+").", "/users")
+	h.Log.Info("dashboard user created", slog.String("user_id", u.ID), slog.String("role", string(u.Role)), slog.String("by", admin.ID))
+	h.flash(c, "ok", "Created "+u.Email+" ("+string(u.Role)+").", "/users")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 )
 
 // Cookies and context keys.
@@ -129,10 +130,10 @@ func (h *Dashboard) checkCSRF(c *gin.Context) {
 }
 
 // need refuses users below role.
-func (h *Dashboard) need(role string) gin.HandlerFunc {
+func (h *Dashboard) need(role domain.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if u := user(c); !auth.Allows(u.Role, role) {
-			h.fail(c, http.StatusForbidden, "Your role ("+u.Role+") cannot do this: it needs the "+role+" role.", nil)
+		if u := user(c); !u.Role.Allows(role) {
+			h.fail(c, http.StatusForbidden, "Your role ("+string(u.Role)+") cannot do this: it needs the "+string(role)+" role.", nil)
 			return
 		}
 		c.Next()
@@ -235,7 +236,7 @@ func (h *Dashboard) login(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	h.Log.Info("signed in", slog.String("user_id", u.ID), slog.String("role", u.Role))
+	h.Log.Info("signed in", slog.String("user_id", u.ID), slog.String("role", string(u.Role)))
 	h.setCookie(c, loginCookie, "", "/login", -1, http.SameSiteStrictMode)
 	h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
 	c.Redirect(http.StatusSeeOther, d.Next)

@@ -12,6 +12,7 @@ import (
 
 	"dsr/http/dashboard"
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 )
 
 func TestUnauthenticatedGoesToLogin(t *testing.T) {
@@ -62,7 +63,7 @@ func TestUnauthenticatedGoesToLogin(t *testing.T) {
 func TestLoginSessionLogout(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(auth.RoleDPO)
+	email := h.user(domain.RoleDPO)
 	b := h.browser()
 
 	form := b.get("/login?next=/triage")
@@ -125,7 +126,7 @@ func TestLoginSessionLogout(t *testing.T) {
 func TestLoginNextStaysOnSite(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(auth.RoleViewer)
+	email := h.user(domain.RoleViewer)
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
 		b := h.browser()
 		form := b.get("/login")
@@ -149,7 +150,7 @@ func TestSecureCookies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, options{configure: tt.configure})
-			email := h.user(auth.RoleViewer)
+			email := h.user(domain.RoleViewer)
 			b := h.browser()
 			form := b.get("/login", tt.header...)
 			require.Contains(t, form.Header.Get("Set-Cookie"), "; Secure")
@@ -166,7 +167,7 @@ func TestSecureCookies(t *testing.T) {
 func TestLoginFormCSRF(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
-	email := h.user(auth.RoleDPO)
+	email := h.user(domain.RoleDPO)
 	b := h.browser()
 	// No token, no cookie.
 	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
@@ -190,7 +191,7 @@ func TestCSRF(t *testing.T) {
 	tn := h.tenant("Acme")
 	req := h.request(tn, "restriction", "visitor2@example.com", "awaiting_approval")
 	b := h.browser()
-	token := b.login(h.user(auth.RoleDPO))
+	token := b.login(h.user(domain.RoleDPO))
 
 	tests := []struct {
 		name   string
@@ -200,7 +201,7 @@ func TestCSRF(t *testing.T) {
 		{name: "no token", form: url.Values{}},
 		{name: "empty token", form: url.Values{"csrf_token": {""}}},
 		{name: "wrong token", form: url.Values{"csrf_token": {"x" + token}}},
-		{name: "another session's token", form: url.Values{"csrf_token": {h.browser().login(h.user(auth.RoleAdmin))}}},
+		{name: "another session's token", form: url.Values{"csrf_token": {h.browser().login(h.user(domain.RoleAdmin))}}},
 		{name: "wrong header", form: url.Values{}, header: []string{"X-CSRF-Token", "nope"}},
 		{name: "cross-site with the token", form: url.Values{"csrf_token": {token}},
 			header: []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}},
@@ -217,7 +218,7 @@ func TestCSRF(t *testing.T) {
 	events, err := h.Store.Events(ctx, req.ID)
 	require.NoError(t, err)
 	for _, e := range events {
-		require.NotEqual(t, "subject_revealed", e.Kind, "a refused POST must not act")
+		require.NotEqual(t, domain.EventSubjectRevealed, e.Kind, "a refused POST must not act")
 	}
 
 	// The token in the header (htmx) or in the form works.
@@ -237,12 +238,12 @@ func TestRoles(t *testing.T) {
 	type want struct {
 		read, act, admin bool
 	}
-	for _, role := range auth.Roles {
-		t.Run(role, func(t *testing.T) {
-			w := map[string]want{
-				auth.RoleViewer: {read: true},
-				auth.RoleDPO:    {read: true, act: true},
-				auth.RoleAdmin:  {read: true, act: true, admin: true},
+	for _, role := range domain.Roles {
+		t.Run(string(role), func(t *testing.T) {
+			w := map[domain.Role]want{
+				domain.RoleViewer: {read: true},
+				domain.RoleDPO:    {read: true, act: true},
+				domain.RoleAdmin:  {read: true, act: true, admin: true},
 			}[role]
 			b := h.browser()
 			token := b.login(h.user(role))
@@ -278,7 +279,7 @@ func TestRoles(t *testing.T) {
 				require.Equal(t, http.StatusForbidden, b.get(page+"/package").Status)
 				r, err := h.Store.GetRequest(ctx, "", req.ID)
 				require.NoError(t, err)
-				require.Equal(t, "awaiting_approval", r.Status)
+				require.Equal(t, domain.StatusAwaitingApproval, r.Status)
 			}
 			if !w.admin {
 				p := b.post("/users", url.Values{"csrf_token": {token}, "email": {"x@vendor.example"}, "role": {"admin"},
@@ -293,7 +294,7 @@ func TestAdminCreatesUsers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	b := h.browser()
-	token := b.login(h.user(auth.RoleAdmin))
+	token := b.login(h.user(domain.RoleAdmin))
 
 	tests := []struct {
 		name   string
@@ -337,7 +338,7 @@ func TestLoginRateLimit(t *testing.T) {
 	h := newHarness(t, options{configure: func(c *dashboard.Config) {
 		c.LoginLimit = auth.Limit{PerAccount: 5, PerIP: 8, Window: 15 * time.Minute}
 	}})
-	email := h.user(auth.RoleDPO)
+	email := h.user(domain.RoleDPO)
 	b := h.browser()
 
 	for i := range 5 {
@@ -365,7 +366,7 @@ func TestLoginRateLimit(t *testing.T) {
 	// Per address: 8 failures from one address, spread over accounts that need not
 	// exist, stop that address for every account.
 	h.Clock.Advance(16 * time.Minute)
-	other := h.user(auth.RoleViewer)
+	other := h.user(domain.RoleViewer)
 	b = h.browser()
 	for i := range 8 {
 		p := b.tryLogin("nobody"+string(rune('a'+i))+"@vendor.example", "guess")
@@ -379,7 +380,7 @@ func TestSessionExpiry(t *testing.T) {
 	h := newHarness(t, options{configure: func(c *dashboard.Config) {
 		c.Sessions = auth.Policy{Idle: 12 * time.Hour, Max: 48 * time.Hour}
 	}})
-	email := h.user(auth.RoleViewer)
+	email := h.user(domain.RoleViewer)
 
 	// Idle: used within 12 hours it lives on; 12 hours without use end it.
 	b := h.browser()

@@ -19,9 +19,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"dsr/internal/auth"
 	"dsr/internal/deadline"
 	"dsr/internal/demo"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/testkit/testenv"
@@ -132,7 +132,7 @@ func (e *browserEnv) seededTenant(t *testing.T, name string) store.Tenant {
 
 // mailRequest records a request that came in by mail and starts its workflow; with
 // verified, the subject verifies their identity and the request then awaits approval.
-func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ, email string, params store.Params, verified bool) store.Request {
+func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ domain.RequestType, email string, params store.Params, verified bool) store.Request {
 	t.Helper()
 	received := time.Now().UTC()
 	due, err := deadline.Compute(received, deadline.Policy{Country: tn.Country, TZ: tn.TZ, TargetDays: tn.TargetDays})
@@ -142,9 +142,9 @@ func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ, email strin
 	require.NoError(t, err)
 	require.NoError(t, e.env.Intake.Start(ctx, tn, req))
 	if !verified {
-		return e.env.WaitStatus(t, req.ID, store.StatusVerifying)
+		return e.env.WaitStatus(t, req.ID, domain.StatusVerifying)
 	}
-	e.env.WaitStatus(t, req.ID, store.StatusVerifying)
+	e.env.WaitStatus(t, req.ID, domain.StatusVerifying)
 	// The record says verifying a moment before the workflow's own state does: a
 	// refusal then is retried.
 	limit := time.Now().Add(60 * time.Second)
@@ -157,12 +157,12 @@ func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ, email strin
 		time.Sleep(50 * time.Millisecond)
 	}
 	require.NoError(t, err)
-	return e.env.WaitStatus(t, req.ID, store.StatusAwaitingApproval)
+	return e.env.WaitStatus(t, req.ID, domain.StatusAwaitingApproval)
 }
 
 // apiRequest records a request as the customer API does (clock started at receipt, which
 // may be in the past) and starts its workflow, which applies it at once.
-func (e *browserEnv) apiRequest(t *testing.T, tn store.Tenant, typ, email string, params store.Params, received time.Time) store.Request {
+func (e *browserEnv) apiRequest(t *testing.T, tn store.Tenant, typ domain.RequestType, email string, params store.Params, received time.Time) store.Request {
 	t.Helper()
 	received = received.UTC()
 	due, err := deadline.Compute(received, deadline.Policy{Country: tn.Country, TZ: tn.TZ, TargetDays: tn.TargetDays})
@@ -271,8 +271,8 @@ func TestBrowser(t *testing.T) {
 	chrome := newChrome(t)
 	e := newBrowserEnv(t)
 	tn := e.seededTenant(t, "Acme Chat")
-	dpo := e.user(auth.RoleDPO)
-	viewer := e.user(auth.RoleViewer)
+	dpo := e.user(domain.RoleDPO)
+	viewer := e.user(domain.RoleViewer)
 
 	t.Run("unauthenticated goes to the sign-in page", func(t *testing.T) {
 		ctx := tab(t, chrome)
@@ -292,7 +292,7 @@ func TestBrowser(t *testing.T) {
 		row := `tr[data-request="` + req.ID + `"]`
 		step(t, ctx, "filter the queue",
 			chromedp.WaitVisible(chromedp.CSS(row)),
-			chromedp.SetValue(chromedp.ID("f-status"), store.StatusAwaitingApproval),
+			chromedp.SetValue(chromedp.ID("f-status"), string(domain.StatusAwaitingApproval)),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('f-status').dispatchEvent(new Event('change', {bubbles: true}))`),
 			chromedp.WaitVisible(chromedp.CSS(`.chip.on[data-status="awaiting_approval"]`)),
 		)
@@ -311,8 +311,8 @@ func TestBrowser(t *testing.T) {
 		value(t, ctx, "the revealed subject", chromedp.Poll[bool](`document.getElementById('subject-email').textContent === 'visitor2@example.com'`))
 		events, err := e.Store.Events(ctx, req.ID)
 		require.NoError(t, err)
-		require.Equal(t, "subject_revealed", events[len(events)-1].Kind)
-		require.Equal(t, "dpo:"+dpo, events[len(events)-1].Actor)
+		require.Equal(t, domain.EventSubjectRevealed, events[len(events)-1].Kind)
+		require.Equal(t, domain.Actor("dpo:"+dpo), events[len(events)-1].Actor)
 
 		step(t, ctx, "approve", chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("flash")))
 		require.Equal(t, "Approved.", text(t, ctx, "#flash"))
@@ -326,7 +326,7 @@ func TestBrowser(t *testing.T) {
 		require.False(t, exists(t, ctx, "#actions"), "nothing to decide on a completed request")
 		r, err := e.Store.GetRequest(ctx, "", req.ID)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusCompleted, r.Status)
+		require.Equal(t, domain.StatusCompleted, r.Status)
 
 		// The report of the last 30 days counts it and downloads as CSV and PDF.
 		step(t, ctx, "open the reports", chromedp.Click(chromedp.CSS(`a[href="/reports"]`)), chromedp.WaitVisible(chromedp.ID("weekly-chart")))
@@ -359,11 +359,11 @@ func TestBrowser(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, status)
 		r, err := e.Store.GetRequest(ctx, "", req.ID)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusAwaitingApproval, r.Status)
+		require.Equal(t, domain.StatusAwaitingApproval, r.Status)
 	})
 
 	t.Run("a forged form without the CSRF token is refused", func(t *testing.T) {
-		req := e.mailRequest(t, tn, "objection", "visitor4@example.com", store.Params{ObjectionPurposes: []string{"marketing"}}, true)
+		req := e.mailRequest(t, tn, "objection", "visitor4@example.com", store.Params{ObjectionPurposes: []domain.Purpose{"marketing"}}, true)
 		ctx := tab(t, chrome)
 		signIn(t, ctx, e.URL, dpo)
 		step(t, ctx, "open the request", chromedp.Navigate(e.URL+"/requests/"+req.ID), chromedp.WaitVisible(chromedp.ID("approve")))
@@ -388,7 +388,7 @@ func TestBrowser(t *testing.T) {
 		require.Contains(t, text(t, ctx, "#error-message"), "CSRF check failed")
 		r, err := e.Store.GetRequest(ctx, "", req.ID)
 		require.NoError(t, err)
-		require.Equal(t, store.StatusAwaitingApproval, r.Status)
+		require.Equal(t, domain.StatusAwaitingApproval, r.Status)
 	})
 
 	t.Run("the workflow's refusal is shown", func(t *testing.T) {
@@ -399,7 +399,7 @@ func TestBrowser(t *testing.T) {
 		step(t, ctx, "open the request", chromedp.Navigate(e.URL+"/requests/"+req.ID), chromedp.WaitVisible(chromedp.ID("pause")),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('poll').remove()`))
 		// Meanwhile the controller pauses the clock.
-		_, err := dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdatePause, workflows.Decision{Actor: "tenant:" + tn.ID, Reason: "which account?"})
+		_, err := dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.TenantActor(tn.ID), Reason: "which account?"})
 		require.NoError(t, err)
 		step(t, ctx, "pause again from the stale page",
 			chromedp.SendKeys(chromedp.CSS(`form[action$="/pause"] input[name=reason]`), "need the order number"),
@@ -413,12 +413,12 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#flash.flash-ok")))
 		events, err := e.Store.Events(ctx, req.ID)
 		require.NoError(t, err)
-		require.Equal(t, "dpo:"+dpo, events[len(events)-1].Actor)
+		require.Equal(t, domain.Actor("dpo:"+dpo), events[len(events)-1].Actor)
 	})
 
 	t.Run("sign-in rate limit", func(t *testing.T) {
 		ctx := tab(t, chrome)
-		limited := e.user(auth.RoleDPO)
+		limited := e.user(domain.RoleDPO)
 		for i := range 6 {
 			step(t, ctx, "a wrong password",
 				chromedp.Navigate(e.URL+"/login"),

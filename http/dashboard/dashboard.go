@@ -21,16 +21,18 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 	"dsr/internal/store"
+	"dsr/internal/tenants"
 	"dsr/templates"
 )
 
@@ -39,10 +41,10 @@ type Config struct {
 	Store    *store.Store
 	Users    *auth.Store
 	Temporal client.Client
-	// ChatStore is the chat-store database, where a new tenant gets its account. When nil,
+	// Accounts opens a new tenant's account in the chat store (its connector). When nil,
 	// admins cannot create tenants here (the Tenants page offers no form and its POST
 	// answers 503); `dsr tenant create` still can.
-	ChatStore *sqlx.DB
+	Accounts tenants.Accounts
 	// PackageDir is where access and portability packages are kept.
 	PackageDir string
 	Log        *slog.Logger
@@ -117,14 +119,14 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	in.GET("/reports/sla.pdf", h.slaDownload("pdf"))
 	in.GET("/reports/sla.csv", h.slaDownload("csv"))
 
-	dpo := in.Group("", h.need(auth.RoleDPO))
+	dpo := in.Group("", h.need(domain.RoleDPO))
 	dpo.POST("/requests/:id/reveal", h.reveal)
 	dpo.GET("/requests/:id/package", h.pkg)
 	for _, a := range actions {
 		dpo.POST("/requests/:id/"+a.name, h.act(a))
 	}
 
-	admin := in.Group("", h.need(auth.RoleAdmin))
+	admin := in.Group("", h.need(domain.RoleAdmin))
 	admin.GET("/tenants", h.tenants)
 	admin.POST("/tenants", h.createTenant)
 	admin.GET("/users", h.users)
@@ -174,7 +176,7 @@ type page struct {
 }
 
 // Can reports whether the signed-in user has at least role.
-func (p page) Can(role string) bool { return p.User != nil && auth.Allows(p.User.Role, role) }
+func (p page) Can(role domain.Role) bool { return p.User != nil && p.User.Role.Allows(role) }
 
 // render writes a full page; a notice kept for the session is shown and cleared.
 func (h *Dashboard) render(c *gin.Context, status int, name, title string, data any) {
@@ -240,26 +242,25 @@ func (h *Dashboard) flash(c *gin.Context, kind, message, path string) {
 
 // Labels of statuses and rights, as the pages show them.
 var (
-	statusLabels = map[string]string{
-		store.StatusReceived: "Received", store.StatusVerifying: "Verifying identity",
-		store.StatusAwaitingApproval: "Awaiting approval", store.StatusInProgress: "In progress",
-		store.StatusWaiting: "Waiting", store.StatusCompleted: "Completed", store.StatusDenied: "Denied",
-		store.StatusCanceled: "Canceled", store.StatusFailed: "Failed",
+	statusLabels = map[domain.Status]string{
+		domain.StatusReceived: "Received", domain.StatusVerifying: "Verifying identity",
+		domain.StatusAwaitingApproval: "Awaiting approval", domain.StatusInProgress: "In progress",
+		domain.StatusWaiting: "Waiting", domain.StatusCompleted: "Completed", domain.StatusDenied: "Denied",
+		domain.StatusCanceled: "Canceled", domain.StatusFailed: "Failed",
 	}
-	statuses = []string{store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusInProgress,
-		store.StatusWaiting, store.StatusCompleted, store.StatusDenied, store.StatusCanceled, store.StatusFailed}
-	rights = []string{"access", "rectification", "erasure", "restriction", "portability", "objection"}
 )
 
 // funcs are the templates' helpers.
 var funcs = template.FuncMap{
-	"statusLabel": func(s string) string {
-		if l, ok := statusLabels[s]; ok {
+	"statusLabel": func(v any) string {
+		s := fmt.Sprint(v)
+		if l, ok := statusLabels[domain.Status(s)]; ok {
 			return l
 		}
 		return s
 	},
-	"title": func(s string) string {
+	"title": func(v any) string {
+		s := fmt.Sprint(v)
 		if s == "" {
 			return s
 		}
@@ -298,11 +299,13 @@ var funcs = template.FuncMap{
 	"clock": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"mask":  mask,
 	"bytes": humanBytes,
-	"deref": func(s *string) string {
-		if s == nil {
+	// deref is what a pointer to a string (or a typed string) points at; "" for nil.
+	"deref": func(p any) string {
+		v := reflect.ValueOf(p)
+		if !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
 			return ""
 		}
-		return *s
+		return fmt.Sprint(reflect.Indirect(v).Interface())
 	},
 	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", f) },
 	// f and add lay out the report's chart.

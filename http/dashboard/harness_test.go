@@ -18,10 +18,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"dsr/connectors/chatstore"
 	"dsr/http/dashboard"
 	"dsr/http/server"
 	"dsr/internal/auth"
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -71,8 +73,8 @@ type options struct {
 	configure func(*dashboard.Config)
 	temporal  client.Client
 	st        *store.Store
-	// chat is the chat store given to the dashboard (Config.ChatStore): testenv's
-	// env.Chat, or a schema of the test's own from chatStore.
+	// chat is the chat store given to the dashboard (as Config.Accounts, its connector):
+	// testenv's env.Chat, or a schema of the test's own from chatStore.
 	chat *pgtest.Schema
 	dir  string
 	// realTime runs the dashboard on the real clock (for tests with workflows).
@@ -100,7 +102,7 @@ func newHarness(t *testing.T, o options) *harness {
 	cfg := dashboard.Config{Store: st, Users: h.Users, Temporal: o.temporal, PackageDir: h.PackageDir,
 		Log: quietLog(), Now: h.Clock.Now}
 	if o.chat != nil {
-		cfg.ChatStore = o.chat.DB
+		cfg.Accounts = chatstore.New(o.chat.DB)
 	}
 	if o.realTime {
 		cfg.Now = nil
@@ -117,7 +119,7 @@ func newHarness(t *testing.T, o options) *harness {
 }
 
 // user creates a dashboard user with the role and returns its email.
-func (h *harness) user(role string) string {
+func (h *harness) user(role domain.Role) string {
 	h.t.Helper()
 	h.users++
 	email := fmt.Sprintf("%s%d@vendor.example", role, h.users)
@@ -136,7 +138,7 @@ func (h *harness) tenant(name string) store.Tenant {
 
 // request records a request of the tenant from the mailbox, its clock started now, in
 // status (recorded as an event).
-func (h *harness) request(tn store.Tenant, typ, email, status string) store.Request {
+func (h *harness) request(tn store.Tenant, typ domain.RequestType, email string, status domain.Status) store.Request {
 	h.t.Helper()
 	now := h.Clock.Now().UTC()
 	due, err := deadline.Compute(now, deadline.Policy{Country: tn.Country, TZ: tn.TZ, TargetDays: tn.TargetDays})
@@ -144,9 +146,9 @@ func (h *harness) request(tn store.Tenant, typ, email, status string) store.Requ
 	r, _, err := h.Store.CreateRequest(ctx, store.NewRequest{TenantID: tn.ID, Type: typ, Source: "mail", SubjectEmail: email,
 		ReceivedAt: now, ClockStartedAt: &now, TargetDue: due.Target.Time(), LegalDue: due.Legal.Time(), ExtendedDue: due.Extended.Time()})
 	require.NoError(h.t, err)
-	if status != "" && status != store.StatusReceived {
-		_, err := h.Store.Record(ctx, store.Change{RequestID: r.ID, DedupeKey: "test-" + status, Kind: "status_changed",
-			Actor: "system", Message: "now " + status, Status: status})
+	if status != "" && status != domain.StatusReceived {
+		_, err := h.Store.Record(ctx, domain.Change{RequestID: r.ID, DedupeKey: "test-" + string(status), Kind: "status_changed",
+			Actor: "system", Message: "now " + string(status), Status: status})
 		require.NoError(h.t, err)
 	}
 	r, err = h.Store.GetRequest(ctx, "", r.ID)

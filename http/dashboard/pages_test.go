@@ -12,9 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dsr/connectors"
-	"dsr/internal/auth"
 	"dsr/internal/documents/bundle"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/workflows"
 )
@@ -23,14 +22,14 @@ func TestQueuePage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	acme, globex := h.tenant("Acme Chat"), h.tenant("Globex")
-	waiting := h.request(acme, "erasure", "visitor1@example.com", store.StatusWaiting)
-	approval := h.request(globex, "access", "visitor2@example.com", store.StatusAwaitingApproval)
-	done := h.request(acme, "restriction", "visitor3@example.com", store.StatusCompleted)
-	_, err := h.Store.Record(ctx, store.Change{RequestID: approval.ID, DedupeKey: "risk", Kind: "at_risk", Actor: "system",
-		Clock: &store.ClockChange{AtRisk: true}})
+	waiting := h.request(acme, "erasure", "visitor1@example.com", domain.StatusWaiting)
+	approval := h.request(globex, "access", "visitor2@example.com", domain.StatusAwaitingApproval)
+	done := h.request(acme, "restriction", "visitor3@example.com", domain.StatusCompleted)
+	_, err := h.Store.Record(ctx, domain.Change{RequestID: approval.ID, DedupeKey: "risk", Kind: "at_risk", Actor: "system",
+		Clock: &domain.ClockChange{AtRisk: true}})
 	require.NoError(t, err)
 	b := h.browser()
-	b.login(h.user(auth.RoleViewer))
+	b.login(h.user(domain.RoleViewer))
 
 	tests := []struct {
 		name, query string
@@ -81,13 +80,13 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	tn := h.tenant("Acme Chat")
-	req := h.request(tn, "erasure", "visitor1@example.com", store.StatusInProgress)
-	_, err := h.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "applied", Kind: "connector_applied", Actor: "system",
-		Message: "erasure at chatstore: 12 rows", Detail: connectors.Outcome{Connector: "chatstore", Action: "erasure",
+	req := h.request(tn, "erasure", "visitor1@example.com", domain.StatusInProgress)
+	_, err := h.Store.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: "applied", Kind: "connector_applied", Actor: "system",
+		Message: "erasure at chatstore: 12 rows", Detail: domain.Outcome{Connector: "chatstore", Action: "erasure",
 			Rows: map[string]int64{"messages": 10, "end_users": 1, "sessions": 1, "attachments": 0}, AppliedAt: time.Now(),
-			Exceptions: []connectors.Exception{{Category: "invoices", Article: "Art. 17(3)(b)", Reason: "tax law"}}}})
+			Exceptions: []domain.Exception{{Category: "invoices", Article: "Art. 17(3)(b)", Reason: "tax law"}}}})
 	require.NoError(t, err)
-	dpo := h.user(auth.RoleDPO)
+	dpo := h.user(domain.RoleDPO)
 	b := h.browser()
 	token := b.login(dpo)
 	path := "/requests/" + req.ID
@@ -120,7 +119,7 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 	}
 	require.Len(t, reveals, 2)
 	for _, e := range reveals {
-		require.Equal(t, "dpo:"+dpo, e.Actor)
+		require.Equal(t, domain.Actor("dpo:"+dpo), e.Actor)
 	}
 	require.NotEqual(t, reveals[0].DedupeKey, reveals[1].DedupeKey)
 	// Without htmx the whole page comes back, revealed.
@@ -133,7 +132,7 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 	// a reload once it changed.
 	version := strings.Split(strings.Split(b.get(path).Body, "/poll?v=")[1], `"`)[0]
 	require.Equal(t, http.StatusNoContent, b.get(path+"/poll?v="+version, "HX-Request", "true").Status)
-	_, err = h.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "done", Kind: "completed", Actor: "system", Status: store.StatusCompleted})
+	_, err = h.Store.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: "done", Kind: "completed", Actor: "system", Status: domain.StatusCompleted})
 	require.NoError(t, err)
 	p = b.get(path+"/poll?v="+version, "HX-Request", "true")
 	require.Equal(t, http.StatusOK, p.Status)
@@ -155,10 +154,10 @@ func TestActionsNeedReasonAndOpenRequest(t *testing.T) {
 	// No workflow engine here: what is refused is refused before it is asked.
 	h := newHarness(t, options{})
 	tn := h.tenant("Acme Chat")
-	open := h.request(tn, "access", "visitor2@example.com", store.StatusAwaitingApproval)
-	closed := h.request(tn, "access", "visitor3@example.com", store.StatusCompleted)
+	open := h.request(tn, "access", "visitor2@example.com", domain.StatusAwaitingApproval)
+	closed := h.request(tn, "access", "visitor3@example.com", domain.StatusCompleted)
 	b := h.browser()
-	token := b.login(h.user(auth.RoleDPO))
+	token := b.login(h.user(domain.RoleDPO))
 
 	for _, a := range []string{"deny", "extend", "pause", "resume", "override"} {
 		p := b.post("/requests/"+open.ID+"/"+a, url.Values{"csrf_token": {token}, "reason": {"  "}})
@@ -177,9 +176,9 @@ func TestDownloads(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	tn := h.tenant("Acme Chat")
-	access := h.request(tn, "access", "visitor2@example.com", store.StatusCompleted)
-	pending := h.request(tn, "access", "visitor3@example.com", store.StatusAwaitingApproval)
-	erasure := h.request(tn, "erasure", "visitor4@example.com", store.StatusCompleted)
+	access := h.request(tn, "access", "visitor2@example.com", domain.StatusCompleted)
+	pending := h.request(tn, "access", "visitor3@example.com", domain.StatusAwaitingApproval)
+	erasure := h.request(tn, "erasure", "visitor4@example.com", domain.StatusCompleted)
 	// A package as the workflow leaves it: the zip and the result that describes it.
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
@@ -189,12 +188,12 @@ func TestDownloads(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	require.NoError(t, os.WriteFile(bundle.Path(h.PackageDir, access.ID), zipped.Bytes(), 0o600))
-	_, err = h.Store.Record(ctx, store.Change{RequestID: access.ID, DedupeKey: "result", Kind: "package_ready", Actor: "system",
-		Result: workflows.Result{Status: store.StatusCompleted, Package: &bundle.Info{File: access.ID + ".zip", Bytes: int64(zipped.Len()),
+	_, err = h.Store.Record(ctx, domain.Change{RequestID: access.ID, DedupeKey: "result", Kind: "package_ready", Actor: "system",
+		Result: workflows.Result{Status: domain.StatusCompleted, Package: &domain.PackageInfo{File: access.ID + ".zip", Bytes: int64(zipped.Len()),
 			Rows: map[string]int64{"chatstore/messages": 7, "chatstore/profile": 1}, CreatedAt: time.Now()}}})
 	require.NoError(t, err)
 
-	dpo := h.user(auth.RoleDPO)
+	dpo := h.user(domain.RoleDPO)
 	b := h.browser()
 	b.login(dpo)
 	page := b.get("/requests/" + access.ID)
@@ -208,15 +207,15 @@ func TestDownloads(t *testing.T) {
 	events, err := h.Store.Events(ctx, access.ID)
 	require.NoError(t, err)
 	last := events[len(events)-1]
-	require.Equal(t, "package_downloaded", last.Kind)
-	require.Equal(t, "dpo:"+dpo, last.Actor)
+	require.Equal(t, domain.EventPackageDownloaded, last.Kind)
+	require.Equal(t, domain.Actor("dpo:"+dpo), last.Actor)
 
 	require.Equal(t, http.StatusConflict, b.get("/requests/"+pending.ID+"/package").Status)
 	require.Equal(t, http.StatusConflict, b.get("/requests/"+erasure.ID+"/package").Status)
 
 	// The evidence pack, for viewers too (the subject is masked in it).
 	v := h.browser()
-	v.login(h.user(auth.RoleViewer))
+	v.login(h.user(domain.RoleViewer))
 	p = v.get("/requests/" + access.ID + "/evidence")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	require.Equal(t, "application/pdf", p.Header.Get("Content-Type"))
@@ -228,10 +227,10 @@ func TestReportsPage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	tn := h.tenant("Acme Chat")
-	h.request(tn, "access", "visitor2@example.com", store.StatusCompleted)
-	h.request(tn, "erasure", "visitor3@example.com", store.StatusWaiting)
+	h.request(tn, "access", "visitor2@example.com", domain.StatusCompleted)
+	h.request(tn, "erasure", "visitor3@example.com", domain.StatusWaiting)
 	b := h.browser()
-	b.login(h.user(auth.RoleViewer))
+	b.login(h.user(domain.RoleViewer))
 
 	today := h.Clock.Now().UTC().Format(time.DateOnly)
 	from := h.Clock.Now().UTC().AddDate(0, 0, -29).Format(time.DateOnly)
@@ -266,7 +265,7 @@ func TestTenantsPage(t *testing.T) {
 	h := newHarness(t, options{})
 	h.tenant("Acme Chat")
 	b := h.browser()
-	b.login(h.user(auth.RoleAdmin))
+	b.login(h.user(domain.RoleAdmin))
 	p := b.get("/tenants")
 	require.Equal(t, http.StatusOK, p.Status)
 	require.Contains(t, p.Body, "Acme Chat")

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -48,9 +48,9 @@ func clockState(it store.QueueItem, dueAt *time.Time, breached, atRisk bool) clo
 	cl := clock{Date: due.String()}
 	left := deadline.DateOf(it.Today.UTC()).DaysUntil(due)
 	switch {
-	case !it.Open && it.Status == store.StatusCompleted && breached:
+	case !it.Open && it.Status == domain.StatusCompleted && breached:
 		cl.State, cl.Label = "breach", "missed"
-	case !it.Open && it.Status == store.StatusCompleted:
+	case !it.Open && it.Status == domain.StatusCompleted:
 		cl.State, cl.Label = "ok", "met"
 	case !it.Open:
 		cl.State, cl.Label = "none", "closed"
@@ -78,9 +78,11 @@ func clocks(it store.QueueItem) (target, legal clock) {
 
 // row is a request in the queue's table.
 type row struct {
-	ID, Type, Status, StatusReason, Tenant, Subject string
-	Received                                        string
-	Target, Legal                                   clock
+	ID, StatusReason, Tenant, Subject string
+	Type                              domain.RequestType
+	Status                            domain.Status
+	Received                          string
+	Target, Legal                     clock
 }
 
 func newRow(it store.QueueItem) row {
@@ -100,13 +102,13 @@ type queueData struct {
 	More     bool
 	Counts   store.QueueCounts
 	Statuses []statusCount
-	Rights   []string
+	Rights   []domain.RequestType
 	Tenants  []store.TenantOverview
 }
 
 // statusCount is one entry of the counts per status; Href keeps the other filters.
 type statusCount struct {
-	Status string
+	Status domain.Status
 	N      int
 	Href   string
 }
@@ -114,18 +116,18 @@ type statusCount struct {
 func (h *Dashboard) queue(c *gin.Context) {
 	f := store.QueueFilter{
 		Status:   c.DefaultQuery("status", store.QueueOpen),
-		Type:     c.Query("right"),
+		Type:     domain.RequestType(c.Query("right")),
 		TenantID: c.Query("tenant"),
 		DueSoon:  c.Query("due_soon") != "",
 		Breached: c.Query("breached") != "",
 		Waiting:  c.Query("waiting") != "",
 		Now:      h.now(),
 	}
-	if f.Status != store.QueueOpen && f.Status != store.QueueAll && !slices.Contains(statuses, f.Status) {
+	if f.Status != store.QueueOpen && f.Status != store.QueueAll && !domain.Status(f.Status).Valid() {
 		h.fail(c, http.StatusBadRequest, "Unknown status filter.", nil)
 		return
 	}
-	if f.Type != "" && !slices.Contains(rights, f.Type) {
+	if f.Type != "" && !f.Type.Valid() {
 		h.fail(c, http.StatusBadRequest, "Unknown right filter.", nil)
 		return
 	}
@@ -144,12 +146,12 @@ func (h *Dashboard) queue(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "The tenants could not be read.", err)
 		return
 	}
-	d := queueData{Filter: f, More: more, Counts: counts, Rights: rights, Tenants: tenants}
+	d := queueData{Filter: f, More: more, Counts: counts, Rights: domain.RequestTypes, Tenants: tenants}
 	for _, it := range items {
 		d.Rows = append(d.Rows, newRow(it))
 	}
 	q := url.Values{}
-	for k, v := range map[string]string{"right": f.Type, "tenant": f.TenantID} {
+	for k, v := range map[string]string{"right": string(f.Type), "tenant": f.TenantID} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -159,12 +161,12 @@ func (h *Dashboard) queue(c *gin.Context) {
 			q.Set(k, "1")
 		}
 	}
-	for _, s := range statuses {
+	for _, s := range domain.Statuses {
 		sq := url.Values{}
 		for k, v := range q {
 			sq[k] = v
 		}
-		sq.Set("status", s)
+		sq.Set("status", string(s))
 		d.Statuses = append(d.Statuses, statusCount{Status: s, N: counts.ByStatus[s], Href: "/?" + sq.Encode()})
 	}
 	h.render(c, http.StatusOK, "queue", "Queue", d)

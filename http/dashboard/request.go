@@ -16,9 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"dsr/connectors"
 	"dsr/internal/documents/bundle"
 	"dsr/internal/documents/evidence"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
@@ -26,13 +26,14 @@ import (
 
 // run is one connector's work on a request, as the request page lists it.
 type run struct {
-	Connector, Action string
+	Connector string
+	Action    domain.RequestType
 	// Status is "applied", "replayed" (the receipt of an earlier run) or "exported".
 	Status string
 	// Rows is the total of rows affected; Detail names them per category.
 	Rows       int64
 	Detail     string
-	Exceptions []connectors.Exception
+	Exceptions []domain.Exception
 	Fields     []string
 	At         *time.Time
 }
@@ -59,8 +60,8 @@ func rowsDetail(rows map[string]int64) (int64, string) {
 func runs(events []store.Event, result workflows.Result) []run {
 	var out []run
 	seen := map[string]bool{}
-	add := func(o connectors.Outcome) {
-		key := o.Connector + "/" + o.Action
+	add := func(o domain.Outcome) {
+		key := o.Connector + "/" + string(o.Action)
 		if seen[key] {
 			return
 		}
@@ -80,7 +81,7 @@ func runs(events []store.Event, result workflows.Result) []run {
 		if e.Kind != "connector_applied" {
 			continue
 		}
-		var o connectors.Outcome
+		var o domain.Outcome
 		if json.Unmarshal(e.Detail, &o) == nil && o.Connector != "" {
 			if o.AppliedAt.IsZero() {
 				o.AppliedAt = e.At
@@ -148,7 +149,7 @@ type requestData struct {
 	Runs          []run
 	Result        workflows.Result
 	// Package is set for a completed access or portability request.
-	Package *bundle.Info
+	Package *domain.PackageInfo
 	// Actions are the decisions the request's state allows, by name.
 	Actions map[string]bool
 	// Version changes whenever the request's state does; the page polls for it.
@@ -183,15 +184,15 @@ func available(it store.QueueItem) map[string]bool {
 			a[name] = true
 		}
 	}
-	allow("approve", it.Status == store.StatusAwaitingApproval)
-	allow("deny", it.Status == store.StatusAwaitingApproval)
-	allow("override", it.Status == store.StatusWaiting && deref(it.StatusReason) != "")
+	allow("approve", it.Status == domain.StatusAwaitingApproval)
+	allow("deny", it.Status == domain.StatusAwaitingApproval)
+	allow("override", it.Status == domain.StatusWaiting && deref(it.StatusReason) != "")
 	started := it.ClockStartedAt != nil
 	allow("extend", started && it.ExtendedAt == nil)
 	allow("pause", started && it.PausedAt == nil)
 	allow("resume", started && it.PausedAt != nil)
 	switch it.Status {
-	case store.StatusReceived, store.StatusVerifying, store.StatusAwaitingApproval, store.StatusWaiting:
+	case domain.StatusReceived, domain.StatusVerifying, domain.StatusAwaitingApproval, domain.StatusWaiting:
 		a["cancel"] = true
 	}
 	return a
@@ -228,7 +229,7 @@ func (h *Dashboard) requestData(c *gin.Context, it store.QueueItem, revealed boo
 		}
 	}
 	d.Runs = runs(events, d.Result)
-	if it.Status == store.StatusCompleted && d.Result.Package != nil {
+	if it.Status == domain.StatusCompleted && d.Result.Package != nil {
 		d.Package = d.Result.Package
 	}
 	return d, nil
@@ -274,7 +275,7 @@ func (h *Dashboard) reveal(c *gin.Context) {
 		return
 	}
 	u := user(c)
-	_, err := h.Store.Record(c, store.Change{
+	_, err := h.Store.Record(c, domain.Change{
 		RequestID: it.ID,
 		DedupeKey: "subject_revealed:" + uuid.NewString(),
 		Kind:      "subject_revealed",
@@ -347,11 +348,11 @@ func (h *Dashboard) pkg(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if it.Type != connectors.TypeAccess && it.Type != connectors.TypePortability {
+	if !it.Type.Exports() {
 		h.fail(c, http.StatusConflict, "Only access and portability requests have a package.", nil)
 		return
 	}
-	if it.Status != store.StatusCompleted {
+	if it.Status != domain.StatusCompleted {
 		h.fail(c, http.StatusConflict, "The package is not ready: the request is "+statusLabels[it.Status]+".", nil)
 		return
 	}
@@ -362,7 +363,7 @@ func (h *Dashboard) pkg(c *gin.Context) {
 	}
 	defer f.Close() //nolint:errcheck // read only
 	u := user(c)
-	if _, err := h.Store.Record(c, store.Change{
+	if _, err := h.Store.Record(c, domain.Change{
 		RequestID: it.ID, DedupeKey: "package_downloaded:" + uuid.NewString(), Kind: "package_downloaded",
 		Actor: u.Actor(), Message: "the package was downloaded from the dashboard",
 	}); err != nil {

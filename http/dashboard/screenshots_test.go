@@ -10,9 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"dsr/connectors"
 	"dsr/internal/auth"
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/testkit"
@@ -66,34 +66,34 @@ func TestScreenshots(t *testing.T) {
 	acme := e.seededTenant(t, "Acme Chat")
 	globex := e.seededTenant(t, "Globex Support")
 	dpo := "ana.lopez@vendor.example"
-	_, err := e.Users.Create(ctx, auth.NewUser{Email: dpo, Role: auth.RoleDPO, Password: password, CreatedBy: "test"})
+	_, err := e.Users.Create(ctx, auth.NewUser{Email: dpo, Role: domain.RoleDPO, Password: password, CreatedBy: "test"})
 	require.NoError(t, err)
 
 	// Erasures of end-users with an open conversation wait for it to close; received
 	// long ago, one missed its target, the other is at risk (the workflows' own timers).
-	breached := e.apiRequest(t, acme, connectors.TypeErasure, "visitor1@example.com", store.Params{ErasureScope: connectors.ScopeFull},
+	breached := e.apiRequest(t, acme, domain.Erasure, "visitor1@example.com", store.Params{ErasureScope: domain.ScopeFull},
 		time.Now().Add(-9*24*time.Hour))
-	atRisk := e.apiRequest(t, globex, connectors.TypeErasure, "visitor1@example.com", store.Params{ErasureScope: connectors.ScopeProfile},
+	atRisk := e.apiRequest(t, globex, domain.Erasure, "visitor1@example.com", store.Params{ErasureScope: domain.ScopeProfile},
 		atRiskReceipt(t, globex))
 	e.waitFor(t, breached.ID, "target breached while waiting", func(r store.Request) bool {
-		return r.Status == store.StatusWaiting && r.TargetBreachedAt != nil
+		return r.Status == domain.StatusWaiting && r.TargetBreachedAt != nil
 	})
 	e.waitFor(t, atRisk.ID, "at risk while waiting", func(r store.Request) bool {
-		return r.Status == store.StatusWaiting && r.AtRiskAt != nil
+		return r.Status == domain.StatusWaiting && r.AtRiskAt != nil
 	})
 	// Requests from the mailbox: awaiting approval, one paused for a clarification, one
 	// extended, one still verifying identity.
-	e.mailRequest(t, acme, connectors.TypeRestriction, "visitor3@example.com", store.Params{}, true)
-	e.mailRequest(t, globex, connectors.TypePortability, "visitor7@example.com", store.Params{}, true)
-	paused := e.mailRequest(t, globex, connectors.TypeAccess, "visitor4@example.com", store.Params{}, true)
-	_, err = dispatch.Decide(ctx, e.env.Temporal, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: "dpo:" + dpo, Reason: "asked which of two accounts"})
+	e.mailRequest(t, acme, domain.Restriction, "visitor3@example.com", store.Params{}, true)
+	e.mailRequest(t, globex, domain.Portability, "visitor7@example.com", store.Params{}, true)
+	paused := e.mailRequest(t, globex, domain.Access, "visitor4@example.com", store.Params{}, true)
+	_, err = dispatch.Decide(ctx, e.env.Temporal, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "asked which of two accounts"})
 	require.NoError(t, err)
-	extended := e.mailRequest(t, acme, connectors.TypeObjection, "visitor6@example.com", store.Params{ObjectionPurposes: []string{"marketing", "profiling"}}, true)
-	_, err = dispatch.Decide(ctx, e.env.Temporal, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: "dpo:" + dpo, Reason: "several systems to check"})
+	extended := e.mailRequest(t, acme, domain.Objection, "visitor6@example.com", store.Params{ObjectionPurposes: []domain.Purpose{"marketing", "profiling"}}, true)
+	_, err = dispatch.Decide(ctx, e.env.Temporal, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "several systems to check"})
 	require.NoError(t, err)
-	e.mailRequest(t, acme, connectors.TypeRectification, "visitor5@example.com", store.Params{Rectification: map[string]string{"name": "Jo Smith"}}, false)
-	done := e.apiRequest(t, acme, connectors.TypeAccess, "visitor2@example.com", store.Params{}, time.Now().Add(-26*time.Hour))
-	e.env.WaitStatus(t, done.ID, store.StatusCompleted)
+	e.mailRequest(t, acme, domain.Rectification, "visitor5@example.com", store.Params{Rectification: map[string]string{"name": "Jo Smith"}}, false)
+	done := e.apiRequest(t, acme, domain.Access, "visitor2@example.com", store.Params{}, time.Now().Add(-26*time.Hour))
+	e.env.WaitStatus(t, done.ID, domain.StatusCompleted)
 
 	docs := testkit.Path(t, "docs")
 	require.NoError(t, os.MkdirAll(docs, 0o755))

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/http/dashboard"
-	"dsr/internal/auth"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -59,7 +59,7 @@ func TestAdminCreatesTenant(t *testing.T) {
 		c.Log = slog.New(slog.NewTextHandler(&log, nil))
 	}})
 	b := h.browser()
-	token := b.login(h.user(auth.RoleAdmin))
+	token := b.login(h.user(domain.RoleAdmin))
 	require.Contains(t, b.get("/tenants").Body, `id="new-tenant"`)
 
 	p := b.post("/tenants", tenantForm(token))
@@ -112,7 +112,7 @@ func TestCreateTenantInvalid(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{chat: chatStore(t)})
 	b := h.browser()
-	token := b.login(h.user(auth.RoleAdmin))
+	token := b.login(h.user(domain.RoleAdmin))
 
 	tests := []struct {
 		name, field, value, reason string
@@ -151,15 +151,15 @@ func TestCreateTenantRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{chat: chatStore(t)})
 
-	for _, role := range []string{auth.RoleViewer, auth.RoleDPO} {
+	for _, role := range []domain.Role{domain.RoleViewer, domain.RoleDPO} {
 		b := h.browser()
 		token := b.login(h.user(role))
 		p := b.post("/tenants", tenantForm(token))
 		require.Equal(t, http.StatusForbidden, p.Status, role)
-		require.Contains(t, p.Body, "Your role ("+role+") cannot do this: it needs the admin role.")
+		require.Contains(t, p.Body, "Your role ("+string(role)+") cannot do this: it needs the admin role.")
 	}
 	b := h.browser()
-	token := b.login(h.user(auth.RoleAdmin))
+	token := b.login(h.user(domain.RoleAdmin))
 	for name, form := range map[string]url.Values{"no token": tenantForm(""), "wrong token": tenantForm(token + "x")} {
 		p := b.post("/tenants", form)
 		require.Equal(t, http.StatusForbidden, p.Status, name)
@@ -173,7 +173,7 @@ func TestCreateTenantWithoutChatStore(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, options{})
 	b := h.browser()
-	token := b.login(h.user(auth.RoleAdmin))
+	token := b.login(h.user(domain.RoleAdmin))
 
 	p := b.get("/tenants")
 	require.Equal(t, http.StatusOK, p.Status)

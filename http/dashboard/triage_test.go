@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/http/dashboard"
-	"dsr/internal/auth"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -112,7 +112,7 @@ func TestTriagePage(t *testing.T) {
 	h.outgoing("case:2:ack", "sent")
 
 	b := h.browser()
-	b.login(h.user(auth.RoleViewer))
+	b.login(h.user(domain.RoleViewer))
 	p := b.get("/triage")
 	require.Equal(t, http.StatusOK, p.Status)
 	require.Contains(t, p.Body, `id="count-processed">2<`)
@@ -179,7 +179,7 @@ func TestTriagePageEmptyOrNoMailbox(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, options{configure: func(c *dashboard.Config) { c.MailboxConfigured = tt.configured }})
 			b := h.browser()
-			b.login(h.user(auth.RoleViewer))
+			b.login(h.user(domain.RoleViewer))
 			p := b.get("/triage")
 			require.Equal(t, http.StatusOK, p.Status)
 			for _, s := range tt.in {

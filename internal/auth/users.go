@@ -14,37 +14,17 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"dsr/internal/domain"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
 )
-
-// Roles, from least to most privileged: a viewer reads, a DPO also acts on requests, an
-// admin also manages users and tenants.
-const (
-	RoleViewer = "viewer"
-	RoleDPO    = "dpo"
-	RoleAdmin  = "admin"
-)
-
-// Roles lists the roles from least to most privileged.
-var Roles = []string{RoleViewer, RoleDPO, RoleAdmin}
-
-// ValidRole reports whether role is one of Roles.
-func ValidRole(role string) bool { return slices.Contains(Roles, role) }
-
-// Allows reports whether a user with role may do what needs the role want: roles are
-// ordered, so an admin may do what a DPO may.
-func Allows(role, want string) bool {
-	have, need := slices.Index(Roles, role), slices.Index(Roles, want)
-	return have >= 0 && need >= 0 && have >= need
-}
 
 // Password limits. bcrypt reads at most 72 bytes; a longer password is refused rather
 // than silently cut.
@@ -68,18 +48,18 @@ var (
 
 // User is one member of the privacy team.
 type User struct {
-	ID          string     `db:"id"`
-	Email       string     `db:"email"`
-	Role        string     `db:"role"`
-	CreatedAt   time.Time  `db:"created_at"`
-	CreatedBy   string     `db:"created_by"`
-	LastLoginAt *time.Time `db:"last_login_at"`
-	DisabledAt  *time.Time `db:"disabled_at"`
+	ID          string      `db:"id"`
+	Email       string      `db:"email"`
+	Role        domain.Role `db:"role"`
+	CreatedAt   time.Time   `db:"created_at"`
+	CreatedBy   string      `db:"created_by"`
+	LastLoginAt *time.Time  `db:"last_login_at"`
+	DisabledAt  *time.Time  `db:"disabled_at"`
 }
 
 // Actor is how the user appears in a request's record: "<role>:<email>", e.g.
 // "dpo:ana@vendor.example".
-func (u User) Actor() string { return u.Role + ":" + u.Email }
+func (u User) Actor() domain.Actor { return domain.UserActor(u.Role, u.Email) }
 
 // Store reads and writes the dashboard's tables.
 type Store struct {
@@ -96,7 +76,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // NewUser is what Create needs.
 type NewUser struct {
 	Email    string
-	Role     string
+	Role     domain.Role
 	Password string
 	// CreatedBy is who created the user, e.g. "cli" or "admin:<email>".
 	CreatedBy string
@@ -133,8 +113,8 @@ func (s *Store) Create(ctx context.Context, n NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if !ValidRole(n.Role) {
-		return User{}, fmt.Errorf("%w: the role must be one of %s", ErrInvalid, strings.Join(Roles, ", "))
+	if !n.Role.Valid() {
+		return User{}, fmt.Errorf("%w: the role must be one of %s", ErrInvalid, domain.JoinNames(domain.Roles))
 	}
 	if err := ValidatePassword(n.Password); err != nil {
 		return User{}, err

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/internal/auth"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -24,21 +25,9 @@ func setup(t *testing.T) *auth.Store {
 	return auth.New(pgtest.New(t, schema.Orchestrator).DB)
 }
 
-func TestAllows(t *testing.T) {
+func TestUserActor(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		role, want string
-		ok         bool
-	}{
-		{"viewer", "viewer", true}, {"viewer", "dpo", false}, {"viewer", "admin", false},
-		{"dpo", "viewer", true}, {"dpo", "dpo", true}, {"dpo", "admin", false},
-		{"admin", "viewer", true}, {"admin", "dpo", true}, {"admin", "admin", true},
-		{"", "viewer", false}, {"root", "viewer", false}, {"admin", "root", false},
-	}
-	for _, tt := range tests {
-		require.Equal(t, tt.ok, auth.Allows(tt.role, tt.want), "%s wants %s", tt.role, tt.want)
-	}
-	require.Equal(t, "dpo:ana@vendor.example", auth.User{Role: "dpo", Email: "ana@vendor.example"}.Actor())
+	require.Equal(t, domain.Actor("dpo:ana@vendor.example"), auth.User{Role: domain.RoleDPO, Email: "ana@vendor.example"}.Actor())
 }
 
 func TestCreate(t *testing.T) {
@@ -66,7 +55,7 @@ func TestCreate(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, "ana@vendor.example", u.Email)
-			require.Equal(t, "dpo", u.Role)
+			require.Equal(t, domain.RoleDPO, u.Role)
 		})
 	}
 	var hash string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -34,7 +35,7 @@ func TestAuditChain(t *testing.T) {
 	// Interleaved events of three requests, with details that jsonb reorders.
 	for i := 0; i < 4; i++ {
 		for j, id := range ids {
-			_, err := st.Record(ctx, store.Change{RequestID: id, DedupeKey: string(rune('a'+i)) + "-" + string(rune('0'+j)),
+			_, err := st.Record(ctx, domain.Change{RequestID: id, DedupeKey: string(rune('a'+i)) + "-" + string(rune('0'+j)),
 				Kind: "step", Actor: "system", Message: "line one\nline two", Detail: map[string]any{"zeta": 1, "alpha": []int{i, j}}})
 			require.NoError(t, err)
 		}

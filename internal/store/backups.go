@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 )
@@ -16,21 +18,18 @@ import (
 // BackupKinds are the kinds of backup the catalog knows.
 var BackupKinds = []string{"full", "incremental", "wal", "snapshot"}
 
-// BackupRegions are the regions a backup (like a tenant) can be in.
-var BackupRegions = []string{"eu", "us", "apac"}
-
 // ErrBackupConflict is returned when a backup id is in the catalog with other values.
 var ErrBackupConflict = errors.New("backup id is already in the catalog with other values")
 
 // Backup is one entry of the backup catalog: a copy of a region's chat store that holds
 // whatever was there at TakenAt until it expires.
 type Backup struct {
-	ID        string    `db:"id" json:"id"`
-	TakenAt   time.Time `db:"taken_at" json:"taken_at"`
-	ExpiresAt time.Time `db:"expires_at" json:"expires_at"`
-	Region    string    `db:"region" json:"region"`
-	Kind      string    `db:"kind" json:"kind"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	ID        string        `db:"id" json:"id"`
+	TakenAt   time.Time     `db:"taken_at" json:"taken_at"`
+	ExpiresAt time.Time     `db:"expires_at" json:"expires_at"`
+	Region    domain.Region `db:"region" json:"region"`
+	Kind      string        `db:"kind" json:"kind"`
+	CreatedAt time.Time     `db:"created_at" json:"created_at"`
 }
 
 // Validate checks a backup before it goes into the catalog; its errors name the field.
@@ -47,8 +46,8 @@ func (b Backup) Validate() error {
 	} else if !b.ExpiresAt.After(b.TakenAt) {
 		errs = append(errs, errors.New("expires_at must be after taken_at"))
 	}
-	if !slices.Contains(BackupRegions, b.Region) {
-		errs = append(errs, fmt.Errorf("region %q is not one of %s", b.Region, strings.Join(BackupRegions, ", ")))
+	if !b.Region.Valid() {
+		errs = append(errs, fmt.Errorf("region %q is not one of %s", b.Region, domain.JoinNames(domain.Regions)))
 	}
 	if !slices.Contains(BackupKinds, b.Kind) {
 		errs = append(errs, fmt.Errorf("kind %q is not one of %s", b.Kind, strings.Join(BackupKinds, ", ")))
@@ -102,22 +101,16 @@ func (b Backup) utc() Backup {
 	return b
 }
 
-// Tombstone actions.
-const (
-	TombstoneErasure     = "erasure"
-	TombstoneRestriction = "restriction"
-)
-
 // Tombstone says that a request erased or restricted a subject, who is named by a keyed
 // hash only. After a restore, tombstones are applied again to the restored data.
 type Tombstone struct {
-	ID          int64  `db:"id" json:"id"`
-	RequestID   string `db:"request_id" json:"request_id"`
-	TenantID    string `db:"tenant_id" json:"tenant_id"`
-	Action      string `db:"action" json:"action"`
-	SubjectHash []byte `db:"subject_hash" json:"-"`
+	ID          int64              `db:"id" json:"id"`
+	RequestID   string             `db:"request_id" json:"request_id"`
+	TenantID    string             `db:"tenant_id" json:"tenant_id"`
+	Action      domain.RequestType `db:"action" json:"action"`
+	SubjectHash []byte             `db:"subject_hash" json:"-"`
 	// ErasureScope is the scope of an erasure; empty for a restriction.
-	ErasureScope string `db:"erasure_scope" json:"erasure_scope,omitempty"`
+	ErasureScope domain.ErasureScope `db:"erasure_scope" json:"erasure_scope,omitempty"`
 	// RetainedUntil is the latest expiry, when the tombstone was recorded, of the backups
 	// of the tenant's region taken until then; nil when there were none.
 	RetainedUntil *time.Time `db:"retained_until" json:"retained_until,omitempty"`
@@ -201,7 +194,7 @@ func (s *Store) RetainedUntil(ctx context.Context, tenantID string) (until time.
 // TombstonesSince returns the tombstones recorded after since, in the order they were
 // recorded, leaving out those of canceled requests (an erasure canceled while it waited may
 // have left one). With regions, only tombstones of tenants in those regions are returned.
-func (s *Store) TombstonesSince(ctx context.Context, since time.Time, regions []string) ([]Tombstone, error) {
+func (s *Store) TombstonesSince(ctx context.Context, since time.Time, regions []domain.Region) ([]Tombstone, error) {
 	out := []Tombstone{}
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT ts.id, ts.request_id, ts.tenant_id, ts.action, ts.subject_hash, COALESCE(ts.erasure_scope, '') AS erasure_scope,
@@ -210,9 +203,9 @@ func (s *Store) TombstonesSince(ctx context.Context, since time.Time, regions []
 		JOIN tenants t ON t.id = ts.tenant_id
 		LEFT JOIN requests r ON r.id = ts.request_id
 		WHERE ts.recorded_at > $1
-			AND (r.status IS NULL OR r.status <> 'canceled')
+			AND (r.status IS NULL OR r.status <> $3)
 			AND (cardinality($2::text[]) = 0 OR t.region = ANY($2::text[]))
-		ORDER BY ts.recorded_at, ts.id`, since, pq.Array(nonNil(regions)))
+		ORDER BY ts.recorded_at, ts.id`, since, pq.Array(nonNil(domain.Strings(regions))), domain.StatusCanceled)
 	if err != nil {
 		return nil, fmt.Errorf("read tombstones since %s: %w", since.UTC().Format(time.RFC3339), err)
 	}

@@ -8,11 +8,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
 // backupAt is a backup of the region taken and expiring relative to now.
-func backupAt(id, region string, taken, expires time.Duration) store.Backup {
+func backupAt(id string, region domain.Region, taken, expires time.Duration) store.Backup {
 	now := time.Now().UTC().Truncate(time.Second)
 	return store.Backup{ID: id, Region: region, Kind: "full", TakenAt: now.Add(taken), ExpiresAt: now.Add(expires)}
 }
@@ -110,7 +111,7 @@ func TestRecordTombstone(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, latest.ExpiresAt.Equal(until), "latest expiry of the region's backups taken until now: got %s", until)
 
-	ts := store.Tombstone{RequestID: uuid.NewString(), TenantID: tn.ID, Action: store.TombstoneErasure,
+	ts := store.Tombstone{RequestID: uuid.NewString(), TenantID: tn.ID, Action: domain.Erasure,
 		SubjectHash: hash("a"), ErasureScope: "full"}
 	first, created, err := s.RecordTombstone(ctx, ts)
 	require.NoError(t, err)
@@ -118,7 +119,7 @@ func TestRecordTombstone(t *testing.T) {
 	require.Positive(t, first.ID)
 	require.Equal(t, ts.RequestID, first.RequestID)
 	require.Equal(t, tn.ID, first.TenantID)
-	require.Equal(t, "full", first.ErasureScope)
+	require.Equal(t, domain.ScopeFull, first.ErasureScope)
 	require.Equal(t, ts.SubjectHash, first.SubjectHash)
 	require.NotNil(t, first.RetainedUntil)
 	require.True(t, latest.ExpiresAt.Equal(*first.RetainedUntil))
@@ -133,20 +134,20 @@ func TestRecordTombstone(t *testing.T) {
 
 	// The same request may hold another action; a restriction has no scope.
 	r, created, err := s.RecordTombstone(ctx, store.Tombstone{RequestID: ts.RequestID, TenantID: tn.ID,
-		Action: store.TombstoneRestriction, SubjectHash: hash("a")})
+		Action: domain.Restriction, SubjectHash: hash("a")})
 	require.NoError(t, err)
 	require.True(t, created)
 	require.Empty(t, r.ErasureScope)
 	require.True(t, r.RetainedUntil.After(*first.RetainedUntil), "recorded after the newer backup")
 
 	_, _, err = s.RecordTombstone(ctx, store.Tombstone{RequestID: uuid.NewString(), TenantID: uuid.NewString(),
-		Action: store.TombstoneErasure, SubjectHash: hash("a"), ErasureScope: "full"})
+		Action: domain.Erasure, SubjectHash: hash("a"), ErasureScope: "full"})
 	require.ErrorIs(t, err, store.ErrNotFound, "unknown tenant")
 	_, _, err = s.RecordTombstone(ctx, store.Tombstone{RequestID: uuid.NewString(), TenantID: tn.ID,
-		Action: store.TombstoneErasure, SubjectHash: []byte("short"), ErasureScope: "full"})
+		Action: domain.Erasure, SubjectHash: []byte("short"), ErasureScope: "full"})
 	require.Error(t, err, "a hash is 32 bytes")
 	_, _, err = s.RecordTombstone(ctx, store.Tombstone{RequestID: uuid.NewString(), TenantID: tn.ID,
-		Action: store.TombstoneErasure, SubjectHash: hash("a")})
+		Action: domain.Erasure, SubjectHash: hash("a")})
 	require.Error(t, err, "an erasure has a scope")
 }
 
@@ -160,7 +161,7 @@ func TestRetainedUntilWithoutBackups(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "no backup of the tenant's region")
 	ts, _, err := s.RecordTombstone(ctx, store.Tombstone{RequestID: uuid.NewString(), TenantID: tn.ID,
-		Action: store.TombstoneRestriction, SubjectHash: hash("b")})
+		Action: domain.Restriction, SubjectHash: hash("b")})
 	require.NoError(t, err)
 	require.Nil(t, ts.RetainedUntil)
 
@@ -180,7 +181,7 @@ func TestTombstonesSince(t *testing.T) {
 	record := func(tenantID, requestID string) store.Tombstone {
 		t.Helper()
 		ts, created, err := s.RecordTombstone(ctx, store.Tombstone{RequestID: requestID, TenantID: tenantID,
-			Action: store.TombstoneErasure, SubjectHash: hash(requestID), ErasureScope: "profile"})
+			Action: domain.Erasure, SubjectHash: hash(requestID), ErasureScope: "profile"})
 		require.NoError(t, err)
 		require.True(t, created)
 		return ts
@@ -195,7 +196,7 @@ func TestTombstonesSince(t *testing.T) {
 	unknown := record(eu.ID, uuid.NewString()) // a request id the record does not have
 	canceled := request(t, s, eu.ID, "erasure")
 	record(eu.ID, canceled.ID)
-	setStatus(t, s, canceled.ID, store.StatusCanceled)
+	setStatus(t, s, canceled.ID, domain.StatusCanceled)
 	other := record(us.ID, request(t, s, us.ID, "erasure").ID)
 
 	got, err := s.TombstonesSince(ctx, since, nil)
@@ -209,12 +210,12 @@ func TestTombstonesSince(t *testing.T) {
 	require.False(t, got[1].RequestKnown)
 	require.Equal(t, known.SubjectHash, got[0].SubjectHash)
 
-	got, err = s.TombstonesSince(ctx, since, []string{"us"})
+	got, err = s.TombstonesSince(ctx, since, []domain.Region{domain.RegionUS})
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	require.Equal(t, other.ID, got[0].ID)
 
-	got, err = s.TombstonesSince(ctx, before.RecordedAt.Add(-time.Second), []string{"eu"})
+	got, err = s.TombstonesSince(ctx, before.RecordedAt.Add(-time.Second), []domain.Region{domain.RegionEU})
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	require.Equal(t, before.ID, got[0].ID)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/google/uuid"
 )
 
@@ -31,7 +33,7 @@ type QueueFilter struct {
 	// Status is a request status, QueueOpen or QueueAll; "" is QueueOpen.
 	Status string
 	// Type is the right exercised.
-	Type string
+	Type domain.RequestType
 	// TenantID is the tenant.
 	TenantID string
 	// DueSoon keeps open requests whose legal deadline is not breached and whose next
@@ -86,7 +88,8 @@ var qualifiedRequestColumns = func() string {
 }()
 
 // The queue's queries. queueFlagged is the shared part: every request of the tenant ($2,
-// empty for all) and right ($3, empty for all) with its clocks' state at $1. A clock that has
+// empty for all) and right ($3, empty for all) with its clocks' state at $1; $4 are the
+// final statuses and $5 the waiting status (queueArgs). A clock that has
 // not started (identity not verified yet) is neither at risk nor breached by its
 // provisional dates; the workflow's own flags count whenever they are set.
 var (
@@ -96,7 +99,7 @@ var (
 				(($1::timestamptz) AT TIME ZONE t.tz)::date AS today,
 				(r.completed_at AT TIME ZONE t.tz)::date AS closed_on,
 				CASE WHEN r.extended_at IS NOT NULL THEN r.extended_due ELSE r.legal_due END AS deadline_due,
-				r.status NOT IN ('completed', 'denied', 'canceled', 'failed') AS open,
+				r.status <> ALL($4::text[]) AS open,
 				r.clock_started_at IS NOT NULL AS started
 			FROM requests r JOIN tenants t ON t.id = r.tenant_id
 			WHERE ($2 = '' OR r.tenant_id::text = $2) AND ($3 = '' OR r.type = $3)
@@ -112,7 +115,7 @@ var (
 				CASE WHEN NOT started THEN NULL WHEN NOT target_breached AND target_due IS NOT NULL THEN target_due ELSE deadline_due END AS next_due,
 				open AND NOT target_breached AND at_risk_at IS NOT NULL AS target_at_risk,
 				COALESCE(open AND started AND NOT legal_breached AND deadline_due <= today + ` + fmt.Sprint(LegalWarningDays) + `, false) AS legal_at_risk,
-				open AND (status = 'waiting' OR paused_at IS NOT NULL) AS waiting
+				open AND (status = $5 OR paused_at IS NOT NULL) AS waiting
 			FROM clocks
 		), flagged AS (
 			SELECT next.*,
@@ -121,19 +124,19 @@ var (
 			FROM next
 		)`
 
-	// queryQueue lists the flagged requests that pass the status ($4), due-soon ($5),
-	// breached ($6) and waiting ($7) filters: open ones first by the deadline they must
-	// meet next, then closed ones, most recently closed first; at most $8.
+	// queryQueue lists the flagged requests that pass the status ($6), due-soon ($7),
+	// breached ($8) and waiting ($9) filters: open ones first by the deadline they must
+	// meet next, then closed ones, most recently closed first; at most $10.
 	queryQueue = queueFlagged + `
 		SELECT ` + requestColumns + `, tenant_name, today, deadline_due, next_due,
 			open, target_breached, legal_breached, target_at_risk, legal_at_risk, due_soon, waiting
 		FROM flagged
-		WHERE ($4 = 'all' OR ($4 = 'open' AND open) OR status = $4)
-		  AND (NOT $5 OR due_soon)
-		  AND (NOT $6 OR target_breached OR legal_breached)
-		  AND (NOT $7 OR waiting)
+		WHERE ($6 = '` + QueueAll + `' OR ($6 = '` + QueueOpen + `' AND open) OR status = $6)
+		  AND (NOT $7 OR due_soon)
+		  AND (NOT $8 OR target_breached OR legal_breached)
+		  AND (NOT $9 OR waiting)
 		ORDER BY open DESC, CASE WHEN open THEN next_due END ASC NULLS LAST, completed_at DESC NULLS LAST, received_at, id
-		LIMIT $8`
+		LIMIT $10`
 
 	// queryQueueCounts counts the flagged requests per status, with how many open ones are
 	// due soon, breached and waiting.
@@ -149,7 +152,7 @@ var (
 	queryTenantOverview = `
 		SELECT t.id, t.name, t.region, t.country, t.tz, t.target_days, t.created_at,
 			count(r.id) AS requests,
-			count(r.id) FILTER (WHERE r.status NOT IN ('completed', 'denied', 'canceled', 'failed')) AS open,
+			count(r.id) FILTER (WHERE r.status <> ALL($1::text[])) AS open,
 			max(r.received_at) AS last_received_at
 		FROM tenants t LEFT JOIN requests r ON r.tenant_id = t.id
 		GROUP BY t.id
@@ -169,7 +172,7 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, bool, er
 		f.Now = time.Now()
 	}
 	var out []QueueItem
-	err := s.db.SelectContext(ctx, &out, queryQueue, f.Now, f.TenantID, f.Type, f.Status, f.DueSoon, f.Breached, f.Waiting, f.Limit+1)
+	err := s.db.SelectContext(ctx, &out, queryQueue, append(queueArgs(f), f.Status, f.DueSoon, f.Breached, f.Waiting, f.Limit+1)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list the queue: %w", err)
 	}
@@ -183,7 +186,7 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, bool, er
 // QueueCounts are the numbers beside the queue's filters.
 type QueueCounts struct {
 	// ByStatus counts the requests of each status (statuses with none are absent).
-	ByStatus map[string]int
+	ByStatus map[domain.Status]int
 	// All, Open, DueSoon, Breached and Waiting count all requests, the open ones and the
 	// open ones due soon, breached and waiting.
 	All, Open, DueSoon, Breached, Waiting int
@@ -196,20 +199,20 @@ func (s *Store) QueueCounts(ctx context.Context, f QueueFilter) (QueueCounts, er
 		f.Now = time.Now()
 	}
 	var rows []struct {
-		Status   string `db:"status"`
-		N        int    `db:"n"`
-		DueSoon  int    `db:"due_soon"`
-		Breached int    `db:"breached"`
-		Waiting  int    `db:"waiting"`
+		Status   domain.Status `db:"status"`
+		N        int           `db:"n"`
+		DueSoon  int           `db:"due_soon"`
+		Breached int           `db:"breached"`
+		Waiting  int           `db:"waiting"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, queryQueueCounts, f.Now, f.TenantID, f.Type); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, queryQueueCounts, queueArgs(f)...); err != nil {
 		return QueueCounts{}, fmt.Errorf("count the queue: %w", err)
 	}
-	c := QueueCounts{ByStatus: make(map[string]int, len(rows))}
+	c := QueueCounts{ByStatus: make(map[domain.Status]int, len(rows))}
 	for _, r := range rows {
 		c.ByStatus[r.Status] = r.N
 		c.All += r.N
-		if !Final(r.Status) {
+		if !r.Status.Final() {
 			c.Open += r.N
 		}
 		c.DueSoon += r.DueSoon
@@ -232,18 +235,18 @@ type TenantOverview struct {
 // TenantsOverview returns every tenant by name, with its number of requests.
 func (s *Store) TenantsOverview(ctx context.Context) ([]TenantOverview, error) {
 	var out []TenantOverview
-	if err := s.db.SelectContext(ctx, &out, queryTenantOverview); err != nil {
+	if err := s.db.SelectContext(ctx, &out, queryTenantOverview, finalStatuses()); err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
 	return out, nil
 }
 
-// queryQueueItem is one request ($4) flagged like the queue's.
+// queryQueueItem is one request ($6) flagged like the queue's.
 var queryQueueItem = queueFlagged + `
 	SELECT ` + requestColumns + `, tenant_name, today, deadline_due, next_due,
 		open, target_breached, legal_breached, target_at_risk, legal_at_risk, due_soon, waiting
 	FROM flagged
-	WHERE id = $4::uuid`
+	WHERE id = $6::uuid`
 
 // QueueItem returns one request of any tenant as the queue shows it at now.
 func (s *Store) QueueItem(ctx context.Context, id string, now time.Time) (QueueItem, error) {
@@ -251,7 +254,7 @@ func (s *Store) QueueItem(ctx context.Context, id string, now time.Time) (QueueI
 		return QueueItem{}, ErrNotFound
 	}
 	var it QueueItem
-	err := s.db.GetContext(ctx, &it, queryQueueItem, now, "", "", id)
+	err := s.db.GetContext(ctx, &it, queryQueueItem, append(queueArgs(QueueFilter{Now: now}), id)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return QueueItem{}, ErrNotFound
 	}
@@ -259,4 +262,9 @@ func (s *Store) QueueItem(ctx context.Context, id string, now time.Time) (QueueI
 		return QueueItem{}, fmt.Errorf("read request %s for the queue: %w", id, err)
 	}
 	return it, nil
+}
+
+// queueArgs are the arguments of queueFlagged.
+func queueArgs(f QueueFilter) []any {
+	return []any{f.Now, f.TenantID, f.Type, finalStatuses(), domain.StatusWaiting}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -29,7 +30,7 @@ func (f *queueFixture) day(n int) time.Time {
 }
 
 // add records a request with the due dates (days from today) and applies the changes.
-func (f *queueFixture) add(t *testing.T, name, typ string, started bool, target, legal int, changes ...store.Change) {
+func (f *queueFixture) add(t *testing.T, name string, typ domain.RequestType, started bool, target, legal int, changes ...domain.Change) {
 	t.Helper()
 	n := store.NewRequest{TenantID: f.tenant.ID, Type: typ, Source: "mail", SubjectEmail: name + "@example.com",
 		ReceivedAt: f.now.Add(-time.Hour), TargetDue: f.day(target), LegalDue: f.day(legal), ExtendedDue: f.day(legal + 60)}
@@ -71,15 +72,15 @@ func newQueueFixture(t *testing.T) *queueFixture {
 	f := &queueFixture{s: s, tenant: tenant(t, s), now: time.Now(), id: map[string]string{}}
 	f.add(t, "legalbreach", "access", true, -20, -1)
 	f.add(t, "soon", "access", true, 1, 25)
-	f.add(t, "atrisk", "erasure", true, 4, 25, store.Change{Clock: &store.ClockChange{AtRisk: true}})
+	f.add(t, "atrisk", "erasure", true, 4, 25, domain.Change{Clock: &domain.ClockChange{AtRisk: true}})
 	f.add(t, "later", "access", true, 6, 7)
-	f.add(t, "waiting", "erasure", true, 10, 30, store.Change{Status: store.StatusWaiting, StatusReason: "open conversations"})
-	f.add(t, "paused", "access", true, 12, 30, store.Change{Clock: &store.ClockChange{Pause: store.PauseStart}})
+	f.add(t, "waiting", "erasure", true, 10, 30, domain.Change{Status: domain.StatusWaiting, StatusReason: "open conversations"})
+	f.add(t, "paused", "access", true, 12, 30, domain.Change{Clock: &domain.ClockChange{Pause: domain.PauseStart}})
 	f.add(t, "breached", "access", true, -2, 20)
-	f.add(t, "extended", "access", true, -25, -1, store.Change{Clock: &store.ClockChange{TargetBreached: true, Extended: true}})
-	f.add(t, "notstarted", "access", false, -3, 20, store.Change{Status: store.StatusVerifying})
-	f.add(t, "closedlate", "access", true, -5, 20, store.Change{Status: store.StatusCompleted})
-	f.add(t, "closedontime", "access", true, 5, 20, store.Change{Status: store.StatusCompleted})
+	f.add(t, "extended", "access", true, -25, -1, domain.Change{Clock: &domain.ClockChange{TargetBreached: true, Extended: true}})
+	f.add(t, "notstarted", "access", false, -3, 20, domain.Change{Status: domain.StatusVerifying})
+	f.add(t, "closedlate", "access", true, -5, 20, domain.Change{Status: domain.StatusCompleted})
+	f.add(t, "closedontime", "access", true, 5, 20, domain.Change{Status: domain.StatusCompleted})
 	return f
 }
 
@@ -165,8 +166,8 @@ func TestQueueFilters(t *testing.T) {
 		{name: "breached all", filter: store.QueueFilter{TenantID: f.tenant.ID, Breached: true, Status: store.QueueAll},
 			want: []string{"legalbreach", "breached", "extended", "closedlate"}},
 		{name: "waiting", filter: store.QueueFilter{Waiting: true}, want: []string{"waiting", "paused"}},
-		{name: "status", filter: store.QueueFilter{Status: store.StatusCompleted}, want: []string{"closedontime", "closedlate"}},
-		{name: "status verifying", filter: store.QueueFilter{Status: store.StatusVerifying}, want: []string{"notstarted"}},
+		{name: "status", filter: store.QueueFilter{Status: string(domain.StatusCompleted)}, want: []string{"closedontime", "closedlate"}},
+		{name: "status verifying", filter: store.QueueFilter{Status: string(domain.StatusVerifying)}, want: []string{"notstarted"}},
 		{name: "right", filter: store.QueueFilter{Type: "erasure"}, want: []string{"atrisk", "waiting"}},
 		{name: "right and due soon", filter: store.QueueFilter{Type: "erasure", DueSoon: true}, want: []string{"atrisk"}},
 		{name: "other tenant", filter: store.QueueFilter{TenantID: other.ID}, want: []string{"other"}},
@@ -192,7 +193,7 @@ func TestQueueCounts(t *testing.T) {
 	f := newQueueFixture(t)
 	c, err := f.s.QueueCounts(ctx, store.QueueFilter{Now: f.now, TenantID: f.tenant.ID})
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{"received": 7, "waiting": 1, "verifying": 1, "completed": 2}, c.ByStatus)
+	require.Equal(t, map[domain.Status]int{domain.StatusReceived: 7, domain.StatusWaiting: 1, domain.StatusVerifying: 1, domain.StatusCompleted: 2}, c.ByStatus)
 	require.Equal(t, 11, c.All)
 	require.Equal(t, 9, c.Open)
 	require.Equal(t, 2, c.DueSoon)
@@ -201,7 +202,7 @@ func TestQueueCounts(t *testing.T) {
 
 	c, err = f.s.QueueCounts(ctx, store.QueueFilter{Now: f.now, Type: "erasure"})
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{"received": 1, "waiting": 1}, c.ByStatus)
+	require.Equal(t, map[domain.Status]int{domain.StatusReceived: 1, domain.StatusWaiting: 1}, c.ByStatus)
 	require.Equal(t, 1, c.DueSoon)
 
 	tenants, err := f.s.TenantsOverview(ctx)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -29,22 +31,22 @@ const (
 
 // Mail is one mail taken from the privacy mailbox.
 type Mail struct {
-	ID          string         `db:"id"`
-	MessageKey  string         `db:"message_key"`
-	TakenAt     time.Time      `db:"taken_at"`
-	Size        int64          `db:"size"`
-	SHA256      string         `db:"sha256"`
-	RawSealed   []byte         `db:"raw_sealed"`
-	Folder      string         `db:"folder"`
-	Kind        string         `db:"kind"`
-	Language    string         `db:"language"`
-	Types       pq.StringArray `db:"types"`
-	Confidence  float64        `db:"confidence"`
-	Reasons     pq.StringArray `db:"reasons"`
-	Note        string         `db:"note"`
-	CaseID      *string        `db:"case_id"`
-	Attachments JSON           `db:"attachments"`
-	RedactedAt  *time.Time     `db:"redacted_at"`
+	ID          string                    `db:"id"`
+	MessageKey  string                    `db:"message_key"`
+	TakenAt     time.Time                 `db:"taken_at"`
+	Size        int64                     `db:"size"`
+	SHA256      string                    `db:"sha256"`
+	RawSealed   []byte                    `db:"raw_sealed"`
+	Folder      string                    `db:"folder"`
+	Kind        string                    `db:"kind"`
+	Language    string                    `db:"language"`
+	Types       Array[domain.RequestType] `db:"types"`
+	Confidence  float64                   `db:"confidence"`
+	Reasons     pq.StringArray            `db:"reasons"`
+	Note        string                    `db:"note"`
+	CaseID      *string                   `db:"case_id"`
+	Attachments JSON                      `db:"attachments"`
+	RedactedAt  *time.Time                `db:"redacted_at"`
 }
 
 const mailColumns = `id, message_key, taken_at, size, sha256, raw_sealed, folder, kind, language, types,
@@ -53,24 +55,24 @@ const mailColumns = `id, message_key, taken_at, size, sha256, raw_sealed, folder
 // Case is a request that came by mail: identity verification, then routing to the
 // controllers that hold the subject's data.
 type Case struct {
-	ID           string         `db:"id"`
-	MessageID    string         `db:"message_id"`
-	Reference    string         `db:"reference"`
-	SubjectEmail string         `db:"subject_email"`
-	Language     string         `db:"language"`
-	Types        pq.StringArray `db:"types"`
-	ReceivedAt   time.Time      `db:"received_at"`
-	TokenHash    []byte         `db:"token_hash"`
-	CodeHash     []byte         `db:"code_hash"`
-	ExpiresAt    time.Time      `db:"expires_at"`
-	Attempts     int            `db:"attempts"`
-	RemindedAt   *time.Time     `db:"reminded_at"`
-	VerifiedAt   *time.Time     `db:"verified_at"`
-	VerifiedBy   *string        `db:"verified_by"`
-	RoutedAt     *time.Time     `db:"routed_at"`
-	Outcome      *string        `db:"outcome"`
-	ClosedAt     *time.Time     `db:"closed_at"`
-	CreatedAt    time.Time      `db:"created_at"`
+	ID           string                    `db:"id"`
+	MessageID    string                    `db:"message_id"`
+	Reference    string                    `db:"reference"`
+	SubjectEmail string                    `db:"subject_email"`
+	Language     string                    `db:"language"`
+	Types        Array[domain.RequestType] `db:"types"`
+	ReceivedAt   time.Time                 `db:"received_at"`
+	TokenHash    []byte                    `db:"token_hash"`
+	CodeHash     []byte                    `db:"code_hash"`
+	ExpiresAt    time.Time                 `db:"expires_at"`
+	Attempts     int                       `db:"attempts"`
+	RemindedAt   *time.Time                `db:"reminded_at"`
+	VerifiedAt   *time.Time                `db:"verified_at"`
+	VerifiedBy   *domain.Actor             `db:"verified_by"`
+	RoutedAt     *time.Time                `db:"routed_at"`
+	Outcome      *string                   `db:"outcome"`
+	ClosedAt     *time.Time                `db:"closed_at"`
+	CreatedAt    time.Time                 `db:"created_at"`
 }
 
 const caseColumns = `id, message_id, reference, subject_email, language, types, received_at, token_hash,
@@ -135,7 +137,7 @@ func (s *Store) TakeMail(ctx context.Context, m Mail, c *Case, out []Outgoing) (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (message_key) DO NOTHING
 		RETURNING `+mailColumns,
-		m.ID, m.MessageKey, m.Size, m.SHA256, m.RawSealed, m.Folder, m.Kind, m.Language, orEmpty(m.Types),
+		m.ID, m.MessageKey, m.Size, m.SHA256, m.RawSealed, m.Folder, m.Kind, m.Language, m.Types,
 		m.Confidence, orEmpty(m.Reasons), m.Note, m.CaseID, m.Attachments)
 	if errors.Is(err, sql.ErrNoRows) {
 		earlier, err := s.MailByKey(ctx, m.MessageKey)
@@ -350,7 +352,7 @@ func (s *Store) UnroutedCases(ctx context.Context) ([]Case, error) {
 
 // VerifyCase marks a case verified by who, with the mail it sends, once. It reports whether
 // this call verified it; an expired or closed case is not verified.
-func (s *Store) VerifyCase(ctx context.Context, caseID, by string, now time.Time, out []Outgoing) (bool, error) {
+func (s *Store) VerifyCase(ctx context.Context, caseID string, by domain.Actor, now time.Time, out []Outgoing) (bool, error) {
 	return s.changeCase(ctx, "verify case", out, `UPDATE mail_cases SET verified_at = $3, verified_by = $2, outcome = 'verified'
 		WHERE id = $1 AND verified_at IS NULL AND closed_at IS NULL AND expires_at > $3`, caseID, by, now)
 }
@@ -431,8 +433,8 @@ func (s *Store) VerifiedCasesWaiting(ctx context.Context) ([]Case, error) {
 	var cs []Case
 	err := s.db.SelectContext(ctx, &cs, `SELECT `+caseColumns+` FROM mail_cases c
 		WHERE verified_at IS NOT NULL AND EXISTS (SELECT 1 FROM mail_case_requests cr JOIN requests r ON r.id = cr.request_id
-			WHERE cr.case_id = c.id AND r.status IN ('received', 'verifying'))
-		ORDER BY created_at`)
+			WHERE cr.case_id = c.id AND r.status = ANY($1::text[]))
+		ORDER BY created_at`, pq.Array(domain.Strings(domain.Unverified)))
 	if err != nil {
 		return nil, fmt.Errorf("list verified cases: %w", err)
 	}
@@ -538,11 +540,11 @@ func (s *Store) PendingMail(ctx context.Context) (int, error) {
 // notifyOnChange queues the mail that tells a subject who wrote to the mailbox about a
 // change to their request: completed, denied or extended. It writes in the transaction of
 // the change, so the mail is queued exactly when the change is recorded.
-func notifyOnChange(ctx context.Context, tx *sqlx.Tx, c Change) error {
+func notifyOnChange(ctx context.Context, tx *sqlx.Tx, c domain.Change) error {
 	kind := ""
 	switch {
-	case c.Status == StatusCompleted || c.Status == StatusDenied:
-		kind = c.Status
+	case c.Status == domain.StatusCompleted || c.Status == domain.StatusDenied:
+		kind = string(c.Status)
 	case c.Clock != nil && c.Clock.Extended:
 		kind = "extended"
 	default:
@@ -572,8 +574,8 @@ func (s *Store) OpenExportsBefore(ctx context.Context, requestID string) (int, e
 	err := s.db.GetContext(ctx, &n, `
 		SELECT count(*) FROM requests o JOIN requests r ON r.id = $1
 		WHERE o.tenant_id = r.tenant_id AND lower(o.subject_email) = lower(r.subject_email) AND o.id <> r.id
-			AND o.type IN ('access', 'portability') AND o.received_at <= r.received_at
-			AND o.status NOT IN ('completed', 'denied', 'canceled', 'failed')`, requestID)
+			AND o.type = ANY($2::text[]) AND o.received_at <= r.received_at
+			AND o.status <> ALL($3::text[])`, requestID, pq.Array(domain.Strings(domain.ExportTypes)), finalStatuses())
 	if err != nil {
 		return 0, fmt.Errorf("count open exports of request %s: %w", requestID, err)
 	}

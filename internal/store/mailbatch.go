@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -52,7 +54,7 @@ func (s *Store) TakeMails(ctx context.Context, batch []Taking) (made []Request, 
 		if len(m.Attachments) == 0 {
 			m.Attachments = JSON("[]")
 		}
-		m.Types, m.Reasons = orEmpty(m.Types), orEmpty(m.Reasons)
+		m.Reasons = orEmpty(m.Reasons)
 		if c := batch[i].Case; c != nil {
 			m.CaseID = &c.ID
 			c.MessageID = m.ID
@@ -93,7 +95,7 @@ func (s *Store) TakeMails(ctx context.Context, batch []Taking) (made []Request, 
 				if err != nil {
 					return nil, nil, err
 				}
-				reqs = append(reqs, []any{id, n.TenantID, n.Type, StatusReceived, n.Source, n.SubjectEmail, n.Params,
+				reqs = append(reqs, []any{id, n.TenantID, n.Type, domain.StatusReceived, n.Source, n.SubjectEmail, n.Params,
 					nullText(n.Reference), nullText(n.IdempotencyKey), nullText(n.RequestHash), n.ReceivedAt,
 					n.ClockStartedAt, nullDate(n.TargetDue), nullDate(n.LegalDue), nullDate(n.ExtendedDue)})
 				caseOf[n.TenantID+"\x00"+n.IdempotencyKey] = c.ID

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -17,12 +18,12 @@ func taking(t *testing.T, key string, tenants ...string) store.Taking {
 	caseID, err := store.NewID()
 	require.NoError(t, err)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	c := &store.Case{ID: caseID, Reference: store.Ref(caseID), SubjectEmail: key + "@example.com", Language: "en",
-		Types: []string{"access"}, ReceivedAt: now, TokenHash: []byte("token-" + key), CodeHash: []byte("code"),
+	c := &store.Case{ID: caseID, Reference: domain.Ref(caseID), SubjectEmail: key + "@example.com", Language: "en",
+		Types: store.Array[domain.RequestType]{domain.Access}, ReceivedAt: now, TokenHash: []byte("token-" + key), CodeHash: []byte("code"),
 		ExpiresAt: now.Add(time.Hour)}
 	tk := store.Taking{
 		Mail: store.Mail{MessageKey: "id:" + key, Size: 10, SHA256: "00", RawSealed: []byte{1, 2}, Folder: store.FolderProcessed,
-			Kind: "request", Types: []string{"access"}, Reasons: []string{"a, b", "c"}},
+			Kind: "request", Types: store.Array[domain.RequestType]{domain.Access}, Reasons: []string{"a, b", "c"}},
 		Case: c,
 		Out: []store.Outgoing{
 			{DedupeKey: "case:" + caseID + ":ack", CaseID: &c.ID, Kind: "ack", Language: "en", Recipient: c.SubjectEmail},
@@ -60,8 +61,8 @@ func TestTakeMails(t *testing.T) {
 	require.Equal(t, []int{1, 3}, earlier, "the second delivery of a mail is left out, also within the batch")
 	require.Len(t, made, 2)
 	for _, r := range made {
-		require.Equal(t, store.StatusReceived, r.Status)
-		require.Equal(t, "mail", r.Source)
+		require.Equal(t, domain.StatusReceived, r.Status)
+		require.Equal(t, domain.SourceMail, r.Source)
 		c, err := s.CaseOfRequest(ctx, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, batch[0].Case.ID, c.ID)
@@ -96,7 +97,7 @@ func TestTakeMails(t *testing.T) {
 	}
 
 	// References of cases and requests are known, in any letter case; others are not.
-	reqRef := store.Ref(made[0].ID)
+	reqRef := domain.Ref(made[0].ID)
 	known, err := s.KnownRefs(ctx, []string{first.Case.Reference, "dsr-" + reqRef[4:], "DSR-00000000", "DSR-x"})
 	require.NoError(t, err)
 	require.Equal(t, map[string]bool{first.Case.Reference: true, "dsr-" + reqRef[4:]: true}, known)

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -28,44 +30,11 @@ var ErrNotFound = errors.New("not found")
 // ErrIdempotencyMismatch is returned when an Idempotency-Key is reused with another body.
 var ErrIdempotencyMismatch = errors.New("idempotency key was used with a different request")
 
-// Statuses of a request.
-const (
-	StatusReceived         = "received"
-	StatusVerifying        = "verifying"
-	StatusAwaitingApproval = "awaiting_approval"
-	StatusInProgress       = "in_progress"
-	StatusWaiting          = "waiting"
-	StatusCompleted        = "completed"
-	StatusDenied           = "denied"
-	StatusCanceled         = "canceled"
-	StatusFailed           = "failed"
-)
-
-// Ref is the short reference of a request shown to people and put in mail subjects:
-// "DSR-" and the last 8 hex digits of its id (the random end of a UUIDv7; its start is a
-// timestamp that requests made together share).
-func Ref(id string) string {
-	hex := strings.ReplaceAll(id, "-", "")
-	if len(hex) < 8 {
-		return "DSR-" + hex
-	}
-	return "DSR-" + hex[len(hex)-8:]
-}
-
 // MessageID is the local part of the Message-ID of dsr's mail about a reference
 // ("DSR-xxxxxxxx"): "dsr-xxxxxxxx." and what, which tells the mails apart. A reply's
 // In-Reply-To names it, which is how the mailroom finds the reference again.
 func MessageID(ref, what string) string {
 	return "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + "." + what
-}
-
-// Final reports whether a status ends a request.
-func Final(status string) bool {
-	switch status {
-	case StatusCompleted, StatusDenied, StatusCanceled, StatusFailed:
-		return true
-	}
-	return false
 }
 
 // Store reads and writes the orchestrator database.
@@ -85,13 +54,13 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Tenant is one customer of the vendor: a controller.
 type Tenant struct {
-	ID         string    `db:"id" json:"id"`
-	Name       string    `db:"name" json:"name"`
-	Region     string    `db:"region" json:"region"`
-	Country    string    `db:"country" json:"country"`
-	TZ         string    `db:"tz" json:"tz"`
-	TargetDays int       `db:"target_days" json:"target_days"`
-	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+	ID         string        `db:"id" json:"id"`
+	Name       string        `db:"name" json:"name"`
+	Region     domain.Region `db:"region" json:"region"`
+	Country    string        `db:"country" json:"country"`
+	TZ         string        `db:"tz" json:"tz"`
+	TargetDays int           `db:"target_days" json:"target_days"`
+	CreatedAt  time.Time     `db:"created_at" json:"created_at"`
 }
 
 // CreateTenant inserts a tenant (with a new id unless t has one) and returns it.
@@ -199,9 +168,9 @@ func (s *Store) TenantByAPIKey(ctx context.Context, key string) (Tenant, error) 
 
 // Params are the type-specific parts of a request.
 type Params struct {
-	Rectification     map[string]string `json:"rectification,omitempty"`
-	ErasureScope      string            `json:"erasure_scope,omitempty"`
-	ObjectionPurposes []string          `json:"objection_purposes,omitempty"`
+	Rectification     map[string]string   `json:"rectification,omitempty"`
+	ErasureScope      domain.ErasureScope `json:"erasure_scope,omitempty"`
+	ObjectionPurposes []domain.Purpose    `json:"objection_purposes,omitempty"`
 }
 
 // Value stores Params as jsonb.
@@ -264,25 +233,25 @@ func scanJSON(src, dst any) error {
 
 // Request is one data-subject request as recorded.
 type Request struct {
-	ID             string     `db:"id"`
-	TenantID       string     `db:"tenant_id"`
-	Type           string     `db:"type"`
-	Status         string     `db:"status"`
-	StatusReason   *string    `db:"status_reason"`
-	Source         string     `db:"source"`
-	SubjectEmail   string     `db:"subject_email"`
-	Params         Params     `db:"params"`
-	Reference      *string    `db:"reference"`
-	IdempotencyKey *string    `db:"idempotency_key"`
-	RequestHash    *string    `db:"request_hash"`
-	ReceivedAt     time.Time  `db:"received_at"`
-	ClockStartedAt *time.Time `db:"clock_started_at"`
-	TargetDue      *time.Time `db:"target_due"`
-	LegalDue       *time.Time `db:"legal_due"`
-	ExtendedDue    *time.Time `db:"extended_due"`
-	CompletedAt    *time.Time `db:"completed_at"`
-	Result         JSON       `db:"result"`
-	UpdatedAt      time.Time  `db:"updated_at"`
+	ID             string             `db:"id"`
+	TenantID       string             `db:"tenant_id"`
+	Type           domain.RequestType `db:"type"`
+	Status         domain.Status      `db:"status"`
+	StatusReason   *string            `db:"status_reason"`
+	Source         domain.Source      `db:"source"`
+	SubjectEmail   string             `db:"subject_email"`
+	Params         Params             `db:"params"`
+	Reference      *string            `db:"reference"`
+	IdempotencyKey *string            `db:"idempotency_key"`
+	RequestHash    *string            `db:"request_hash"`
+	ReceivedAt     time.Time          `db:"received_at"`
+	ClockStartedAt *time.Time         `db:"clock_started_at"`
+	TargetDue      *time.Time         `db:"target_due"`
+	LegalDue       *time.Time         `db:"legal_due"`
+	ExtendedDue    *time.Time         `db:"extended_due"`
+	CompletedAt    *time.Time         `db:"completed_at"`
+	Result         JSON               `db:"result"`
+	UpdatedAt      time.Time          `db:"updated_at"`
 	// The clocks.
 	AtRiskAt         *time.Time `db:"at_risk_at"`
 	TargetBreachedAt *time.Time `db:"target_breached_at"`
@@ -302,8 +271,8 @@ const requestColumns = `id, tenant_id, type, status, status_reason, source, subj
 // NewRequest is what CreateRequest needs.
 type NewRequest struct {
 	TenantID       string
-	Type           string
-	Source         string
+	Type           domain.RequestType
+	Source         domain.Source
 	SubjectEmail   string
 	Params         Params
 	Reference      string
@@ -328,11 +297,11 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 	err = s.db.GetContext(ctx, &req, `
 		INSERT INTO requests (id, tenant_id, type, status, source, subject_email, params, reference,
 			idempotency_key, request_hash, received_at, clock_started_at, target_due, legal_due, extended_due)
-		VALUES ($1, $2, $3, 'received', $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14)
+		VALUES ($1, $2, $3, $15, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14)
 		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING `+requestColumns,
 		id.String(), n.TenantID, n.Type, n.Source, n.SubjectEmail, n.Params, n.Reference,
-		n.IdempotencyKey, n.RequestHash, n.ReceivedAt, n.ClockStartedAt, nullDate(n.TargetDue), nullDate(n.LegalDue), nullDate(n.ExtendedDue))
+		n.IdempotencyKey, n.RequestHash, n.ReceivedAt, n.ClockStartedAt, nullDate(n.TargetDue), nullDate(n.LegalDue), nullDate(n.ExtendedDue), domain.StatusReceived)
 	if err == nil {
 		return req, true, nil
 	}
@@ -383,8 +352,8 @@ func (s *Store) GetRequest(ctx context.Context, tenantID, id string) (Request, e
 // ListFilter selects requests of one tenant, newest first.
 type ListFilter struct {
 	TenantID string
-	Status   string
-	Type     string
+	Status   domain.Status
+	Type     domain.RequestType
 	// After is the cursor: the id of the last request of the previous page.
 	After string
 	Limit int
@@ -421,7 +390,7 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]Request, bool
 func (s *Store) OpenRequests(ctx context.Context) ([]Request, error) {
 	var out []Request
 	err := s.db.SelectContext(ctx, &out, `SELECT `+requestColumns+` FROM requests
-		WHERE status NOT IN ('completed', 'denied', 'canceled', 'failed') ORDER BY id`)
+		WHERE status <> ALL($1::text[]) ORDER BY id`, finalStatuses())
 	if err != nil {
 		return nil, fmt.Errorf("list open requests: %w", err)
 	}
@@ -430,15 +399,15 @@ func (s *Store) OpenRequests(ctx context.Context) ([]Request, error) {
 
 // Event is one entry in a request's history.
 type Event struct {
-	ID        int64     `db:"id" json:"id"`
-	RequestID string    `db:"request_id" json:"-"`
-	At        time.Time `db:"at" json:"at"`
-	Kind      string    `db:"kind" json:"kind"`
-	Status    *string   `db:"status" json:"status,omitempty"`
-	Actor     string    `db:"actor" json:"actor"`
-	Message   string    `db:"message" json:"message"`
-	Detail    JSON      `db:"detail" json:"detail,omitempty"`
-	DedupeKey string    `db:"dedupe_key" json:"-"`
+	ID        int64            `db:"id" json:"id"`
+	RequestID string           `db:"request_id" json:"-"`
+	At        time.Time        `db:"at" json:"at"`
+	Kind      domain.EventKind `db:"kind" json:"kind"`
+	Status    *domain.Status   `db:"status" json:"status,omitempty"`
+	Actor     domain.Actor     `db:"actor" json:"actor"`
+	Message   string           `db:"message" json:"message"`
+	Detail    JSON             `db:"detail" json:"detail,omitempty"`
+	DedupeKey string           `db:"dedupe_key" json:"-"`
 	// ChainHash links the event to the request's previous one; GlobalHash to the previous
 	// event of any request.
 	ChainHash  []byte `db:"chain_hash" json:"-"`
@@ -451,12 +420,12 @@ const chainLockKey = 0x64737202
 // Canonical is the event's content as its hashes cover it: a JSON array of its fields, the
 // time in UTC with microseconds, the detail as PostgreSQL's jsonb prints it.
 func (e Event) Canonical() []byte {
-	status := ""
+	var status domain.Status
 	if e.Status != nil {
 		status = *e.Status
 	}
 	b, _ := json.Marshal([]string{"dsr-event-v1", e.RequestID, e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
-		e.Kind, status, e.Actor, e.Message, string(e.Detail), e.DedupeKey})
+		string(e.Kind), string(status), string(e.Actor), e.Message, string(e.Detail), e.DedupeKey})
 	return b
 }
 
@@ -468,52 +437,9 @@ func ChainHash(prev, content []byte) []byte {
 	return h.Sum(nil)
 }
 
-// Change is one state change to apply to a request together with its event.
-type Change struct {
-	RequestID string `json:"request_id"`
-	// DedupeKey identifies the change; recording it twice has no further effect.
-	DedupeKey string `json:"dedupe_key"`
-	Kind      string `json:"kind"`
-	Actor     string `json:"actor"`
-	Message   string `json:"message"`
-	// Status, when set, becomes the request's status; StatusReason goes with it.
-	Status       string `json:"status,omitempty"`
-	StatusReason string `json:"status_reason,omitempty"`
-	// Detail is stored with the event as JSON.
-	Detail any `json:"detail,omitempty"`
-	// Result, when set, becomes the request's result (stored as JSON).
-	Result any `json:"result,omitempty"`
-	// Clock, when set, changes the request's clock columns with the event.
-	Clock *ClockChange `json:"clock,omitempty"`
-}
-
-// Pause actions of a ClockChange.
-const (
-	PauseStart = "start"
-	PauseEnd   = "end"
-)
-
-// ClockChange is what an event does to a request's clocks. Flags set a timestamp once
-// (the first time); dates replace the stored ones.
-type ClockChange struct {
-	AtRisk          bool       `json:"at_risk,omitempty"`
-	TargetBreached  bool       `json:"target_breached,omitempty"`
-	LegalBreached   bool       `json:"legal_breached,omitempty"`
-	BreachReason    string     `json:"breach_reason,omitempty"`
-	Extended        bool       `json:"extended,omitempty"`
-	ExtensionReason string     `json:"extension_reason,omitempty"`
-	Pause           string     `json:"pause,omitempty"`
-	AddPausedDays   int        `json:"add_paused_days,omitempty"`
-	TargetDue       *time.Time `json:"target_due,omitempty"`
-	LegalDue        *time.Time `json:"legal_due,omitempty"`
-	ExtendedDue     *time.Time `json:"extended_due,omitempty"`
-	// ClockStartedAt starts the clock (once): identity was verified then.
-	ClockStartedAt *time.Time `json:"clock_started_at,omitempty"`
-}
-
 // Record appends the change's event and applies its status and result, in one
 // transaction. It reports whether the change was new.
-func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
+func (s *Store) Record(ctx context.Context, c domain.Change) (bool, error) {
 	s.record.Lock()
 	defer s.record.Unlock()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -590,9 +516,9 @@ func (s *Store) Record(ctx context.Context, c Change) (bool, error) {
 			status = COALESCE(NULLIF($2, ''), status),
 			status_reason = CASE WHEN $2 = '' THEN status_reason ELSE NULLIF($3, '') END,
 			result = COALESCE($4::jsonb, result),
-			completed_at = CASE WHEN $2 IN ('completed', 'denied', 'canceled', 'failed') THEN now() ELSE completed_at END,
+			completed_at = CASE WHEN $2 = ANY($5::text[]) THEN now() ELSE completed_at END,
 			updated_at = now()
-		WHERE id = $1`, c.RequestID, c.Status, c.StatusReason, result)
+		WHERE id = $1`, c.RequestID, c.Status, c.StatusReason, result, finalStatuses())
 	if err != nil {
 		return false, fmt.Errorf("record %s on request %s: update request: %w", c.Kind, c.RequestID, err)
 	}
@@ -640,11 +566,11 @@ func (s *Store) Events(ctx context.Context, requestID string) ([]Event, error) {
 
 // Suppress puts a hashed subject on the tenant's suppression list for the purposes; it is
 // idempotent.
-func (s *Store) Suppress(ctx context.Context, tenantID, emailHash, requestID string, purposes []string) error {
+func (s *Store) Suppress(ctx context.Context, tenantID, emailHash, requestID string, purposes []domain.Purpose) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO suppressions (tenant_id, email_hash, purpose, request_id)
 		SELECT $1, $2, p, $3 FROM unnest($4::text[]) AS p
-		ON CONFLICT DO NOTHING`, tenantID, emailHash, requestID, pq.Array(purposes))
+		ON CONFLICT DO NOTHING`, tenantID, emailHash, requestID, pq.Array(domain.Strings(purposes)))
 	if err != nil {
 		return fmt.Errorf("suppress subject of request %s: %w", requestID, err)
 	}
@@ -652,8 +578,8 @@ func (s *Store) Suppress(ctx context.Context, tenantID, emailHash, requestID str
 }
 
 // Suppressed returns the purposes a hashed subject objected to.
-func (s *Store) Suppressed(ctx context.Context, tenantID, emailHash string) ([]string, error) {
-	var out []string
+func (s *Store) Suppressed(ctx context.Context, tenantID, emailHash string) ([]domain.Purpose, error) {
+	var out []domain.Purpose
 	err := s.db.SelectContext(ctx, &out, `SELECT purpose FROM suppressions WHERE tenant_id = $1 AND email_hash = $2 ORDER BY purpose`,
 		tenantID, emailHash)
 	if err != nil {
@@ -690,3 +616,6 @@ func (s *Store) HasEvent(ctx context.Context, requestID, dedupeKey string) (bool
 	}
 	return ok, nil
 }
+
+// finalStatuses is domain.FinalStatuses as a text[] parameter.
+func finalStatuses() any { return pq.Array(domain.Strings(domain.FinalStatuses)) }

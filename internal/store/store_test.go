@@ -18,6 +18,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
@@ -40,7 +41,7 @@ func tenant(t *testing.T, s *store.Store) store.Tenant {
 }
 
 // newRequest is a valid NewRequest of the tenant, received now.
-func newRequest(tenantID, typ string) store.NewRequest {
+func newRequest(tenantID string, typ domain.RequestType) store.NewRequest {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	return store.NewRequest{
 		TenantID:     tenantID,
@@ -55,7 +56,7 @@ func newRequest(tenantID, typ string) store.NewRequest {
 }
 
 // request creates a request of the tenant without an idempotency key.
-func request(t *testing.T, s *store.Store, tenantID, typ string) store.Request {
+func request(t *testing.T, s *store.Store, tenantID string, typ domain.RequestType) store.Request {
 	t.Helper()
 	r, created, err := s.CreateRequest(ctx, newRequest(tenantID, typ))
 	require.NoError(t, err)
@@ -64,9 +65,9 @@ func request(t *testing.T, s *store.Store, tenantID, typ string) store.Request {
 }
 
 // setStatus records a change of the request to status.
-func setStatus(t *testing.T, s *store.Store, id, status string) {
+func setStatus(t *testing.T, s *store.Store, id string, status domain.Status) {
 	t.Helper()
-	ok, err := s.Record(ctx, store.Change{RequestID: id, DedupeKey: "status-" + status, Kind: "status", Actor: "test", Status: status})
+	ok, err := s.Record(ctx, domain.Change{RequestID: id, DedupeKey: "status-" + string(status), Kind: "status", Actor: "test", Status: status})
 	require.NoError(t, err)
 	require.True(t, ok)
 }
@@ -95,34 +96,6 @@ func day(t *time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-func TestFinal(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		status string
-		final  bool
-	}{
-		{name: "received", status: store.StatusReceived},
-		{name: "verifying", status: store.StatusVerifying},
-		{name: "awaiting approval", status: store.StatusAwaitingApproval},
-		{name: "in progress", status: store.StatusInProgress},
-		{name: "waiting", status: store.StatusWaiting},
-		{name: "completed", status: store.StatusCompleted, final: true},
-		{name: "denied", status: store.StatusDenied, final: true},
-		{name: "canceled", status: store.StatusCanceled, final: true},
-		{name: "failed", status: store.StatusFailed, final: true},
-		{name: "empty", status: ""},
-		{name: "unknown", status: "done"},
-		{name: "other case", status: "COMPLETED"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tc.final, store.Final(tc.status))
-		})
-	}
 }
 
 func TestCreateAndGetTenant(t *testing.T) {
@@ -269,7 +242,7 @@ func TestCreateRequest(t *testing.T) {
 		SubjectEmail: "Zoë.Ünal@example.com",
 		Params: store.Params{
 			Rectification:     map[string]string{"name": "Zoë Ünal", "locale": "fr-FR"},
-			ObjectionPurposes: []string{"marketing"},
+			ObjectionPurposes: []domain.Purpose{"marketing"},
 		},
 		Reference:      "ticket 42",
 		IdempotencyKey: "msg-1@example.com",
@@ -292,10 +265,10 @@ func TestCreateRequest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, r, got)
 	require.Equal(t, acme.ID, got.TenantID)
-	require.Equal(t, "rectification", got.Type)
-	require.Equal(t, store.StatusReceived, got.Status)
+	require.Equal(t, domain.Rectification, got.Type)
+	require.Equal(t, domain.StatusReceived, got.Status)
 	require.Nil(t, got.StatusReason)
-	require.Equal(t, "mail", got.Source)
+	require.Equal(t, domain.SourceMail, got.Source)
 	require.Equal(t, n.SubjectEmail, got.SubjectEmail)
 	require.Equal(t, n.Params, got.Params)
 	require.Equal(t, "ticket 42", *got.Reference)
@@ -458,20 +431,23 @@ func TestListRequests(t *testing.T) {
 	acme, other := tenant(t, s), tenant(t, s)
 
 	// Seven requests, created in this order; ids grow with time.
-	plan := []struct{ typ, status string }{
-		{"access", store.StatusReceived},
-		{"erasure", store.StatusWaiting},
-		{"access", store.StatusCompleted},
-		{"objection", store.StatusCompleted},
-		{"erasure", store.StatusReceived},
-		{"access", store.StatusWaiting},
-		{"portability", store.StatusCanceled},
+	plan := []struct {
+		typ    domain.RequestType
+		status domain.Status
+	}{
+		{"access", domain.StatusReceived},
+		{"erasure", domain.StatusWaiting},
+		{"access", domain.StatusCompleted},
+		{"objection", domain.StatusCompleted},
+		{"erasure", domain.StatusReceived},
+		{"access", domain.StatusWaiting},
+		{"portability", domain.StatusCanceled},
 	}
 	var created []string
 	byID := map[string]int{}
 	for i, p := range plan {
 		r := request(t, s, acme.ID, p.typ)
-		if p.status != store.StatusReceived {
+		if p.status != domain.StatusReceived {
 			setStatus(t, s, r.ID, p.status)
 		}
 		created = append(created, r.ID)
@@ -480,7 +456,7 @@ func TestListRequests(t *testing.T) {
 	request(t, s, other.ID, "access") // another tenant's, never listed
 	newestFirst := reversed(created)
 	// where returns the ids of the plan's requests that match, newest first.
-	where := func(match func(typ, status string) bool) []string {
+	where := func(match func(typ domain.RequestType, status domain.Status) bool) []string {
 		var out []string
 		for _, id := range newestFirst {
 			if p := plan[byID[id]]; match(p.typ, p.status) {
@@ -497,13 +473,15 @@ func TestListRequests(t *testing.T) {
 		more   bool
 	}{
 		{name: "all, newest first", filter: store.ListFilter{}, want: newestFirst},
-		{name: "by status", filter: store.ListFilter{Status: store.StatusWaiting},
-			want: where(func(_, st string) bool { return st == store.StatusWaiting })},
+		{name: "by status", filter: store.ListFilter{Status: domain.StatusWaiting},
+			want: where(func(_ domain.RequestType, st domain.Status) bool { return st == domain.StatusWaiting })},
 		{name: "by type", filter: store.ListFilter{Type: "access"},
-			want: where(func(ty, _ string) bool { return ty == "access" })},
-		{name: "by status and type", filter: store.ListFilter{Status: store.StatusCompleted, Type: "access"},
-			want: where(func(ty, st string) bool { return ty == "access" && st == store.StatusCompleted })},
-		{name: "no match", filter: store.ListFilter{Status: store.StatusFailed}},
+			want: where(func(ty domain.RequestType, _ domain.Status) bool { return ty == "access" })},
+		{name: "by status and type", filter: store.ListFilter{Status: domain.StatusCompleted, Type: "access"},
+			want: where(func(ty domain.RequestType, st domain.Status) bool {
+				return ty == "access" && st == domain.StatusCompleted
+			})},
+		{name: "no match", filter: store.ListFilter{Status: domain.StatusFailed}},
 		{name: "limit", filter: store.ListFilter{Limit: 2}, want: newestFirst[:2], more: true},
 		{name: "limit equal to the total", filter: store.ListFilter{Limit: len(plan)}, want: newestFirst},
 		{name: "after a cursor", filter: store.ListFilter{After: newestFirst[2], Limit: 2}, want: newestFirst[3:5], more: true},
@@ -571,7 +549,7 @@ func TestRecord(t *testing.T) {
 		require.NoError(t, err)
 		return got
 	}
-	record := func(c store.Change) bool {
+	record := func(c domain.Change) bool {
 		t.Helper()
 		c.RequestID = r.ID
 		ok, err := s.Record(ctx, c)
@@ -579,50 +557,53 @@ func TestRecord(t *testing.T) {
 		return ok
 	}
 
-	require.True(t, record(store.Change{DedupeKey: "verify", Kind: "verification_started", Actor: "workflow",
-		Message: "code sent", Status: store.StatusVerifying, StatusReason: "waiting for the code",
+	require.True(t, record(domain.Change{DedupeKey: "verify", Kind: "verification_started", Actor: "workflow",
+		Message: "code sent", Status: domain.StatusVerifying, StatusReason: "waiting for the code",
 		Detail: json.RawMessage(`{"channel": "mail"}`)}))
 	got := get()
-	require.Equal(t, store.StatusVerifying, got.Status)
+	require.Equal(t, domain.StatusVerifying, got.Status)
 	require.Equal(t, "waiting for the code", *got.StatusReason)
 	require.Nil(t, got.CompletedAt)
 	require.Nil(t, got.Result)
 	require.False(t, got.UpdatedAt.Before(r.UpdatedAt))
 
 	// A change without a status keeps the status and its reason.
-	require.True(t, record(store.Change{DedupeKey: "note-1", Kind: "note", Actor: "dpo@example.com", Message: "called the subject"}))
+	require.True(t, record(domain.Change{DedupeKey: "note-1", Kind: "note", Actor: "dpo@example.com", Message: "called the subject"}))
 	got = get()
-	require.Equal(t, store.StatusVerifying, got.Status)
+	require.Equal(t, domain.StatusVerifying, got.Status)
 	require.Equal(t, "waiting for the code", *got.StatusReason)
 
 	// A new status without a reason clears the old reason.
-	require.True(t, record(store.Change{DedupeKey: "approve", Kind: "approved", Actor: "dpo@example.com", Status: store.StatusInProgress}))
+	require.True(t, record(domain.Change{DedupeKey: "approve", Kind: "approved", Actor: "dpo@example.com", Status: domain.StatusInProgress}))
 	got = get()
-	require.Equal(t, store.StatusInProgress, got.Status)
+	require.Equal(t, domain.StatusInProgress, got.Status)
 	require.Nil(t, got.StatusReason)
 
 	// The same change again, even with other content, changes nothing.
 	before := get()
-	require.False(t, record(store.Change{DedupeKey: "approve", Kind: "approved", Actor: "dpo@example.com",
-		Status: store.StatusCompleted, StatusReason: "again", Result: json.RawMessage(`{"x": 1}`)}))
+	require.False(t, record(domain.Change{DedupeKey: "approve", Kind: "approved", Actor: "dpo@example.com",
+		Status: domain.StatusCompleted, StatusReason: "again", Result: json.RawMessage(`{"x": 1}`)}))
 	require.Equal(t, before, get(), "a duplicate change leaves the request as it was")
 
-	require.True(t, record(store.Change{DedupeKey: "done", Kind: "completed", Actor: "workflow", Status: store.StatusCompleted,
+	require.True(t, record(domain.Change{DedupeKey: "done", Kind: "completed", Actor: "workflow", Status: domain.StatusCompleted,
 		Result: json.RawMessage(`{"package": "p.zip", "rows": {"chatstore/messages": 12}}`)}))
 	got = get()
-	require.Equal(t, store.StatusCompleted, got.Status)
+	require.Equal(t, domain.StatusCompleted, got.Status)
 	require.NotNil(t, got.CompletedAt)
 	require.WithinDuration(t, time.Now(), *got.CompletedAt, time.Minute)
 	require.JSONEq(t, `{"package": "p.zip", "rows": {"chatstore/messages": 12}}`, string(got.Result))
 
 	// A later change without a result keeps the result.
-	require.True(t, record(store.Change{DedupeKey: "note-2", Kind: "note", Actor: "dpo@example.com"}))
+	require.True(t, record(domain.Change{DedupeKey: "note-2", Kind: "note", Actor: "dpo@example.com"}))
 	require.JSONEq(t, `{"package": "p.zip", "rows": {"chatstore/messages": 12}}`, string(get().Result))
 
 	events, err := s.Events(ctx, r.ID)
 	require.NoError(t, err)
 	type summary struct {
-		Kind, Status, Actor, Message, Detail, DedupeKey string
+		Kind                       domain.EventKind
+		Status                     domain.Status
+		Actor                      domain.Actor
+		Message, Detail, DedupeKey string
 	}
 	var sums []summary
 	for i, e := range events {
@@ -631,7 +612,7 @@ func TestRecord(t *testing.T) {
 			require.Greater(t, e.ID, events[i-1].ID)
 			require.False(t, e.At.Before(events[i-1].At))
 		}
-		st := ""
+		var st domain.Status
 		if e.Status != nil {
 			st = *e.Status
 		}
@@ -642,14 +623,14 @@ func TestRecord(t *testing.T) {
 		sums = append(sums, summary{e.Kind, st, e.Actor, e.Message, string(d), e.DedupeKey})
 	}
 	require.Equal(t, []summary{
-		{"verification_started", store.StatusVerifying, "workflow", "code sent", `{"channel":"mail"}`, "verify"},
+		{"verification_started", domain.StatusVerifying, "workflow", "code sent", `{"channel":"mail"}`, "verify"},
 		{"note", "", "dpo@example.com", "called the subject", `{}`, "note-1"},
-		{"approved", store.StatusInProgress, "dpo@example.com", "", `{}`, "approve"},
-		{"completed", store.StatusCompleted, "workflow", "", `{}`, "done"},
+		{"approved", domain.StatusInProgress, "dpo@example.com", "", `{}`, "approve"},
+		{"completed", domain.StatusCompleted, "workflow", "", `{}`, "done"},
 		{"note", "", "dpo@example.com", "", `{}`, "note-2"},
 	}, sums)
 
-	_, err = s.Record(ctx, store.Change{RequestID: uuid.NewString(), DedupeKey: "x", Kind: "note", Actor: "test"})
+	_, err = s.Record(ctx, domain.Change{RequestID: uuid.NewString(), DedupeKey: "x", Kind: "note", Actor: "test"})
 	require.Error(t, err, "an event of an unknown request")
 	events, err = s.Events(ctx, uuid.NewString())
 	require.NoError(t, err)
@@ -662,11 +643,11 @@ func TestRecordIsAtomic(t *testing.T) {
 	acme := tenant(t, s)
 	tests := []struct {
 		name   string
-		change store.Change
+		change domain.Change
 	}{
-		{name: "unknown status", change: store.Change{Status: "done"}},
-		{name: "detail not JSON", change: store.Change{Status: store.StatusVerifying, Detail: json.RawMessage(`{oops`)}},
-		{name: "result not JSON", change: store.Change{Status: store.StatusCompleted, Result: json.RawMessage(`not json`)}},
+		{name: "unknown status", change: domain.Change{Status: "done"}},
+		{name: "detail not JSON", change: domain.Change{Status: domain.StatusVerifying, Detail: json.RawMessage(`{oops`)}},
+		{name: "result not JSON", change: domain.Change{Status: domain.StatusCompleted, Result: json.RawMessage(`not json`)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -686,8 +667,8 @@ func TestRecordIsAtomic(t *testing.T) {
 			require.Empty(t, events, "a failed change leaves no event")
 
 			// The event was rolled back with the update: its dedupe key is still free.
-			ok, err = s.Record(ctx, store.Change{RequestID: r.ID, DedupeKey: "step-1", Kind: "step", Actor: "workflow",
-				Status: store.StatusVerifying})
+			ok, err = s.Record(ctx, domain.Change{RequestID: r.ID, DedupeKey: "step-1", Kind: "step", Actor: "workflow",
+				Status: domain.StatusVerifying})
 			require.NoError(t, err)
 			require.True(t, ok)
 		})
@@ -700,17 +681,17 @@ func TestRecordCompletedAtOnlyForFinalStatuses(t *testing.T) {
 	acme := tenant(t, s)
 	tests := []struct {
 		name   string
-		status string
+		status domain.Status
 		final  bool
 	}{
-		{name: "verifying", status: store.StatusVerifying},
-		{name: "awaiting approval", status: store.StatusAwaitingApproval},
-		{name: "in progress", status: store.StatusInProgress},
-		{name: "waiting", status: store.StatusWaiting},
-		{name: "completed", status: store.StatusCompleted, final: true},
-		{name: "denied", status: store.StatusDenied, final: true},
-		{name: "canceled", status: store.StatusCanceled, final: true},
-		{name: "failed", status: store.StatusFailed, final: true},
+		{name: "verifying", status: domain.StatusVerifying},
+		{name: "awaiting approval", status: domain.StatusAwaitingApproval},
+		{name: "in progress", status: domain.StatusInProgress},
+		{name: "waiting", status: domain.StatusWaiting},
+		{name: "completed", status: domain.StatusCompleted, final: true},
+		{name: "denied", status: domain.StatusDenied, final: true},
+		{name: "canceled", status: domain.StatusCanceled, final: true},
+		{name: "failed", status: domain.StatusFailed, final: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -730,7 +711,7 @@ func TestRequestEventsAppendOnly(t *testing.T) {
 	s := setup(t)
 	acme := tenant(t, s)
 	r := request(t, s, acme.ID, "access")
-	setStatus(t, s, r.ID, store.StatusVerifying)
+	setStatus(t, s, r.ID, domain.StatusVerifying)
 	before, err := s.Events(ctx, r.ID)
 	require.NoError(t, err)
 	require.Len(t, before, 1)
@@ -771,13 +752,13 @@ func TestSuppress(t *testing.T) {
 	r := request(t, s, acme.ID, "objection")
 	later := request(t, s, acme.ID, "objection")
 
-	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", r.ID, []string{"profiling", "marketing"}))
-	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", r.ID, []string{"profiling", "marketing"}), "idempotent")
-	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", later.ID, []string{"marketing", "analytics"}))
+	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", r.ID, []domain.Purpose{domain.PurposeProfiling, domain.PurposeMarketing}))
+	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", r.ID, []domain.Purpose{domain.PurposeProfiling, domain.PurposeMarketing}), "idempotent")
+	require.NoError(t, s.Suppress(ctx, acme.ID, "hash-a", later.ID, []domain.Purpose{domain.PurposeMarketing, domain.PurposeAnalytics}))
 
 	got, err := s.Suppressed(ctx, acme.ID, "hash-a")
 	require.NoError(t, err)
-	require.Equal(t, []string{"analytics", "marketing", "profiling"}, got)
+	require.Equal(t, []domain.Purpose{domain.PurposeAnalytics, domain.PurposeMarketing, domain.PurposeProfiling}, got)
 
 	var rows int
 	require.NoError(t, s.DB().GetContext(ctx, &rows, `SELECT count(*) FROM suppressions`))
@@ -798,7 +779,7 @@ func TestSuppress(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 
-	require.Error(t, s.Suppress(ctx, acme.ID, "hash-d", r.ID, []string{"telemarketing"}), "an unknown purpose")
+	require.Error(t, s.Suppress(ctx, acme.ID, "hash-d", r.ID, []domain.Purpose{"telemarketing"}), "an unknown purpose")
 }
 
 func TestOpenRequests(t *testing.T) {
@@ -806,10 +787,10 @@ func TestOpenRequests(t *testing.T) {
 	s := setup(t)
 	acme, other := tenant(t, s), tenant(t, s)
 
-	statuses := []string{
-		store.StatusReceived, store.StatusCompleted, store.StatusVerifying, store.StatusDenied,
-		store.StatusAwaitingApproval, store.StatusCanceled, store.StatusInProgress, store.StatusFailed,
-		store.StatusWaiting,
+	statuses := []domain.Status{
+		domain.StatusReceived, domain.StatusCompleted, domain.StatusVerifying, domain.StatusDenied,
+		domain.StatusAwaitingApproval, domain.StatusCanceled, domain.StatusInProgress, domain.StatusFailed,
+		domain.StatusWaiting,
 	}
 	var open []string
 	for i, st := range statuses {
@@ -818,10 +799,10 @@ func TestOpenRequests(t *testing.T) {
 			owner = other.ID
 		}
 		r := request(t, s, owner, "erasure")
-		if st != store.StatusReceived {
+		if st != domain.StatusReceived {
 			setStatus(t, s, r.ID, st)
 		}
-		if !store.Final(st) {
+		if !st.Final() {
 			open = append(open, r.ID)
 		}
 	}
@@ -830,7 +811,7 @@ func TestOpenRequests(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, open, ids(got), "every tenant's open requests, oldest first")
 	for _, r := range got {
-		require.False(t, store.Final(r.Status))
+		require.False(t, r.Status.Final())
 		require.Nil(t, r.CompletedAt)
 	}
 }

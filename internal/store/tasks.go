@@ -7,26 +7,28 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"dsr/internal/domain"
 )
 
 // ManualTask is a change a sub-processor without an API makes by hand.
 type ManualTask struct {
-	RequestID   string     `db:"request_id"`
-	Recipient   string     `db:"recipient"`
-	Action      string     `db:"action"`
-	SentAt      *time.Time `db:"sent_at"`
-	RemindedAt  *time.Time `db:"reminded_at"`
-	Reminders   int        `db:"reminders"`
-	EscalatedAt *time.Time `db:"escalated_at"`
-	DoneAt      *time.Time `db:"done_at"`
-	DoneBy      *string    `db:"done_by"`
-	CreatedAt   time.Time  `db:"created_at"`
+	RequestID   string             `db:"request_id"`
+	Recipient   string             `db:"recipient"`
+	Action      domain.RequestType `db:"action"`
+	SentAt      *time.Time         `db:"sent_at"`
+	RemindedAt  *time.Time         `db:"reminded_at"`
+	Reminders   int                `db:"reminders"`
+	EscalatedAt *time.Time         `db:"escalated_at"`
+	DoneAt      *time.Time         `db:"done_at"`
+	DoneBy      *string            `db:"done_by"`
+	CreatedAt   time.Time          `db:"created_at"`
 }
 
 const taskColumns = `request_id, recipient, action, sent_at, reminded_at, reminders, escalated_at, done_at, done_by, created_at`
 
 // OpenTask returns the request's task at a recipient, creating it the first time.
-func (s *Store) OpenTask(ctx context.Context, requestID, recipient, action string) (ManualTask, error) {
+func (s *Store) OpenTask(ctx context.Context, requestID, recipient string, action domain.RequestType) (ManualTask, error) {
 	var t ManualTask
 	err := s.db.GetContext(ctx, &t, `
 		INSERT INTO manual_tasks (request_id, recipient, action) VALUES ($1, $2, $3)

@@ -28,28 +28,19 @@ import (
 	"time"
 
 	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/templates"
 )
 
 // Meta describes the request a package answers.
 type Meta struct {
-	RequestID   string    `json:"request_id"`
-	Type        string    `json:"type"`
-	TenantID    string    `json:"tenant_id"`
-	GeneratedAt time.Time `json:"generated_at"`
+	RequestID   string             `json:"request_id"`
+	Type        domain.RequestType `json:"type"`
+	TenantID    string             `json:"tenant_id"`
+	GeneratedAt time.Time          `json:"generated_at"`
 	// Recipients are the sub-processors that receive the data, named with the facts
 	// (Art. 15(1)(c)) after the recipients every package lists.
 	Recipients []string `json:"-"`
-}
-
-// Info describes a written package.
-type Info struct {
-	File   string `json:"file"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-	// Rows counts the rows per "connector/category".
-	Rows      map[string]int64 `json:"rows"`
-	CreatedAt time.Time        `json:"created_at"`
 }
 
 // Path returns where the package of a request is kept under dir.
@@ -77,21 +68,21 @@ func Open(dir, requestID string) (*os.File, time.Time, error) {
 // replaces a partial one and never leaves a torn package. progress, when set, is called
 // every few thousand rows (activities heartbeat from it).
 func Build(ctx context.Context, dir string, meta Meta, req connectors.Request, scope connectors.ExportScope,
-	sources []connectors.Connector, progress func(rows int64)) (Info, error) {
+	sources []connectors.Connector, progress func(rows int64)) (domain.PackageInfo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Info{}, fmt.Errorf("build package %s: create dir: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: create dir: %w", meta.RequestID, err)
 	}
 	final := Path(dir, meta.RequestID)
 	tmp, err := os.CreateTemp(dir, meta.RequestID+".*.zip.tmp")
 	if err != nil {
-		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}
 	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
 	defer tmp.Close()           //nolint:errcheck // closed explicitly on success
 
 	spool, err := os.CreateTemp(dir, meta.RequestID+".*.json.tmp")
 	if err != nil {
-		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}
 	defer os.Remove(spool.Name()) //nolint:errcheck // a scratch file
 	defer spool.Close()           //nolint:errcheck // a scratch file
@@ -104,44 +95,44 @@ func Build(ctx context.Context, dir string, meta Meta, req connectors.Request, s
 	defer w.stop()
 	facts, err := templates.LoadAccessFacts()
 	if err != nil {
-		return Info{}, err
+		return domain.PackageInfo{}, err
 	}
 	facts.Recipients = append(facts.Recipients, meta.Recipients...)
 	if err := w.begin(meta, facts); err != nil {
-		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}
 	for i, src := range sources {
 		w.source(src.Name(), i == 0)
 		if err := src.Export(ctx, req, scope, w); err != nil {
-			return Info{}, fmt.Errorf("build package %s: export from %s: %w", meta.RequestID, src.Name(), err)
+			return domain.PackageInfo{}, fmt.Errorf("build package %s: export from %s: %w", meta.RequestID, src.Name(), err)
 		}
 		if err := w.endSource(); err != nil {
-			return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+			return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 		}
 	}
 	if err := w.finish(meta, facts, scope); err != nil {
-		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}
 	if err := zw.Close(); err != nil {
-		return Info{}, fmt.Errorf("build package %s: close zip: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: close zip: %w", meta.RequestID, err)
 	}
 	if err := out.Flush(); err != nil {
-		return Info{}, fmt.Errorf("build package %s: write: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: write: %w", meta.RequestID, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return Info{}, fmt.Errorf("build package %s: sync: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: sync: %w", meta.RequestID, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return Info{}, fmt.Errorf("build package %s: close: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: close: %w", meta.RequestID, err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return Info{}, fmt.Errorf("build package %s: move into place: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: move into place: %w", meta.RequestID, err)
 	}
 	sum, size, err := hashFile(final)
 	if err != nil {
-		return Info{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
+		return domain.PackageInfo{}, fmt.Errorf("build package %s: %w", meta.RequestID, err)
 	}
-	return Info{File: filepath.Base(final), Bytes: size, SHA256: sum, Rows: w.rows, CreatedAt: meta.GeneratedAt}, nil
+	return domain.PackageInfo{File: filepath.Base(final), Bytes: size, SHA256: sum, Rows: w.rows, CreatedAt: meta.GeneratedAt}, nil
 }
 
 // newDeflater compresses every file of the package at the fastest level: a package is

@@ -29,6 +29,7 @@ import (
 
 	"dsr/connectors"
 	"dsr/internal/documents/bundle"
+	"dsr/internal/domain"
 	"dsr/templates"
 )
 
@@ -50,23 +51,23 @@ func (f *fake) Kind() string { return connectors.KindDatabase }
 func (f *fake) Find(context.Context, connectors.Subject) (connectors.Match, error) {
 	return connectors.Match{}, errUnused
 }
-func (f *fake) Blockers(context.Context, connectors.Request) ([]connectors.Blocker, error) {
+func (f *fake) Blockers(context.Context, connectors.Request) ([]domain.Blocker, error) {
 	return nil, errUnused
 }
 func (f *fake) Export(ctx context.Context, _ connectors.Request, _ connectors.ExportScope, sink connectors.Sink) error {
 	return f.export(ctx, sink)
 }
-func (f *fake) Rectify(context.Context, connectors.Request) (connectors.Outcome, error) {
-	return connectors.Outcome{}, errUnused
+func (f *fake) Rectify(context.Context, connectors.Request) (domain.Outcome, error) {
+	return domain.Outcome{}, errUnused
 }
-func (f *fake) Erase(context.Context, connectors.Request) (connectors.Outcome, error) {
-	return connectors.Outcome{}, errUnused
+func (f *fake) Erase(context.Context, connectors.Request) (domain.Outcome, error) {
+	return domain.Outcome{}, errUnused
 }
-func (f *fake) Restrict(context.Context, connectors.Request) (connectors.Outcome, error) {
-	return connectors.Outcome{}, errUnused
+func (f *fake) Restrict(context.Context, connectors.Request) (domain.Outcome, error) {
+	return domain.Outcome{}, errUnused
 }
-func (f *fake) Object(context.Context, connectors.Request) (connectors.Outcome, error) {
-	return connectors.Outcome{}, errUnused
+func (f *fake) Object(context.Context, connectors.Request) (domain.Outcome, error) {
+	return domain.Outcome{}, errUnused
 }
 
 // category is one export category as the fake sends it, with what the package must hold.
@@ -100,14 +101,14 @@ func sends(name string, cats ...category) *fake {
 func newMeta() bundle.Meta {
 	return bundle.Meta{
 		RequestID:   uuid.NewString(),
-		Type:        connectors.TypeAccess,
+		Type:        domain.Access,
 		TenantID:    uuid.NewString(),
 		GeneratedAt: time.Date(2026, 3, 4, 10, 11, 12, 0, time.UTC),
 	}
 }
 
 // build runs bundle.Build for meta into dir.
-func build(dir string, meta bundle.Meta, progress func(int64), sources ...connectors.Connector) (bundle.Info, error) {
+func build(dir string, meta bundle.Meta, progress func(int64), sources ...connectors.Connector) (domain.PackageInfo, error) {
 	req := connectors.Request{ID: meta.RequestID, Type: meta.Type,
 		Subject: connectors.Subject{TenantID: meta.TenantID, Email: "subject@example.com"}}
 	return bundle.Build(ctx, dir, meta, req, connectors.ExportScope{}, sources, progress)
@@ -517,7 +518,7 @@ func TestBuildFailureLeavesNothingBehind(t *testing.T) {
 				t.Parallel()
 				dir := t.TempDir()
 				meta := newMeta()
-				var before bundle.Info
+				var before domain.PackageInfo
 				if previous {
 					var err error
 					before, err = build(dir, meta, nil, sends("app", category{name: "profile", columns: one,

@@ -103,11 +103,11 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 	}
 	section("Request")
 	kv("Request", r.ID)
-	kv("Right", r.Type)
+	kv("Right", string(r.Type))
 	kv("Controller", t.Name+" ("+t.ID+")")
 	kv("Subject", Mask(r.SubjectEmail))
-	kv("Source", r.Source)
-	kv("Status", r.Status+reasonSuffix(r.StatusReason))
+	kv("Source", string(r.Source))
+	kv("Status", string(r.Status)+reasonSuffix(r.StatusReason))
 	kv("Received", stamp(&r.ReceivedAt))
 	kv("Completed", stamp(r.CompletedAt))
 
@@ -131,7 +131,7 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 		pdf.CellFormat(0, 6, "No connector has acted on this request.", "", 1, "L", false, 0, "")
 	}
 	for _, c := range result.Connectors {
-		kv(c.Connector, c.Action+" applied "+stamp(&c.AppliedAt))
+		kv(c.Connector, string(c.Action)+" applied "+stamp(&c.AppliedAt))
 		kv("", rowsText(c.Rows))
 		for _, e := range c.Exceptions {
 			kv("", "kept: "+e.Category+" ("+e.Article+"): "+e.Reason)
@@ -153,7 +153,7 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 	for _, e := range events {
 		msg := e.Message
 		if e.Status != nil && *e.Status != "" {
-			msg = "[" + *e.Status + "] " + msg
+			msg = "[" + string(*e.Status) + "] " + msg
 		}
 		lines := pdf.SplitText(tr(msg), widths[3]-2)
 		h := 4.5 * float64(max(len(lines), 1))
@@ -162,8 +162,8 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 		}
 		x, y := pdf.GetXY()
 		pdf.CellFormat(widths[0], h, e.At.UTC().Format("2006-01-02 15:04:05"), "1", 0, "L", false, 0, "")
-		pdf.CellFormat(widths[1], h, tr(e.Kind), "1", 0, "L", false, 0, "")
-		pdf.CellFormat(widths[2], h, tr(e.Actor), "1", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[1], h, tr(string(e.Kind)), "1", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[2], h, tr(string(e.Actor)), "1", 0, "L", false, 0, "")
 		pdf.MultiCell(widths[3], 4.5, strings.Join(lines, "\n"), "1", "L", false)
 		pdf.SetXY(x, y+h)
 	}
@@ -178,7 +178,7 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 	pdf.Ln(1)
 	pdf.SetFont("Courier", "", 7)
 	for _, e := range events {
-		pdf.CellFormat(0, 4, fmt.Sprintf("%6d  %-18s %s", e.ID, trim(e.Kind, 18), hex.EncodeToString(e.ChainHash)), "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 4, fmt.Sprintf("%6d  %-18s %s", e.ID, trim(string(e.Kind), 18), hex.EncodeToString(e.ChainHash)), "", 1, "L", false, 0, "")
 	}
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("evidence pack of %s: render: %w", requestID, err)

@@ -32,7 +32,7 @@ func (r *Report) CSV(w io.Writer) error {
 	}
 	for _, row := range r.Rows {
 		rec := []string{
-			row.RequestID, row.TenantID, safeText(row.TenantName), row.Type, row.Status, row.Source,
+			row.RequestID, row.TenantID, safeText(row.TenantName), string(row.Type), string(row.Status), row.Source,
 			instant(&row.ReceivedAt), instant(row.ClockStartedAt), dateText(row.ClockStart),
 			dateText(row.TargetDue), dateText(row.LegalDue), dateText(row.ExtendedDue), instant(row.ExtendedAt),
 			safeText(row.ExtensionReason), strconv.Itoa(row.PausedDays),

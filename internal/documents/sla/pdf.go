@@ -172,7 +172,7 @@ func (d *pdfDoc) summary(r *Report) {
 		d.Ln(-1)
 	}
 	for _, s := range r.ByRight {
-		line(s.Right, s.Stats, "")
+		line(string(s.Right), s.Stats, "")
 	}
 	line("All rights", r.Total, "B")
 
@@ -338,7 +338,7 @@ func (d *pdfDoc) breaches(r *Report) {
 		if strings.TrimSpace(reason) == "" {
 			reason = "(no reason recorded)"
 		}
-		cells := []string{b.RequestID, b.Type, target, closed}
+		cells := []string{b.RequestID, string(b.Type), target, closed}
 		if all {
 			cells = append(cells, b.TenantName)
 		}

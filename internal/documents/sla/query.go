@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"dsr/internal/domain"
+
 	"github.com/jmoiron/sqlx"
 )
 
@@ -50,24 +52,24 @@ type tenantRow struct {
 
 // requestRow is a request as stored; dates are midnight UTC of the stored date.
 type requestRow struct {
-	ID               string     `db:"id"`
-	TenantID         string     `db:"tenant_id"`
-	Type             string     `db:"type"`
-	Status           string     `db:"status"`
-	Source           string     `db:"source"`
-	ReceivedAt       time.Time  `db:"received_at"`
-	ClockStartedAt   *time.Time `db:"clock_started_at"`
-	TargetDue        *time.Time `db:"target_due"`
-	LegalDue         *time.Time `db:"legal_due"`
-	ExtendedDue      *time.Time `db:"extended_due"`
-	CompletedAt      *time.Time `db:"completed_at"`
-	AtRiskAt         *time.Time `db:"at_risk_at"`
-	TargetBreachedAt *time.Time `db:"target_breached_at"`
-	LegalBreachedAt  *time.Time `db:"legal_breached_at"`
-	BreachReason     string     `db:"breach_reason"`
-	ExtendedAt       *time.Time `db:"extended_at"`
-	ExtensionReason  string     `db:"extension_reason"`
-	PausedDays       int        `db:"paused_days"`
+	ID               string             `db:"id"`
+	TenantID         string             `db:"tenant_id"`
+	Type             domain.RequestType `db:"type"`
+	Status           domain.Status      `db:"status"`
+	Source           string             `db:"source"`
+	ReceivedAt       time.Time          `db:"received_at"`
+	ClockStartedAt   *time.Time         `db:"clock_started_at"`
+	TargetDue        *time.Time         `db:"target_due"`
+	LegalDue         *time.Time         `db:"legal_due"`
+	ExtendedDue      *time.Time         `db:"extended_due"`
+	CompletedAt      *time.Time         `db:"completed_at"`
+	AtRiskAt         *time.Time         `db:"at_risk_at"`
+	TargetBreachedAt *time.Time         `db:"target_breached_at"`
+	LegalBreachedAt  *time.Time         `db:"legal_breached_at"`
+	BreachReason     string             `db:"breach_reason"`
+	ExtendedAt       *time.Time         `db:"extended_at"`
+	ExtensionReason  string             `db:"extension_reason"`
+	PausedDays       int                `db:"paused_days"`
 }
 
 // window is what the queries are run with.

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 )
 
 // ErrInvalidPeriod is wrapped by the error of [SLA] for a period it does not report on: a
@@ -42,9 +43,6 @@ const (
 	// OutcomeBreached: not final, its target or legal deadline recorded as breached.
 	OutcomeBreached = "breached"
 )
-
-// rights are the request types in the order the report lists them.
-var rights = []string{"access", "rectification", "erasure", "restriction", "portability", "objection"}
 
 // Options say what to report on.
 type Options struct {
@@ -139,7 +137,7 @@ type Stats struct {
 type RightStats struct {
 	// Right is the request type: access, rectification, erasure, restriction,
 	// portability or objection.
-	Right string
+	Right domain.RequestType
 	Stats
 }
 
@@ -150,7 +148,7 @@ type Breach struct {
 	// TenantID and TenantName are its tenant's.
 	TenantID, TenantName string
 	// Type is the right exercised.
-	Type string
+	Type domain.RequestType
 	// TargetDue is the target it missed (zero when unknown).
 	TargetDue deadline.Date
 	// ClosedAt is when it closed; nil while Open.
@@ -182,7 +180,9 @@ type Row struct {
 	// TenantID and TenantName are its tenant's.
 	TenantID, TenantName string
 	// Type is the right exercised; Status its current status; Source where it came from.
-	Type, Status, Source string
+	Type   domain.RequestType
+	Status domain.Status
+	Source string
 	// ReceivedAt is when it was received.
 	ReceivedAt time.Time
 	// ClockStartedAt is when its clock started (identity verified); nil when unknown.
@@ -278,8 +278,8 @@ func build(o Options, tenants []tenantRow, rows []requestRow) (*Report, error) {
 		days []int
 	}
 	total := &acc{}
-	per := make(map[string]*acc, len(rights))
-	for _, right := range rights {
+	per := make(map[domain.RequestType]*acc, len(domain.RequestTypes))
+	for _, right := range domain.RequestTypes {
 		per[right] = &acc{}
 	}
 	weeks := map[deadline.Date]*Week{}
@@ -363,7 +363,7 @@ func build(o Options, tenants []tenantRow, rows []requestRow) (*Report, error) {
 		return s
 	}
 	r.Total = finish(total)
-	for _, right := range rights {
+	for _, right := range domain.RequestTypes {
 		r.ByRight = append(r.ByRight, RightStats{Right: right, Stats: finish(per[right])})
 	}
 	return r, nil
@@ -391,7 +391,7 @@ func (t *tenantInfo) row(q requestRow, o Options) Row {
 		ReceivedAt: q.ReceivedAt.UTC(), ClockStartedAt: utc(q.ClockStartedAt),
 		TargetDue: date(q.TargetDue), LegalDue: date(q.LegalDue), ExtendedDue: date(q.ExtendedDue),
 		ExtendedAt: utc(q.ExtendedAt), ExtensionReason: q.ExtensionReason, PausedDays: q.PausedDays,
-		Closed: final(q.Status), CompletedAt: utc(q.CompletedAt),
+		Closed: q.Status.Final(), CompletedAt: utc(q.CompletedAt),
 		AtRiskAt: utc(q.AtRiskAt), TargetBreachedAt: utc(q.TargetBreachedAt), LegalBreachedAt: utc(q.LegalBreachedAt),
 		BreachReason: q.BreachReason,
 	}
@@ -436,15 +436,6 @@ func (t *tenantInfo) row(q requestRow, o Options) Row {
 		row.Outcome = OutcomeOpen
 	}
 	return row
-}
-
-// final reports whether a status ends a request.
-func final(status string) bool {
-	switch status {
-	case "completed", "denied", "canceled", "failed":
-		return true
-	}
-	return false
 }
 
 // inPeriod reports whether instant t falls on one of the period's UTC days.

@@ -12,6 +12,7 @@ import (
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
+	"dsr/internal/domain"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -202,7 +203,7 @@ func TestSLAFigures(t *testing.T) {
 		tenant     string
 		tenantName string
 		total      sla.Stats
-		byRight    map[string]sla.Stats
+		byRight    map[domain.RequestType]sla.Stats
 		rows       []string
 		breaches   []string
 		extensions int
@@ -214,7 +215,7 @@ func TestSLAFigures(t *testing.T) {
 			// Business days of the closed: 1 (R5), 1 (R8), 3 (R1), 3 (R6), 5 (R7), 7 (R2),
 			// 22 (R12), 28 (R3): median (3+5)/2, p90 the 8th (ceil 7.2).
 			total: stats(8, 8, 4, 28, 4, 8, 7, 8),
-			byRight: map[string]sla.Stats{
+			byRight: map[domain.RequestType]sla.Stats{
 				"access":        stats(2, 3, 3, 28, 2, 3, 3, 3), // R1, R5 received; R1, R3, R5 closed
 				"rectification": stats(1, 1, 5, 5, 0, 1, 1, 1),
 				"erasure":       stats(3, 1, 7, 7, 0, 1, 1, 1), // R2, R4, R13 received
@@ -234,7 +235,7 @@ func TestSLAFigures(t *testing.T) {
 			tenantName: "Boulangerie Dupont",
 			// 3 (R1), 7 (R2), 22 (R12), 28 (R3).
 			total: stats(3, 4, 14.5, 28, 1, 4, 3, 4),
-			byRight: map[string]sla.Stats{
+			byRight: map[domain.RequestType]sla.Stats{
 				"access":        stats(1, 2, 15.5, 28, 1, 2, 2, 2),
 				"rectification": stats(0, 0, 0, 0, 0, 0, 0, 0),
 				"erasure":       stats(2, 1, 7, 7, 0, 1, 1, 1),
@@ -261,7 +262,7 @@ func TestSLAFigures(t *testing.T) {
 			require.Equal(t, tt.total, r.Total)
 			require.Len(t, r.ByRight, 6)
 			for _, s := range r.ByRight {
-				require.Equal(t, tt.byRight[s.Right], s.Stats, s.Right)
+				require.Equal(t, tt.byRight[s.Right], s.Stats, string(s.Right))
 			}
 			require.Equal(t, tt.rows, rowIDs(r))
 			require.Equal(t, tt.breaches, breachIDs(r))
@@ -279,7 +280,7 @@ func TestSLARates(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 50.0, r.Total.TargetRate)
 	require.Equal(t, 87.5, r.Total.LegalRate)
-	require.Equal(t, "access", r.ByRight[0].Right)
+	require.Equal(t, domain.Access, r.ByRight[0].Right)
 	require.Equal(t, 66.7, r.ByRight[0].TargetRate) // 2 of 3
 	require.Equal(t, 100.0, r.ByRight[0].LegalRate)
 }

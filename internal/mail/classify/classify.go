@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"dsr/internal/domain"
 )
 
 // Kinds of mail Classify tells apart.
@@ -26,7 +28,7 @@ type Classification struct {
 	// empty (and Kind is KindRequest).
 	IsRequest bool
 	// Types are the rights asked for, a subset of Rights in the order of Rights; never nil.
-	Types []string
+	Types []domain.RequestType
 	// SubjectEmail is the address of the person whose data it is, lower case; set for a
 	// request and a reply, "" when it cannot be told (a human must find it) and for other
 	// kinds.
@@ -58,15 +60,15 @@ const ReviewBelow = 0.6
 
 // Verdict is the classification in the form `dsr inbox classify` prints.
 type Verdict struct {
-	IsRequest    bool     `json:"is_request"`
-	Types        []string `json:"types"`
-	SubjectEmail string   `json:"subject_email"`
-	Language     string   `json:"language"`
+	IsRequest    bool                 `json:"is_request"`
+	Types        []domain.RequestType `json:"types"`
+	SubjectEmail string               `json:"subject_email"`
+	Language     string               `json:"language"`
 }
 
 // Verdict returns the contract view of c; Types is [] rather than null when empty.
 func (c Classification) Verdict() Verdict {
-	types := append([]string{}, c.Types...)
+	types := append([]domain.RequestType{}, c.Types...)
 	return Verdict{IsRequest: c.IsRequest, Types: types, SubjectEmail: c.SubjectEmail, Language: c.Language}
 }
 
@@ -145,7 +147,7 @@ var (
 // request when at least one right scores (a lexicon phrase or GDPR article for it, weighed
 // in its sentence), else security, sales or support by their vocabulary, else other.
 func (c *Classifier) Classify(m *Message) Classification {
-	out := Classification{Types: []string{}, Kind: KindOther, Reasons: []string{}}
+	out := Classification{Types: []domain.RequestType{}, Kind: KindOther, Reasons: []string{}}
 	if m == nil {
 		out.Reasons = []string{"no_message"}
 		return out
@@ -181,7 +183,7 @@ func (c *Classifier) Classify(m *Message) Classification {
 			a.note(why)
 		}
 		for _, t := range a.rights.types() {
-			a.note("reply_mentions:" + t)
+			a.note("reply_mentions:" + string(t))
 		}
 		if refReason == "ref:own_domain" {
 			return finish(KindReply, 0.85)

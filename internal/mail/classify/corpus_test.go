@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"dsr/internal/domain"
 	"dsr/internal/testkit"
 
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,7 @@ import (
 type labelled struct {
 	name         string
 	isRequest    bool
-	types        []string
+	types        []domain.RequestType
 	subjectEmail string
 	language     string
 	kind         string
@@ -55,9 +56,11 @@ func readManifest(t testing.TB, dir string) []labelled {
 			cols = append(cols, "")
 		}
 		require.Contains(t, []string{"yes", "no"}, cols[1], "manifest line %d", line+1)
-		l := labelled{name: cols[0], isRequest: cols[1] == "yes", types: []string{}, subjectEmail: cols[3], language: cols[4], kind: cols[5], reference: cols[6]}
+		l := labelled{name: cols[0], isRequest: cols[1] == "yes", types: []domain.RequestType{}, subjectEmail: cols[3], language: cols[4], kind: cols[5], reference: cols[6]}
 		if cols[2] != "" {
-			l.types = strings.Split(cols[2], ",")
+			for _, right := range strings.Split(cols[2], ",") {
+				l.types = append(l.types, domain.RequestType(right))
+			}
 		}
 		out = append(out, l)
 	}
@@ -76,14 +79,14 @@ func classifyFile(t testing.TB, path string) Classification {
 }
 
 // rank is the position of a right in Rights.
-func rank(right string) int { return slices.Index(Rights, right) }
+func rank(right domain.RequestType) int { return slices.Index(Rights, right) }
 
 func checkLabel(t *testing.T, want labelled, got Classification) {
 	t.Helper()
 	require.Equal(t, want.isRequest, got.IsRequest, "is_request; reasons %v", got.Reasons)
 	require.ElementsMatch(t, want.types, got.Types, "types; reasons %v", got.Reasons)
-	require.True(t, slices.IsSortedFunc(got.Types, func(a, b string) int { return rank(a) - rank(b) }), "types out of order: %v", got.Types)
-	if i := slices.Index(got.Types, "erasure"); i >= 0 {
+	require.True(t, slices.IsSortedFunc(got.Types, func(a, b domain.RequestType) int { return rank(a) - rank(b) }), "types out of order: %v", got.Types)
+	if i := slices.Index(got.Types, domain.Erasure); i >= 0 {
 		require.Equal(t, len(got.Types)-1, i, "erasure must come last: %v", got.Types)
 	}
 	require.Equal(t, want.subjectEmail, got.SubjectEmail, "subject_email; reasons %v", got.Reasons)
@@ -154,9 +157,9 @@ func TestCorpusAccuracy(t *testing.T) {
 	}
 }
 
-func sortedRights(types []string) []string {
-	out := append([]string{}, types...)
-	slices.SortFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+func sortedRights(types []domain.RequestType) []domain.RequestType {
+	out := append([]domain.RequestType{}, types...)
+	slices.SortFunc(out, func(a, b domain.RequestType) int { return rank(a) - rank(b) })
 	return out
 }
 
@@ -169,7 +172,7 @@ func TestVerdictJSON(t *testing.T) {
 	}{
 		{
 			name: "request",
-			c:    Classification{IsRequest: true, Types: []string{"access", "erasure"}, SubjectEmail: "a@example.org", Language: "en", Kind: KindRequest},
+			c:    Classification{IsRequest: true, Types: []domain.RequestType{domain.Access, domain.Erasure}, SubjectEmail: "a@example.org", Language: "en", Kind: KindRequest},
 			want: `{"is_request":true,"types":["access","erasure"],"subject_email":"a@example.org","language":"en"}`,
 		},
 		{

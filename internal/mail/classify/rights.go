@@ -3,6 +3,8 @@ package classify
 import (
 	"sort"
 	"strings"
+
+	"dsr/internal/domain"
 )
 
 // compiledRule is a lexicon phrase ready to match.
@@ -17,7 +19,7 @@ var rules = func() []compiledRule {
 	for i := range lexicon {
 		e := &lexicon[i]
 		for _, src := range e.pats {
-			out = append(out, compiledRule{entry: e, pat: compilePattern(src), tag: e.right + "/" + e.lang + "/" + e.tag})
+			out = append(out, compiledRule{entry: e, pat: compilePattern(src), tag: string(e.right) + "/" + e.lang + "/" + e.tag})
 		}
 	}
 	return out
@@ -219,14 +221,14 @@ var thirdPossessive = set(strings.Fields(wordSets["their"])...)
 
 // rightsResult is what detectRights found.
 type rightsResult struct {
-	score     map[string]float64
-	tags      map[string][]string // right -> lexicon tags that counted
-	discarded []string            // why phrases did not count
+	score     map[domain.RequestType]float64
+	tags      map[domain.RequestType][]string // right -> lexicon tags that counted
+	discarded []string                        // why phrases did not count
 }
 
 // types returns the rights whose score reaches the threshold, in the order of Rights.
-func (r rightsResult) types() []string {
-	out := []string{}
+func (r rightsResult) types() []domain.RequestType {
+	out := []domain.RequestType{}
 	for _, right := range Rights {
 		if r.score[right] >= requestThreshold {
 			out = append(out, right)
@@ -248,9 +250,10 @@ func (r rightsResult) max() float64 {
 const requestThreshold = 2.0
 
 type hit struct {
-	right, tag, yield string
-	weight            float64
-	class             ruleClass
+	right, yield domain.RequestType
+	tag          string
+	weight       float64
+	class        ruleClass
 }
 
 // detectRights finds the rights asked for in d. Each phrase is checked in its sentence:
@@ -260,8 +263,8 @@ type hit struct {
 // or a sentence about processes, policies or compliance. A right scores the best phrase of
 // each sentence, summed over sentences.
 func detectRights(d *doc, f sentFlags) rightsResult {
-	res := rightsResult{score: map[string]float64{}, tags: map[string][]string{}}
-	best := map[int]map[string]hit{} // sentence -> right -> best hit
+	res := rightsResult{score: map[domain.RequestType]float64{}, tags: map[domain.RequestType][]string{}}
+	best := map[int]map[domain.RequestType]hit{} // sentence -> right -> best hit
 	discard := map[string]bool{}
 	consider := func(s int, h hit, start, end int, questionOK, negOK bool) {
 		sent := d.sents[s]
@@ -302,7 +305,7 @@ func detectRights(d *doc, f sentFlags) rightsResult {
 		}
 		h.weight = w
 		if best[s] == nil {
-			best[s] = map[string]hit{}
+			best[s] = map[domain.RequestType]hit{}
 		}
 		if old, ok := best[s][h.right]; !ok || w > old.weight {
 			best[s][h.right] = h
@@ -321,7 +324,7 @@ func detectRights(d *doc, f sentFlags) rightsResult {
 					discard["article_without_gdpr"] = true
 					continue
 				}
-				consider(s, hit{right: a.right, tag: a.right + "/art" + a.num, weight: 3, class: named}, i, a.end, false, false)
+				consider(s, hit{right: a.right, tag: string(a.right) + "/art" + a.num, weight: 3, class: named}, i, a.end, false, false)
 			}
 		}
 	}
@@ -345,8 +348,9 @@ func detectRights(d *doc, f sentFlags) rightsResult {
 }
 
 type articleRef struct {
-	num, right string
-	end        int
+	num   string
+	right domain.RequestType
+	end   int
 }
 
 // articlesAt reads the article numbers after the article word at toks[i]: "Art. 15",

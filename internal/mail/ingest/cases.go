@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"dsr/connectors"
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/letters"
 	"dsr/internal/store"
@@ -81,14 +81,14 @@ func (r *Room) requestsFor(c store.Case, accounts []string, tenants map[string]s
 		for _, typ := range c.Types {
 			params := store.Params{}
 			switch typ {
-			case connectors.TypeErasure:
-				params.ErasureScope = "full"
-			case connectors.TypeObjection:
-				params.ObjectionPurposes = connectors.Purposes
+			case domain.Erasure:
+				params.ErasureScope = domain.ScopeFull
+			case domain.Objection:
+				params.ObjectionPurposes = domain.Purposes
 			}
 			out = append(out, store.NewRequest{
-				TenantID: t.ID, Type: typ, Source: "mail", SubjectEmail: c.SubjectEmail, Params: params,
-				Reference: c.Reference, IdempotencyKey: "mail:" + c.ID + ":" + typ, RequestHash: "mail:" + c.ID,
+				TenantID: t.ID, Type: typ, Source: domain.SourceMail, SubjectEmail: c.SubjectEmail, Params: params,
+				Reference: c.Reference, IdempotencyKey: "mail:" + c.ID + ":" + string(typ), RequestHash: "mail:" + c.ID,
 				ReceivedAt: c.ReceivedAt,
 			})
 		}
@@ -121,14 +121,14 @@ func (r *Room) reply(ctx context.Context, m store.Mail, msg *classify.Message, c
 		return got, err
 	}
 	r.log().Info("mail taken", "mail_id", got.ID, "kind", got.Kind, "folder", got.Folder, "case", c.Reference)
-	if err := r.noteOnRequests(ctx, c, "mail:"+got.ID, "subject_replied", "the subject replied by mail (kept sealed with the request)"); err != nil {
+	if err := r.noteOnRequests(ctx, c, "mail:"+got.ID, domain.EventSubjectReplied, "the subject replied by mail (kept sealed with the request)"); err != nil {
 		return got, err
 	}
 	if c.VerifiedAt != nil || c.ClosedAt != nil {
 		return got, nil
 	}
 	if !strings.EqualFold(msg.From.Email, c.SubjectEmail) {
-		return got, r.noteOnRequests(ctx, c, "mail:"+got.ID+":other", "verification_refused",
+		return got, r.noteOnRequests(ctx, c, "mail:"+got.ID+":other", domain.EventVerificationRefused,
 			"a reply with a code came from another address than the subject's; not taken as verification")
 	}
 	if c.Attempts >= MaxAttempts {
@@ -137,7 +137,7 @@ func (r *Room) reply(ctx context.Context, m store.Mail, msg *classify.Message, c
 	codes := codeRe.FindAllString(msg.Text, 20)
 	for _, code := range codes {
 		if subtle.ConstantTimeCompare(r.Keys.Hash(code), c.CodeHash) == 1 {
-			return got, r.Verify(ctx, c, "subject:reply")
+			return got, r.Verify(ctx, c, domain.ActorSubjectByReply)
 		}
 	}
 	if len(codes) > 0 {
@@ -145,7 +145,7 @@ func (r *Room) reply(ctx context.Context, m store.Mail, msg *classify.Message, c
 		if err != nil {
 			return got, err
 		}
-		return got, r.noteOnRequests(ctx, c, "mail:"+got.ID+":wrong", "verification_failed",
+		return got, r.noteOnRequests(ctx, c, "mail:"+got.ID+":wrong", domain.EventVerificationFailed,
 			fmt.Sprintf("a reply carried a wrong code (attempt %d of %d)", n, MaxAttempts))
 	}
 	return got, nil
@@ -192,13 +192,13 @@ func (r *Room) VerifyToken(ctx context.Context, token string) (store.Case, error
 	if !r.now().Before(c.ExpiresAt) {
 		return c, ErrExpired
 	}
-	return c, r.Verify(ctx, c, "subject:link")
+	return c, r.Verify(ctx, c, domain.ActorSubjectByLink)
 }
 
 // Verify marks the case verified, tells its requests' workflows (whose legal clocks start
 // now), answers a case without requests with "no data held", and cuts the identity
 // documents out of the kept mail.
-func (r *Room) Verify(ctx context.Context, c store.Case, by string) error {
+func (r *Room) Verify(ctx context.Context, c store.Case, by domain.Actor) error {
 	ok, err := r.Store.VerifyCase(ctx, c.ID, by, r.now(), nil)
 	if err != nil {
 		return err
@@ -251,17 +251,17 @@ func (r *Room) propagate(ctx context.Context, c store.Case) error {
 			errs = append(errs, err)
 			continue
 		}
-		if req.Status != store.StatusVerifying && req.Status != store.StatusReceived {
+		if req.Status != domain.StatusVerifying && req.Status != domain.StatusReceived {
 			continue
 		}
-		if req.Status == store.StatusReceived {
+		if req.Status == domain.StatusReceived {
 			// Its workflow may not run yet: its start follows the poll that made it.
 			if err := r.startNow(ctx, req); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 		}
-		by := "subject"
+		by := domain.ActorSubject
 		if c.VerifiedBy != nil {
 			by = *c.VerifiedBy
 		}
@@ -288,13 +288,13 @@ func (r *Room) startNow(ctx context.Context, req store.Request) error {
 }
 
 // noteOnRequests records an event on every request of a case.
-func (r *Room) noteOnRequests(ctx context.Context, c store.Case, key, kind, message string) error {
+func (r *Room) noteOnRequests(ctx context.Context, c store.Case, key string, kind domain.EventKind, message string) error {
 	ids, err := r.Store.CaseRequests(ctx, c.ID)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if _, err := r.Store.Record(ctx, store.Change{RequestID: id, DedupeKey: key, Kind: kind, Actor: "subject", Message: message}); err != nil {
+		if _, err := r.Store.Record(ctx, domain.Change{RequestID: id, DedupeKey: key, Kind: kind, Actor: domain.ActorSubject, Message: message}); err != nil {
 			return err
 		}
 	}
@@ -369,7 +369,7 @@ func (r *Room) expire(ctx context.Context, c store.Case) error {
 		if err != nil {
 			return err
 		}
-		if store.Final(req.Status) {
+		if req.Status.Final() {
 			continue
 		}
 		if err := r.Decide(ctx, id, UpdateCancel, "system",
@@ -430,8 +430,8 @@ func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string
 		msg += ": its task is confirmed"
 	}
 	sum := sha256.Sum256([]byte(m.MessageKey))
-	if _, err := r.Store.Record(ctx, store.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
-		Kind: "recipient_replied", Actor: "vendor:" + vendor, Message: msg}); err != nil {
+	if _, err := r.Store.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
+		Kind: domain.EventRecipientReplied, Actor: domain.VendorActor(vendor), Message: msg}); err != nil {
 		return store.Mail{}, err
 	}
 	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref

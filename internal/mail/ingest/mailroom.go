@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/platform/seal"
@@ -72,7 +73,7 @@ type Room struct {
 	Start func(ctx context.Context, t store.Tenant, r store.Request) error
 	// Decide sends an update (UpdateVerify, UpdateCancel) with who decided and why to a
 	// request's workflow.
-	Decide func(ctx context.Context, requestID, update, actor, reason string) error
+	Decide func(ctx context.Context, requestID, update string, actor domain.Actor, reason string) error
 	// Vendors maps the privacy contacts of sub-processors reached by mail (lower case) to
 	// their names: a reply from one, naming a request, confirms that vendor's task.
 	Vendors map[string]string

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/imap"
 	"dsr/internal/mail/ingest"
@@ -161,7 +162,7 @@ func (w *world) requestsOf(t *testing.T, c store.Case) []store.Request {
 		require.NoError(t, err)
 		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].TenantID+out[i].Type < out[j].TenantID+out[j].Type })
+	sort.Slice(out, func(i, j int) bool { return out[i].TenantID+string(out[i].Type) < out[j].TenantID+string(out[j].Type) })
 	return out
 }
 
@@ -227,14 +228,14 @@ func TestCorpusBecomesCases(t *testing.T) {
 		}
 		c := w.caseOf(t, l.email)
 		require.Equal(t, l.language, c.Language, l.file)
-		require.ElementsMatch(t, strings.Split(l.types, ","), []string(c.Types), l.file)
+		require.ElementsMatch(t, strings.Split(l.types, ","), domain.Strings(c.Types), l.file)
 		reqs := w.requestsOf(t, c)
 		require.Len(t, reqs, len(held[l.email])*len(c.Types), "one request per controller and right: %s", l.file)
 		for _, r := range reqs {
-			require.Equal(t, "mail", r.Source)
+			require.Equal(t, domain.SourceMail, r.Source)
 			require.Equal(t, l.email, r.SubjectEmail)
 			require.Nil(t, r.ClockStartedAt, "the legal clock waits for verification")
-			w.env.WaitStatus(t, r.ID, store.StatusVerifying)
+			w.env.WaitStatus(t, r.ID, domain.StatusVerifying)
 		}
 		requests += len(reqs)
 	}
@@ -335,7 +336,7 @@ func TestVerificationAndAnswers(t *testing.T) {
 	reqs := w.requestsOf(t, alice)
 	require.Len(t, reqs, 2)
 	for _, r := range reqs {
-		r = w.env.WaitStatus(t, r.ID, store.StatusAwaitingApproval)
+		r = w.env.WaitStatus(t, r.ID, domain.StatusAwaitingApproval)
 		require.NotNil(t, r.ClockStartedAt)
 		require.NotNil(t, r.LegalDue)
 	}
@@ -371,8 +372,8 @@ Bob
 	require.Equal(t, 1, w.poll(t).Filed)
 	bob = w.caseOf(t, "bob.keller@example.net")
 	require.NotNil(t, bob.VerifiedAt)
-	require.Equal(t, "subject:reply", *bob.VerifiedBy)
-	bobReq := w.env.WaitStatus(t, w.requestsOf(t, bob)[0].ID, store.StatusAwaitingApproval)
+	require.Equal(t, domain.ActorSubjectByReply, *bob.VerifiedBy)
+	bobReq := w.env.WaitStatus(t, w.requestsOf(t, bob)[0].ID, domain.StatusAwaitingApproval)
 
 	// The DPO extends Bob's deadline: he is told the new date and why.
 	_, err = dispatch.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateExtend,
@@ -384,7 +385,7 @@ Bob
 	w.send(t)
 	var extended smtptest.Mail
 	for _, m := range w.mailTo(t, "bob.keller@example.net", 4) {
-		if strings.Contains(m.Subject, store.Ref(bobReq.ID)) {
+		if strings.Contains(m.Subject, domain.Ref(bobReq.ID)) {
 			extended = m
 		}
 	}
@@ -398,11 +399,11 @@ Bob
 	require.NoError(t, err)
 	_, err = dispatch.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
 	require.NoError(t, err)
-	w.env.WaitStatus(t, bobReq.ID, store.StatusCompleted)
+	w.env.WaitStatus(t, bobReq.ID, domain.StatusCompleted)
 	w.send(t)
 	var erased smtptest.Mail
 	for _, m := range w.mailTo(t, "bob.keller@example.net", 5) {
-		if strings.Contains(m.Subject, store.Ref(bobReq.ID)) && !strings.Contains(m.Body, "several years") {
+		if strings.Contains(m.Subject, domain.Ref(bobReq.ID)) && !strings.Contains(m.Body, "several years") {
 			erased = m
 		}
 	}
@@ -483,23 +484,23 @@ Voici le code : %s
 	}
 	_, err = dispatch.Decide(ctx, w.env.Temporal, atAcme.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
 	require.NoError(t, err)
-	w.env.WaitStatus(t, atAcme.ID, store.StatusCompleted)
+	w.env.WaitStatus(t, atAcme.ID, domain.StatusCompleted)
 	_, err = dispatch.Decide(ctx, w.env.Temporal, atBistro.ID, workflows.UpdateDeny,
 		workflows.Decision{Actor: "tenant:bistro", Reason: "we could not match this address to a customer account"})
 	require.NoError(t, err)
-	w.env.WaitStatus(t, atBistro.ID, store.StatusDenied)
+	w.env.WaitStatus(t, atBistro.ID, domain.StatusDenied)
 	w.send(t)
 	mails := w.mailTo(t, "alice.martin@example.org", 5)
 	var completed, denied smtptest.Mail
 	for _, m := range mails[3:] {
-		if strings.Contains(m.Subject, store.Ref(atAcme.ID)) {
+		if strings.Contains(m.Subject, domain.Ref(atAcme.ID)) {
 			completed = m
 		} else {
 			denied = m
 		}
 	}
 	require.Contains(t, denied.Body, "we could not match this address to a customer account")
-	require.Contains(t, denied.Subject, store.Ref(atBistro.ID))
+	require.Contains(t, denied.Subject, domain.Ref(atBistro.ID))
 	dl := regexp.MustCompile(`https?://\S+/download/\S+`).FindString(completed.Body)
 	require.NotEmpty(t, dl, completed.Body)
 	resp, err = http.Get(dl)
@@ -526,7 +527,7 @@ func TestReminderAndExpiry(t *testing.T) {
 	katrin := "katrin.schulz@beispiel.de"
 	link, code := verifyMail(t, w.mailTo(t, katrin, 2))
 	c := w.caseOf(t, katrin)
-	w.env.WaitStatus(t, w.requestsOf(t, c)[0].ID, store.StatusVerifying)
+	w.env.WaitStatus(t, w.requestsOf(t, c)[0].ID, domain.StatusVerifying)
 
 	start := time.Now()
 	w.env.Room.Now = func() time.Time { return start.Add(ingest.RemindAfter + time.Hour) }
@@ -541,7 +542,7 @@ func TestReminderAndExpiry(t *testing.T) {
 	require.NoError(t, w.env.Room.Sweep(ctx))
 	c = w.caseOf(t, katrin)
 	require.Equal(t, store.CaseExpired, *c.Outcome)
-	r := w.env.WaitStatus(t, w.requestsOf(t, c)[0].ID, store.StatusCanceled)
+	r := w.env.WaitStatus(t, w.requestsOf(t, c)[0].ID, domain.StatusCanceled)
 	require.Contains(t, string(r.Result), "identity not verified")
 	require.Equal(t, 1, w.send(t))
 	w.mailTo(t, katrin, 4)
@@ -637,7 +638,7 @@ Message-ID: <%s@survey.example>
 Content-Type: text/plain; charset=utf-8
 
 Done, the contact is deleted.
-`, from, store.Ref(r.ID), id)
+`, from, domain.Ref(r.ID), id)
 	}
 	w.appendRaw(t, reply("someone.else@example.net", "v1"))
 	require.Equal(t, 1, w.poll(t).Filed)
@@ -653,5 +654,5 @@ Done, the contact is deleted.
 	require.Equal(t, "vendor:reply", *task.DoneBy)
 	events, err := w.env.Store.Events(ctx, r.ID)
 	require.NoError(t, err)
-	require.Equal(t, "recipient_replied", events[len(events)-1].Kind)
+	require.Equal(t, domain.EventRecipientReplied, events[len(events)-1].Kind)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"dsr/internal/domain"
 	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
@@ -74,7 +75,7 @@ func (r *Room) sendOne(ctx context.Context, o store.Outgoing) error {
 		return err
 	}
 	for _, rid := range requests {
-		_, err := r.Store.Record(ctx, store.Change{RequestID: rid, DedupeKey: "mail:" + o.ID, Kind: "mail_sent", Actor: "system",
+		_, err := r.Store.Record(ctx, domain.Change{RequestID: rid, DedupeKey: "mail:" + o.ID, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
 			Message: fmt.Sprintf("%s mail sent to the subject (%s)", strings.ReplaceAll(o.Kind, "_", " "), mail.Language),
 			Detail:  map[string]string{"kind": o.Kind, "language": mail.Language, "outbox_id": o.ID}})
 		if err != nil {
@@ -105,8 +106,8 @@ func (r *Room) render(ctx context.Context, o store.Outgoing) (letters.Mail, stri
 			return letters.Mail{}, "", nil, err
 		}
 		requests = []string{req.ID}
-		d.Reference = store.Ref(req.ID)
-		d.Types = []string{req.Type}
+		d.Reference = domain.Ref(req.ID)
+		d.Types = []domain.RequestType{req.Type}
 		d.ReceivedAt = req.ReceivedAt
 		d.Controllers = []string{t.Name}
 		setDates(&d, req)

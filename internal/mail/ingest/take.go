@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/letters"
 	"dsr/internal/platform/seal"
@@ -156,8 +157,8 @@ func (r *Room) openCase(m store.Mail, cls classify.Classification) (*store.Case,
 	}
 	now := r.now()
 	c := &store.Case{
-		ID: id, Reference: store.Ref(id), SubjectEmail: cls.SubjectEmail, Language: cls.Language,
-		Types: orderTypes(cls.Types), ReceivedAt: now,
+		ID: id, Reference: domain.Ref(id), SubjectEmail: cls.SubjectEmail, Language: cls.Language,
+		Types: domain.InExecutionOrder(cls.Types), ReceivedAt: now,
 		TokenHash: r.Keys.Hash(token), CodeHash: r.Keys.Hash(code), ExpiresAt: now.Add(VerifyFor),
 	}
 	secrets, err := r.sealSecrets(c.ID, secrets{Code: code, Token: token})
@@ -213,22 +214,6 @@ func (r *Room) openSecrets(caseID string, sealed []byte) (secrets, error) {
 		return s, fmt.Errorf("decode secrets of case %s: %w", caseID, err)
 	}
 	return s, nil
-}
-
-// rightsOrder runs access and portability before the rights that change or remove data.
-var rightsOrder = []string{"access", "portability", "rectification", "restriction", "objection", "erasure"}
-
-func orderTypes(types []string) []string {
-	var out []string
-	for _, t := range rightsOrder {
-		for _, u := range types {
-			if t == u {
-				out = append(out, t)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // Digest is the hex SHA-256 of a raw mail, as recorded.

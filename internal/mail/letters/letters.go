@@ -28,6 +28,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"dsr/internal/domain"
 	"dsr/templates"
 )
 
@@ -50,18 +51,14 @@ const (
 // Kinds lists every kind of mail, in the order a request meets them.
 var Kinds = []string{KindAck, KindVerify, KindReminder, KindVerified, KindNoData, KindCompleted, KindDenied, KindExtended, KindExpired}
 
-// Rights are the rights a request can ask for, as Data.Types names them.
-var Rights = []string{"access", "rectification", "erasure", "restriction", "portability", "objection"}
-
 // Data fills a template. Dates are time.Time (date-only ones at midnight UTC); zero means
 // absent. A date is written as it falls in the time's own location; ExpiresAt, an instant,
 // is written with its time in UTC.
 type Data struct {
 	// Reference is the request's reference, "DSR-1a2b3c4d"; every subject carries it.
 	Reference string
-	// Types are the rights asked for: access, rectification, erasure, restriction,
-	// portability, objection.
-	Types             []string
+	// Types are the rights asked for.
+	Types             []domain.RequestType
 	ReceivedAt        time.Time
 	TargetDue         time.Time
 	LegalDue          time.Time
@@ -139,7 +136,7 @@ func (d Data) check(kind string) error {
 		return fmt.Errorf("reference %q is empty or has spaces", d.Reference)
 	}
 	for _, t := range d.Types {
-		if !slices.Contains(Rights, t) {
+		if !t.Valid() {
 			return fmt.Errorf("unknown right %q in Types", t)
 		}
 	}
@@ -283,7 +280,7 @@ func funcs(l language) template.FuncMap {
 			return fmt.Sprintf(l.datetime, l.date(t), t.Hour(), t.Minute()), nil
 		},
 		"right": l.right,
-		"rights": func(types []string) string {
+		"rights": func(types []domain.RequestType) string {
 			names := make([]string, len(types))
 			for i, t := range types {
 				names[i] = l.right(t)
@@ -291,8 +288,8 @@ func funcs(l language) template.FuncMap {
 			return l.join(names)
 		},
 		"list": l.join,
-		"has": func(list []string, values ...string) bool {
-			return slices.ContainsFunc(list, func(s string) bool { return slices.Contains(values, s) })
+		"has": func(list []domain.RequestType, values ...domain.RequestType) bool {
+			return slices.ContainsFunc(list, func(t domain.RequestType) bool { return slices.Contains(values, t) })
 		},
 		"quote": l.quote,
 	}
@@ -308,7 +305,7 @@ type language struct {
 	// datetime takes the date, the hour and the minute.
 	datetime string
 	and      string
-	rights   map[string]string
+	rights   map[domain.RequestType]string
 	// open and close are the quotation marks.
 	open, close string
 }
@@ -322,7 +319,7 @@ var langs = map[string]language{
 		dateFormat: "%s %s %d",
 		datetime:   "%s, %02d:%02d UTC",
 		and:        "and",
-		rights: map[string]string{"access": "access", "rectification": "rectification", "erasure": "erasure",
+		rights: map[domain.RequestType]string{"access": "access", "rectification": "rectification", "erasure": "erasure",
 			"restriction": "restriction of processing", "portability": "data portability", "objection": "objection"},
 		open: "“", close: "”",
 	},
@@ -337,7 +334,7 @@ var langs = map[string]language{
 		dateFormat: "%s %s %d",
 		datetime:   "%s à %d h %02d UTC",
 		and:        "et",
-		rights: map[string]string{"access": "accès", "rectification": "rectification", "erasure": "effacement",
+		rights: map[domain.RequestType]string{"access": "accès", "rectification": "rectification", "erasure": "effacement",
 			"restriction": "limitation du traitement", "portability": "portabilité", "objection": "opposition"},
 		open: "« ", close: " »",
 	},
@@ -347,7 +344,7 @@ var langs = map[string]language{
 		dateFormat: "%s. %s %d",
 		datetime:   "%s, %02d:%02d Uhr UTC",
 		and:        "und",
-		rights: map[string]string{"access": "Auskunft", "rectification": "Berichtigung", "erasure": "Löschung",
+		rights: map[domain.RequestType]string{"access": "Auskunft", "rectification": "Berichtigung", "erasure": "Löschung",
 			"restriction": "Einschränkung der Verarbeitung", "portability": "Datenübertragbarkeit", "objection": "Widerspruch"},
 		open: "„", close: "“",
 	},
@@ -357,7 +354,7 @@ var langs = map[string]language{
 		dateFormat: "%s de %s de %d",
 		datetime:   "%s, %02d:%02d UTC",
 		and:        "y",
-		rights: map[string]string{"access": "acceso", "rectification": "rectificación", "erasure": "supresión",
+		rights: map[domain.RequestType]string{"access": "acceso", "rectification": "rectificación", "erasure": "supresión",
 			"restriction": "limitación del tratamiento", "portability": "portabilidad", "objection": "oposición"},
 		open: "«", close: "»",
 	},
@@ -367,7 +364,7 @@ var langs = map[string]language{
 		dateFormat: "%s %s %d",
 		datetime:   "%s, ore %02d:%02d UTC",
 		and:        "e",
-		rights: map[string]string{"access": "accesso", "rectification": "rettifica", "erasure": "cancellazione",
+		rights: map[domain.RequestType]string{"access": "accesso", "rectification": "rettifica", "erasure": "cancellazione",
 			"restriction": "limitazione del trattamento", "portability": "portabilità", "objection": "opposizione"},
 		open: "«", close: "»",
 	},
@@ -377,7 +374,7 @@ var langs = map[string]language{
 		dateFormat: "%s %s %d",
 		datetime:   "%s om %02d:%02d uur UTC",
 		and:        "en",
-		rights: map[string]string{"access": "inzage", "rectification": "rectificatie", "erasure": "verwijdering",
+		rights: map[domain.RequestType]string{"access": "inzage", "rectification": "rectificatie", "erasure": "verwijdering",
 			"restriction": "beperking van de verwerking", "portability": "dataportabiliteit", "objection": "bezwaar"},
 		open: "“", close: "”",
 	},
@@ -387,7 +384,7 @@ var langs = map[string]language{
 		dateFormat: "%s de %s de %d",
 		datetime:   "%s, %dh%02d UTC",
 		and:        "e",
-		rights: map[string]string{"access": "acesso", "rectification": "retificação", "erasure": "apagamento",
+		rights: map[domain.RequestType]string{"access": "acesso", "rectification": "retificação", "erasure": "apagamento",
 			"restriction": "limitação do tratamento", "portability": "portabilidade", "objection": "oposição"},
 		open: "«", close: "»",
 	},
@@ -399,11 +396,11 @@ func (l language) date(t time.Time) string {
 }
 
 // right names a right; an unknown one keeps its key.
-func (l language) right(t string) string {
+func (l language) right(t domain.RequestType) string {
 	if n, ok := l.rights[t]; ok {
 		return n
 	}
-	return t
+	return string(t)
 }
 
 // join writes "a, b and c".

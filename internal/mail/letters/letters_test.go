@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/testkit/smtptest"
 )
@@ -21,7 +22,7 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 func data() Data {
 	return Data{
 		Reference:         "DSR-1a2b3c4d",
-		Types:             []string{"access", "erasure"},
+		Types:             []domain.RequestType{domain.Access, domain.Erasure},
 		ReceivedAt:        time.Date(2026, 12, 29, 10, 15, 0, 0, time.UTC),
 		TargetDue:         day(2027, 1, 5),
 		LegalDue:          day(2027, 2, 1),
@@ -169,7 +170,7 @@ func TestLongValues(t *testing.T) {
 	t.Parallel()
 	sep := day(2027, 9, 30)
 	d := data()
-	d.Types = Rights
+	d.Types = domain.RequestTypes
 	d.ReceivedAt, d.TargetDue, d.LegalDue, d.ExtendedDue, d.PackageExpires = sep, sep, sep, sep, sep
 	d.ExpiresAt = sep.Add(23*time.Hour + 59*time.Minute)
 	d.Controllers = []string{"Acme Retail Ltd", "Hotel Iberia SL"}
@@ -180,7 +181,7 @@ func TestLongValues(t *testing.T) {
 			require.NoError(t, err, "%s/%s", kind, lang)
 			requireTidy(t, m)
 			if kind == KindCompleted {
-				require.Equal(t, len(Rights), strings.Count(m.Body, "\n- "), "one line per right in %s:\n%s", lang, m.Body)
+				require.Equal(t, len(domain.RequestTypes), strings.Count(m.Body, "\n- "), "one line per right in %s:\n%s", lang, m.Body)
 			}
 		}
 	}
@@ -226,7 +227,7 @@ func TestOptionalParts(t *testing.T) {
 	require.NotContains(t, m.Body, "Rights:")
 
 	d = data()
-	d.Types = []string{"objection"}
+	d.Types = []domain.RequestType{domain.Objection}
 	d.LastBackupExpires = time.Time{}
 	m, err = Render(KindCompleted, "fr", d)
 	require.NoError(t, err)
@@ -272,7 +273,7 @@ func TestRenderErrors(t *testing.T) {
 		{name: "empty kind", kind: "", edit: func(*Data) {}, want: "unknown kind"},
 		{name: "no reference", kind: KindAck, edit: func(d *Data) { d.Reference = "" }, want: "reference"},
 		{name: "reference with a line break", kind: KindAck, edit: func(d *Data) { d.Reference = "DSR-1\nBcc: x" }, want: "reference"},
-		{name: "unknown right", kind: KindAck, edit: func(d *Data) { d.Types = []string{"deletion"} }, want: "unknown right"},
+		{name: "unknown right", kind: KindAck, edit: func(d *Data) { d.Types = []domain.RequestType{"deletion"} }, want: "unknown right"},
 		{name: "verify without code", kind: KindVerify, edit: func(d *Data) { d.Code = " " }, want: "Code"},
 		{name: "reminder without link", kind: KindReminder, edit: func(d *Data) { d.VerifyURL = "" }, want: "VerifyURL"},
 		{name: "verify without expiry", kind: KindVerify, edit: func(d *Data) { d.ExpiresAt = time.Time{} }, want: "datetime"},
@@ -329,7 +330,7 @@ func TestRightsAndLists(t *testing.T) {
 	require.Equal(t, "Acme y Hielo SA", langs["es"].join([]string{"Acme", "Hielo SA"}))
 	require.Equal(t, "Acme", langs["nl"].join([]string{"Acme"}))
 	for _, lang := range Languages {
-		for _, r := range Rights {
+		for _, r := range domain.RequestTypes {
 			_, ok := langs[lang].rights[r]
 			require.True(t, ok, "%s has no name for %s", lang, r)
 		}

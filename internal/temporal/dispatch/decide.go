@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"dsr/internal/store"
+	"dsr/internal/domain"
 	"dsr/workflows"
 )
 
@@ -45,9 +45,9 @@ func Decide(ctx context.Context, c client.Client, requestID, update string, d wo
 	case err != nil:
 		return state, err
 	}
-	want := map[string]string{workflows.UpdateCancel: store.StatusCanceled, workflows.UpdateDeny: store.StatusDenied}[update]
+	want := map[string]domain.Status{workflows.UpdateCancel: domain.StatusCanceled, workflows.UpdateDeny: domain.StatusDenied}[update]
 	if want != "" && state.Status != want {
-		return state, &Rejection{Message: "the request became " + state.Status + " before the " + update + " took effect"}
+		return state, &Rejection{Message: "the request became " + string(state.Status) + " before the " + update + " took effect"}
 	}
 	return state, nil
 }

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/workflows"
 )
@@ -43,10 +44,10 @@ type Intake struct {
 
 // Input builds the workflow input of a recorded request.
 func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
-	fromController := r.Source == "api"
-	actor := "tenant:" + t.ID
-	if r.Source == "mail" {
-		actor = "subject"
+	fromController := r.Source == domain.SourceAPI
+	actor := domain.TenantActor(t.ID)
+	if r.Source == domain.SourceMail {
+		actor = domain.ActorSubject
 	}
 	return workflows.Input{
 		RequestID:    r.ID,
@@ -67,7 +68,7 @@ func (in *Intake) Start(ctx context.Context, t store.Tenant, r store.Request) er
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(TenantAttribute.ValueSet(t.ID), TypeAttribute.ValueSet(r.Type)),
+		TypedSearchAttributes:    temporal.NewSearchAttributes(TenantAttribute.ValueSet(t.ID), TypeAttribute.ValueSet(string(r.Type))),
 	}, workflows.DSR, in.Input(t, r))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"dsr/connectors/chatstore"
+	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/mail/smtp"
@@ -53,7 +54,7 @@ func (in *Intake) Mailroom(cfg RoomConfig) *ingest.Room {
 			return chatstore.HoldersOf(ctx, cfg.Chat, emails)
 		},
 		Start: in.Start,
-		Decide: func(ctx context.Context, requestID, update, actor, reason string) error {
+		Decide: func(ctx context.Context, requestID, update string, actor domain.Actor, reason string) error {
 			_, err := Decide(ctx, in.Temporal, requestID, update, workflows.Decision{Actor: actor, Reason: reason})
 			return err
 		},

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"dsr/activities"
+	"dsr/internal/domain"
 	"dsr/workflows"
 )
 
@@ -27,7 +28,7 @@ type Set struct {
 }
 
 // Start starts a worker on the workflow queue and one per region.
-func Start(c client.Client, acts *activities.Activities, regions []string) (*Set, error) {
+func Start(c client.Client, acts *activities.Activities, regions []domain.Region) (*Set, error) {
 	s := &Set{Queues: []string{workflows.TaskQueue}}
 	for _, r := range regions {
 		s.Queues = append(s.Queues, workflows.RegionQueue(r))

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"dsr/internal/demo"
-	"dsr/internal/store"
+	"dsr/internal/domain"
 	"dsr/internal/testkit"
 	"dsr/internal/testkit/testenv"
 	"dsr/workflows"
@@ -53,7 +53,7 @@ func TestHistoriesReplay(t *testing.T) {
 	scenarios["access"] = post(`{"type":"access","subject":{"email":"visitor2@example.com"}}`)
 	blocked := post(`{"type":"erasure","erasure_scope":"full","subject":{"email":"visitor1@example.com"}}`)
 	scenarios["erasure_override"] = blocked
-	env.WaitStatus(t, blocked, store.StatusWaiting)
+	env.WaitStatus(t, blocked, domain.StatusWaiting)
 	time.Sleep(1200 * time.Millisecond) // let it look again at least once
 	h, err := env.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(blocked), UpdateName: workflows.UpdateOverride,
@@ -65,7 +65,7 @@ func TestHistoriesReplay(t *testing.T) {
 	scenarios["objection"] = post(`{"type":"objection","objection_purposes":["analytics"],"subject":{"email":"visitor3@example.com"}}`)
 
 	for name, id := range scenarios {
-		env.WaitStatus(t, id, store.StatusCompleted)
+		env.WaitStatus(t, id, domain.StatusCompleted)
 		// The workflow closes right after recording completion.
 		var hist *historypb.History
 		require.Eventually(t, func() bool {

@@ -23,6 +23,7 @@ import (
 	"dsr/http/api"
 	"dsr/http/server"
 	"dsr/http/subject"
+	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/platform/seal"
@@ -32,7 +33,6 @@ import (
 	"dsr/internal/temporal/workers"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
-	"dsr/workflows"
 )
 
 // Env is one running dsr.
@@ -120,7 +120,7 @@ func New(t *testing.T, o Options) *Env {
 		opts.Subject = &subject.Pages{Room: env.Room, Keys: env.Keys, PackageDir: acts.PackageDir, Log: log,
 			Poke: func(ctx context.Context) { workers.Poke(ctx, c) }}
 	}
-	ws, err := workers.Start(c, acts, workflows.Regions)
+	ws, err := workers.Start(c, acts, domain.Regions)
 	require.NoError(t, err)
 	t.Cleanup(ws.Stop)
 	env.Server = httptest.NewServer(server.New(opts))
@@ -145,7 +145,7 @@ func (e *Env) Tenant(t *testing.T, name string) (store.Tenant, string) {
 }
 
 // WaitStatus polls the record until the request reaches one of the statuses.
-func (e *Env) WaitStatus(t *testing.T, requestID string, statuses ...string) store.Request {
+func (e *Env) WaitStatus(t *testing.T, requestID string, statuses ...domain.Status) store.Request {
 	t.Helper()
 	var last store.Request
 	var lastErr error
@@ -166,7 +166,7 @@ func (e *Env) WaitStatus(t *testing.T, requestID string, statuses ...string) sto
 	events, _ := e.Store.Events(context.Background(), requestID)
 	var kinds []string
 	for _, ev := range events {
-		kinds = append(kinds, ev.Kind+":"+ev.Message)
+		kinds = append(kinds, string(ev.Kind)+":"+ev.Message)
 	}
 	t.Fatalf("request %s never reached %v: last status %q, error %v, events %q", requestID, statuses, last.Status, lastErr, kinds)
 	return last

@@ -1,27 +1,23 @@
-// Package provision sets up a tenant (a controller): its record with region, country and
+// Package tenants sets up a tenant (a controller): its record with region, country and
 // time zone, its chat-store account, and its first API key, shown once.
 package tenants
 
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"dsr/internal/deadline"
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
-
-// Regions a tenant's data can live in.
-var Regions = []string{"eu", "us", "apac"}
 
 // Tenant is what a new tenant needs.
 type Tenant struct {
 	Name       string
-	Region     string
+	Region     domain.Region
 	Country    string
 	TZ         string
 	TargetDays int
@@ -45,8 +41,8 @@ func (t *Tenant) Validate() error {
 		return &InvalidError{"a tenant needs a name"}
 	case len(t.Name) > 200:
 		return &InvalidError{"the name is longer than 200 characters"}
-	case !slices.Contains(Regions, t.Region):
-		return &InvalidError{fmt.Sprintf("region %q must be one of %s", t.Region, strings.Join(Regions, ", "))}
+	case !t.Region.Valid():
+		return &InvalidError{fmt.Sprintf("region %q must be one of %s", t.Region, domain.JoinNames(domain.Regions))}
 	case t.TargetDays < 1 || t.TargetDays > 20:
 		return &InvalidError{"target days must be between 1 and 20"}
 	}
@@ -56,17 +52,24 @@ func (t *Tenant) Validate() error {
 	return nil
 }
 
+// Accounts opens a tenant's account where its users' data lives: the chat store's
+// connector.
+type Accounts interface {
+	// EnsureAccount opens the account with the id and name unless it exists.
+	EnsureAccount(ctx context.Context, id, name string) error
+}
+
 // Create opens the tenant's account in the chat store, then records the tenant with its
 // first API key in one transaction, and returns the key in the clear: only its hash is kept.
-func Create(ctx context.Context, st *store.Store, chat *sqlx.DB, t Tenant) (store.Tenant, string, error) {
+func Create(ctx context.Context, st *store.Store, chat Accounts, t Tenant) (store.Tenant, string, error) {
 	if err := t.Validate(); err != nil {
 		return store.Tenant{}, "", err
 	}
 	// The chat-store account first: if recording the tenant fails after it, what is left
 	// is an empty account no one can reach, never a tenant without its account or key.
 	id := uuid.NewString()
-	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, t.Name); err != nil {
-		return store.Tenant{}, "", fmt.Errorf("create the tenant's account in the chat store: %w", err)
+	if err := chat.EnsureAccount(ctx, id, t.Name); err != nil {
+		return store.Tenant{}, "", err
 	}
 	rec, key, err := st.CreateTenantWithKey(ctx, store.Tenant{ID: id, Name: t.Name, Region: t.Region, Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
 	if err != nil {

@@ -1,0 +1,37 @@
+package domain
+
+import "slices"
+
+// Status is where a request stands, as the API and the dashboard show it.
+type Status string
+
+// Statuses. The last four are final: nothing changes a request after them.
+const (
+	StatusReceived         Status = "received"
+	StatusVerifying        Status = "verifying"
+	StatusAwaitingApproval Status = "awaiting_approval"
+	StatusInProgress       Status = "in_progress"
+	// StatusWaiting is blocked: open conversations, a recipient's job still running.
+	StatusWaiting   Status = "waiting"
+	StatusCompleted Status = "completed"
+	StatusDenied    Status = "denied"
+	StatusCanceled  Status = "canceled"
+	StatusFailed    Status = "failed"
+)
+
+// Statuses are every status, in the order a request passes through them.
+var Statuses = []Status{StatusReceived, StatusVerifying, StatusAwaitingApproval, StatusInProgress, StatusWaiting,
+	StatusCompleted, StatusDenied, StatusCanceled, StatusFailed}
+
+// FinalStatuses are the statuses that end a request.
+var FinalStatuses = []Status{StatusCompleted, StatusDenied, StatusCanceled, StatusFailed}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Final reports whether s ends a request.
+func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
+
+// Unverified are the statuses of a request whose subject has not verified their identity
+// yet.
+var Unverified = []Status{StatusReceived, StatusVerifying}
