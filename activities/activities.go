@@ -16,19 +16,13 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"dsr/activities/contract"
 	"dsr/connectors"
 	"dsr/internal/documents/bundle"
 	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
-)
-
-// Stable error types, for workflows to tell failures that no retry can fix.
-const (
-	ErrTypeBlocked          = "Blocked"
-	ErrTypeInvalidRequest   = "InvalidRequest"
-	ErrTypeUnknownConnector = "UnknownConnector"
 )
 
 // Activities are the DSR workflow's activities.
@@ -64,21 +58,11 @@ func (a *Activities) ConnectorNames(_ context.Context) ([]string, error) {
 	return a.Connectors.Names(), nil
 }
 
-// ConnectorInput names a connector and the request it is to work on. The request itself
-// (the subject's email, new values) is read from the orchestrator database, so that no
-// personal data goes into Temporal's history.
-type ConnectorInput struct {
-	Connector string `json:"connector"`
-	RequestID string `json:"request_id"`
-	// Override is set when a DPO let the request go ahead despite blockers.
-	Override bool `json:"override,omitempty"`
-}
-
 // request reads a recorded request and builds what connectors are given.
 func (a *Activities) request(ctx context.Context, id string, override bool) (connectors.Request, error) {
 	r, err := a.Store.GetRequest(ctx, "", id)
 	if errors.Is(err, store.ErrNotFound) {
-		return connectors.Request{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", ErrTypeInvalidRequest, err)
+		return connectors.Request{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", contract.ErrTypeInvalidRequest, err)
 	}
 	if err != nil {
 		return connectors.Request{}, err
@@ -94,9 +78,6 @@ func (a *Activities) request(ctx context.Context, id string, override bool) (con
 	}, nil
 }
 
-// ErrTypeRetryAfter marks a call the recipient asked to repeat later.
-const ErrTypeRetryAfter = "RetryAfter"
-
 // classify turns connector errors that no retry can fix into non-retryable ones, and a
 // recipient's "try again after" into a retry at that time.
 func classify(err error) error {
@@ -105,12 +86,12 @@ func classify(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &later):
-		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeRetryAfter, temporal.ApplicationErrorOptions{
+		return temporal.NewApplicationErrorWithOptions(err.Error(), contract.ErrTypeRetryAfter, temporal.ApplicationErrorOptions{
 			NextRetryDelay: later.After, Cause: err})
 	case errors.Is(err, connectors.ErrBlocked):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBlocked, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeBlocked, err)
 	case errors.Is(err, connectors.ErrInvalid):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	return err
 }
@@ -118,13 +99,13 @@ func classify(err error) error {
 func (a *Activities) connector(name string) (connectors.Connector, error) {
 	c, ok := a.Connectors.Get(name)
 	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError("connector "+name+" is not configured", ErrTypeUnknownConnector, nil)
+		return nil, temporal.NewNonRetryableApplicationError("connector "+name+" is not configured", contract.ErrTypeUnknownConnector, nil)
 	}
 	return c, nil
 }
 
 // Blockers asks one connector what stops the request now.
-func (a *Activities) Blockers(ctx context.Context, in ConnectorInput) ([]domain.Blocker, error) {
+func (a *Activities) Blockers(ctx context.Context, in contract.ConnectorInput) ([]domain.Blocker, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
 		return nil, err
@@ -176,7 +157,7 @@ func keepAlive(ctx context.Context) (stop func()) {
 
 // Apply carries out a rectification, erasure, restriction or objection at one connector.
 // Connectors are idempotent per request id, so a retry returns the first outcome.
-func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (domain.Outcome, error) {
+func (a *Activities) Apply(ctx context.Context, in contract.ConnectorInput) (domain.Outcome, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
 		return domain.Outcome{}, err
@@ -197,7 +178,7 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (domain.Outco
 	case domain.Objection:
 		out, err = c.Object(ctx, req)
 	default:
-		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+string(req.Type), ErrTypeInvalidRequest, nil)
+		return out, temporal.NewNonRetryableApplicationError("apply does not handle "+string(req.Type), contract.ErrTypeInvalidRequest, nil)
 	}
 	if err != nil {
 		return out, classify(fmt.Errorf("%s of request %s at %s: %w", req.Type, req.ID, in.Connector, err))
@@ -205,23 +186,16 @@ func (a *Activities) Apply(ctx context.Context, in ConnectorInput) (domain.Outco
 	return out, a.ledger(ctx, req.ID, out)
 }
 
-// JobInput asks a connector how an action that goes on at a recipient is doing.
-type JobInput struct {
-	Connector string     `json:"connector"`
-	RequestID string     `json:"request_id"`
-	Job       domain.Job `json:"job"`
-}
-
 // CheckJob asks the connector about a job it started; the outcome has a Job again while
 // the job goes on.
-func (a *Activities) CheckJob(ctx context.Context, in JobInput) (domain.Outcome, error) {
+func (a *Activities) CheckJob(ctx context.Context, in contract.JobInput) (domain.Outcome, error) {
 	c, err := a.connector(in.Connector)
 	if err != nil {
 		return domain.Outcome{}, err
 	}
 	jc, ok := c.(connectors.JobChecker)
 	if !ok {
-		return domain.Outcome{}, temporal.NewNonRetryableApplicationError("connector "+in.Connector+" has no jobs to check", ErrTypeUnknownConnector, nil)
+		return domain.Outcome{}, temporal.NewNonRetryableApplicationError("connector "+in.Connector+" has no jobs to check", contract.ErrTypeUnknownConnector, nil)
 	}
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
@@ -243,16 +217,10 @@ func (a *Activities) ledger(ctx context.Context, requestID string, out domain.Ou
 	return a.Store.SetRecipient(ctx, requestID, *out.Recipient)
 }
 
-// PackageInput asks for the package of an access or portability request.
-type PackageInput struct {
-	RequestID  string   `json:"request_id"`
-	Connectors []string `json:"connectors"`
-}
-
 // BuildPackage exports the subject's data from every connector into a zip under
 // PackageDir. It heartbeats while rows stream, and rebuilds from scratch on a retry (the
 // file is replaced atomically).
-func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (domain.PackageInfo, error) {
+func (a *Activities) BuildPackage(ctx context.Context, in contract.PackageInput) (domain.PackageInfo, error) {
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
 		return domain.PackageInfo{}, err
@@ -283,14 +251,9 @@ func (a *Activities) BuildPackage(ctx context.Context, in PackageInput) (domain.
 	return info, nil
 }
 
-// SuppressInput names the objection request whose subject goes on the suppression list.
-type SuppressInput struct {
-	RequestID string `json:"request_id"`
-}
-
 // Suppress records the objection in the orchestrator database under a keyed hash of the
 // email, so it outlives an erasure of the subject. It returns the purposes.
-func (a *Activities) Suppress(ctx context.Context, in SuppressInput) ([]domain.Purpose, error) {
+func (a *Activities) Suppress(ctx context.Context, in contract.SuppressInput) ([]domain.Purpose, error) {
 	req, err := a.request(ctx, in.RequestID, false)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"dsr/activities/contract"
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
@@ -17,49 +18,24 @@ import (
 	"dsr/templates"
 )
 
-// ClockInfo is what the workflow sets its clock timers by.
-type ClockInfo struct {
-	// Start is when the clock started (receipt, or identity verified).
-	Start time.Time `json:"start"`
-	// TargetDue and LegalDue are dates (YYYY-MM-DD); LegalDue is the extended date once
-	// the request was extended.
-	TargetDue string `json:"target_due"`
-	LegalDue  string `json:"legal_due"`
-	Extended  bool   `json:"extended"`
-	Paused    bool   `json:"paused"`
-	// Started is false while identity is being verified: the clock has not started.
-	Started bool `json:"started"`
-	// AtRisk is 75% of the way from Start to the end of the target day.
-	AtRisk time.Time `json:"at_risk"`
-	// TargetEnd and LegalEnd are the ends (local midnight) of the due days.
-	TargetEnd time.Time `json:"target_end"`
-	LegalEnd  time.Time `json:"legal_end"`
-	// FirstMonthEnd is the end of the unextended legal deadline: extensions are refused
-	// after it.
-	FirstMonthEnd time.Time `json:"first_month_end"`
-}
-
-// AtRiskShare is the share of the target window after which a request is at risk.
-const AtRiskShare = 0.75
-
 // Clock reads a request's clocks from the record.
-func (a *Activities) Clock(ctx context.Context, requestID string) (ClockInfo, error) {
+func (a *Activities) Clock(ctx context.Context, requestID string) (contract.ClockInfo, error) {
 	r, t, err := a.requestAndTenant(ctx, requestID)
 	if err != nil {
-		return ClockInfo{}, err
+		return contract.ClockInfo{}, err
 	}
 	loc, err := time.LoadLocation(t.TZ)
 	if err != nil {
-		return ClockInfo{}, temporal.NewNonRetryableApplicationError("tenant time zone "+t.TZ+": "+err.Error(), ErrTypeInvalidRequest, err)
+		return contract.ClockInfo{}, temporal.NewNonRetryableApplicationError("tenant time zone "+t.TZ+": "+err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	if r.ClockStartedAt == nil || r.TargetDue == nil || r.LegalDue == nil || r.ExtendedDue == nil {
 		// Identity is being verified: no clock yet.
-		return ClockInfo{Start: r.ReceivedAt}, nil
+		return contract.ClockInfo{Start: r.ReceivedAt}, nil
 	}
 	endOf := func(d time.Time) time.Time {
 		return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
 	}
-	c := ClockInfo{
+	c := contract.ClockInfo{
 		Started:       true,
 		Start:         *r.ClockStartedAt,
 		TargetDue:     r.TargetDue.Format(time.DateOnly),
@@ -74,14 +50,14 @@ func (a *Activities) Clock(ctx context.Context, requestID string) (ClockInfo, er
 		c.LegalDue = r.ExtendedDue.Format(time.DateOnly)
 		c.LegalEnd = endOf(*r.ExtendedDue)
 	}
-	c.AtRisk = c.Start.Add(time.Duration(float64(c.TargetEnd.Sub(c.Start)) * AtRiskShare))
+	c.AtRisk = c.Start.Add(time.Duration(float64(c.TargetEnd.Sub(c.Start)) * domain.AtRiskShare))
 	return c, nil
 }
 
 func (a *Activities) requestAndTenant(ctx context.Context, id string) (store.Request, store.Tenant, error) {
 	r, err := a.Store.GetRequest(ctx, "", id)
 	if errors.Is(err, store.ErrNotFound) {
-		return r, store.Tenant{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", ErrTypeInvalidRequest, err)
+		return r, store.Tenant{}, temporal.NewNonRetryableApplicationError("request "+id+" is not in the record", contract.ErrTypeInvalidRequest, err)
 	}
 	if err != nil {
 		return r, store.Tenant{}, err
@@ -93,19 +69,10 @@ func (a *Activities) requestAndTenant(ctx context.Context, id string) (store.Req
 	return r, t, nil
 }
 
-// NotifyInput asks for a mail to the DPO about a clock alarm.
-type NotifyInput struct {
-	RequestID string `json:"request_id"`
-	// Kind is the alarm, one of domain.Alarms.
-	Kind domain.EventKind `json:"kind"`
-	// Due is the deadline the alarm is about (YYYY-MM-DD).
-	Due string `json:"due"`
-}
-
 // NotifyDPO mails the DPO about an alarm, once: a retry after the mail went out finds its
 // event and sends nothing. Without DSR_DPO_EMAIL or SMTP_URL it records that no mail was
 // sent.
-func (a *Activities) NotifyDPO(ctx context.Context, in NotifyInput) error {
+func (a *Activities) NotifyDPO(ctx context.Context, in contract.NotifyInput) error {
 	key := "mail:dpo:" + string(in.Kind) + ":" + in.Due
 	if a.Mailer == nil || a.DPOEmail == "" {
 		_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
@@ -142,10 +109,10 @@ var alarmTitles = map[domain.EventKind]string{
 	domain.EventLegalBreached:  "missed its legal deadline",
 }
 
-func renderAlarm(in NotifyInput, r store.Request, t store.Tenant) (string, string, error) {
+func renderAlarm(in contract.NotifyInput, r store.Request, t store.Tenant) (string, string, error) {
 	title, ok := alarmTitles[in.Kind]
 	if !ok {
-		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+string(in.Kind), ErrTypeInvalidRequest, nil)
+		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+string(in.Kind), contract.ErrTypeInvalidRequest, nil)
 	}
 	subject := fmt.Sprintf("[%s] %s request %s", domain.Ref(r.ID), r.Type, title)
 	var b bytes.Buffer
@@ -170,21 +137,10 @@ func dateOrEmpty(t *time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// ClockInput is a clock action taken by someone.
-type ClockInput struct {
-	RequestID string       `json:"request_id"`
-	Actor     domain.Actor `json:"actor"`
-	Reason    string       `json:"reason"`
-	// N numbers the action among its kind, keying its event.
-	N int `json:"n"`
-	// At is the workflow's time of the action.
-	At time.Time `json:"at"`
-}
-
 // Extend moves the legal deadline to three months (Art. 12(3)), records why, and tells the
 // subject by mail when SMTP is configured (a subject who wrote to the privacy mailbox gets
 // the mailroom's mail instead).
-func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
+func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 	r, _, err := a.requestAndTenant(ctx, in.RequestID)
 	if err != nil {
 		return err
@@ -224,14 +180,14 @@ func (a *Activities) Extend(ctx context.Context, in ClockInput) error {
 }
 
 // Pause stops the clocks for a clarification.
-func (a *Activities) Pause(ctx context.Context, in ClockInput) error {
+func (a *Activities) Pause(ctx context.Context, in contract.ClockInput) error {
 	_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: domain.EventPaused,
 		Actor: in.Actor, Message: "clock paused for clarification: " + in.Reason, Clock: &domain.ClockChange{Pause: domain.PauseStart}})
 	return err
 }
 
 // Resume restarts the clocks and moves every deadline by the calendar days paused.
-func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
+func (a *Activities) Resume(ctx context.Context, in contract.ClockInput) error {
 	r, t, err := a.requestAndTenant(ctx, in.RequestID)
 	if err != nil {
 		return err
@@ -244,11 +200,11 @@ func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
 	policy := deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays}
 	from, err := policy.LocalDate(*r.PausedAt)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	to, err := policy.LocalDate(in.At)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	days := max(from.DaysUntil(to), 0)
 	start := r.ReceivedAt
@@ -257,10 +213,10 @@ func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
 	}
 	due, err := deadline.Compute(start, policy)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	if due, err = due.Shift(r.PausedDays + days); err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
 	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventResumed, Actor: in.Actor,
@@ -272,14 +228,14 @@ func (a *Activities) Resume(ctx context.Context, in ClockInput) error {
 
 // StartClock starts the clock of a request whose subject just verified their identity:
 // the deadlines count from in.At. A clock that runs already is left alone.
-func (a *Activities) StartClock(ctx context.Context, in ClockInput) error {
+func (a *Activities) StartClock(ctx context.Context, in contract.ClockInput) error {
 	r, t, err := a.requestAndTenant(ctx, in.RequestID)
 	if err != nil || r.ClockStartedAt != nil {
 		return err
 	}
 	due, err := deadline.Compute(in.At, deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
 	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: domain.EventClockStarted, Actor: in.Actor,

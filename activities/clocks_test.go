@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/activities"
+	"dsr/activities/contract"
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
@@ -71,7 +72,7 @@ func TestNotifyDPOOnceByRealSMTP(t *testing.T) {
 	t.Parallel()
 	f := setup(t, time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), true)
 	ctx := context.Background()
-	in := activities.NotifyInput{RequestID: f.req.ID, Kind: "target_breached", Due: "2026-12-04"}
+	in := contract.NotifyInput{RequestID: f.req.ID, Kind: "target_breached", Due: "2026-12-04"}
 	require.NoError(t, f.acts.NotifyDPO(ctx, in))
 	require.NoError(t, f.acts.NotifyDPO(ctx, in), "a retry")
 
@@ -94,7 +95,7 @@ func TestNotifyWithoutMailIsRecorded(t *testing.T) {
 	t.Parallel()
 	f := setup(t, time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), false)
 	ctx := context.Background()
-	require.NoError(t, f.acts.NotifyDPO(ctx, activities.NotifyInput{RequestID: f.req.ID, Kind: "at_risk", Due: "2026-12-04"}))
+	require.NoError(t, f.acts.NotifyDPO(ctx, contract.NotifyInput{RequestID: f.req.ID, Kind: "at_risk", Due: "2026-12-04"}))
 	events, err := f.st.Events(ctx, f.req.ID)
 	require.NoError(t, err)
 	require.Len(t, events, 1)
@@ -106,7 +107,7 @@ func TestExtendTellsTheSubject(t *testing.T) {
 	t.Parallel()
 	f := setup(t, time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), true)
 	ctx := context.Background()
-	in := activities.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "twelve systems to search", N: 1, At: time.Now()}
+	in := contract.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "twelve systems to search", N: 1, At: time.Now()}
 	require.NoError(t, f.acts.Extend(ctx, in))
 	require.NoError(t, f.acts.Extend(ctx, in), "a retry")
 
@@ -133,7 +134,7 @@ func TestPauseAndResumeMoveTheDeadlines(t *testing.T) {
 	received := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	f := setup(t, received, false)
 	ctx := context.Background()
-	require.NoError(t, f.acts.Pause(ctx, activities.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "which account?", N: 1}))
+	require.NoError(t, f.acts.Pause(ctx, contract.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "which account?", N: 1}))
 	c, err := f.acts.Clock(ctx, f.req.ID)
 	require.NoError(t, err)
 	require.True(t, c.Paused)
@@ -141,7 +142,7 @@ func TestPauseAndResumeMoveTheDeadlines(t *testing.T) {
 	// Paused on Tuesday 1 December (Paris), resumed on Sunday 6 December: 5 days.
 	_, err = f.db.DB.Exec(`UPDATE requests SET paused_at = $2 WHERE id = $1`, f.req.ID, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
-	resume := activities.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "answered", N: 1, At: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	resume := contract.ClockInput{RequestID: f.req.ID, Actor: "dpo:a", Reason: "answered", N: 1, At: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
 	require.NoError(t, f.acts.Resume(ctx, resume))
 	require.NoError(t, f.acts.Resume(ctx, resume), "a retry changes nothing more")
 
@@ -174,9 +175,9 @@ func TestClockStartsOnVerification(t *testing.T) {
 	require.False(t, c.Started)
 
 	verified := time.Date(2026, 12, 23, 16, 30, 0, 0, time.UTC)
-	in := activities.ClockInput{RequestID: req.ID, Actor: "subject", At: verified}
+	in := contract.ClockInput{RequestID: req.ID, Actor: "subject", At: verified}
 	require.NoError(t, f.acts.StartClock(ctx, in))
-	require.NoError(t, f.acts.StartClock(ctx, activities.ClockInput{RequestID: req.ID, Actor: "subject", At: verified.Add(48 * time.Hour)}),
+	require.NoError(t, f.acts.StartClock(ctx, contract.ClockInput{RequestID: req.ID, Actor: "subject", At: verified.Add(48 * time.Hour)}),
 		"a clock that runs is not restarted")
 
 	c, err = f.acts.Clock(ctx, req.ID)

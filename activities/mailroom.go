@@ -6,28 +6,27 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"dsr/activities/contract"
 	"dsr/internal/mail/ingest"
 )
 
-// ErrTypeNoMailbox is the error type of a mailroom activity on a worker without a mailbox.
-const ErrTypeNoMailbox = "NoMailbox"
-
 func (a *Activities) room() (*ingest.Room, error) {
 	if a.Mailroom == nil {
-		return nil, temporal.NewNonRetryableApplicationError("this worker has no mailbox (IMAP_URL is not set)", ErrTypeNoMailbox, nil)
+		return nil, temporal.NewNonRetryableApplicationError("this worker has no mailbox (IMAP_URL is not set)", contract.ErrTypeNoMailbox, nil)
 	}
 	return a.Mailroom, nil
 }
 
 // PollMailbox takes up to limit mails from the privacy mailbox and files them, reporting
 // its progress as heartbeats.
-func (a *Activities) PollMailbox(ctx context.Context, limit int) (ingest.PollResult, error) {
+func (a *Activities) PollMailbox(ctx context.Context, limit int) (contract.PollResult, error) {
 	r, err := a.room()
 	if err != nil {
-		return ingest.PollResult{}, err
+		return contract.PollResult{}, err
 	}
 	defer keepAlive(ctx)()
-	return r.Poll(ctx, limit, func(p ingest.PollResult) { activity.RecordHeartbeat(ctx, p.Taken) })
+	res, err := r.Poll(ctx, limit, func(p ingest.PollResult) { activity.RecordHeartbeat(ctx, p.Taken) })
+	return contract.PollResult{Taken: res.Taken, Filed: res.Filed, ByFolder: res.ByFolder, More: res.More}, err
 }
 
 // SweepCases finishes what a crash left undone and keeps the verification clock

@@ -7,30 +7,25 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"dsr/activities/contract"
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
 	"dsr/internal/mail/smtp"
 )
 
-// ReportInput is a reporting period, both days included (YYYY-MM-DD, UTC).
-type ReportInput struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
-
 // MailSLAReport mails the DPO the SLA report (PDF) of the period over every tenant. It
 // does nothing when DSR_DPO_EMAIL or SMTP_URL is not set.
-func (a *Activities) MailSLAReport(ctx context.Context, in ReportInput) error {
+func (a *Activities) MailSLAReport(ctx context.Context, in contract.ReportInput) error {
 	if a.Mailer == nil || a.DPOEmail == "" {
 		return nil
 	}
 	from, err := deadline.ParseDate(in.From)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	to, err := deadline.ParseDate(in.To)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRequest, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	rep, err := sla.SLA(ctx, a.Store.DB(), sla.Options{From: from, To: to})
 	if err != nil {

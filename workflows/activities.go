@@ -17,6 +17,9 @@ func start[In, Out any](ctx workflow.Context, a contract.Activity[In, Out], in I
 	return future[Out]{workflow.ExecuteActivity(ctx, a.Name, in)}
 }
 
+// started reports whether the activity was scheduled (a zero future was not).
+func (f future[Out]) started() bool { return f.f != nil }
+
 // get waits for the activity's result.
 func (f future[Out]) get(ctx workflow.Context) (Out, error) {
 	var out Out

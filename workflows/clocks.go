@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"dsr/activities"
+	"dsr/activities/contract"
 	"dsr/internal/domain"
 )
 
@@ -20,7 +20,7 @@ const (
 
 // clockState is the clock goroutine's part of a run.
 type clockState struct {
-	info     *activities.ClockInfo
+	info     *contract.ClockInfo
 	dirty    bool
 	busy     bool
 	fired    map[string]bool
@@ -64,8 +64,8 @@ func (r *run) clocks(ctx workflow.Context) {
 	for !final() {
 		c.busy = true
 		if c.info == nil || c.dirty {
-			var info activities.ClockInfo
-			if err := workflow.ExecuteActivity(actx, a.Clock, r.in.RequestID).Get(ctx, &info); err != nil {
+			info, err := call(actx, contract.Clock, r.in.RequestID)
+			if err != nil {
 				workflow.GetLogger(ctx).Error("clock unavailable", "request_id", r.in.RequestID, "error", err)
 				c.busy = false
 				// Try again later rather than give up the clocks.
@@ -75,20 +75,20 @@ func (r *run) clocks(ctx workflow.Context) {
 			c.info, c.dirty, c.paused, c.extended = &info, false, info.Paused, info.Extended
 		}
 		if d := c.pendingExtend; d != nil {
-			c.actionErr = r.clockAction(ctx, a.Extend, *d, 1)
+			c.actionErr = r.clockAction(ctx, contract.Extend, *d, 1)
 			c.extended = c.actionErr == nil
 			c.pendingExtend, c.extendDone, c.dirty = nil, true, true
 			continue
 		}
 		if d := c.pendingPause; d != nil {
 			c.pauses++
-			c.actionErr = r.clockAction(ctx, a.Pause, *d, c.pauses)
+			c.actionErr = r.clockAction(ctx, contract.Pause, *d, c.pauses)
 			c.pendingPause, c.pauseDone, c.dirty = nil, true, true
 			continue
 		}
 		if d := c.pendingResume; d != nil {
 			c.resumes++
-			c.actionErr = r.clockAction(ctx, a.Resume, *d, c.resumes)
+			c.actionErr = r.clockAction(ctx, contract.Resume, *d, c.resumes)
 			c.pendingResume, c.resumeDone, c.dirty = nil, true, true
 			continue
 		}
@@ -148,8 +148,8 @@ func (r *run) raise(ctx workflow.Context, al alarm) {
 	}
 	err := r.recordKeyed(ctx, "clock:"+alarmKey(al), al.kind, domain.ActorSystem, message, &change)
 	if err == nil {
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.NotifyDPO,
-			activities.NotifyInput{RequestID: r.in.RequestID, Kind: al.kind, Due: al.due}).Get(ctx, nil)
+		_, err = call(workflow.WithActivityOptions(ctx, clockOptions), contract.NotifyDPO,
+			contract.NotifyInput{RequestID: r.in.RequestID, Kind: al.kind, Due: al.due})
 	}
 	if err != nil {
 		workflow.GetLogger(ctx).Error("clock alarm not fully raised", "request_id", r.in.RequestID, "alarm", al.kind, "error", err)
@@ -163,10 +163,10 @@ func breachReason(s State) string {
 	return "still " + string(s.Status)
 }
 
-func (r *run) clockAction(ctx workflow.Context, act any, d Decision, n int) error {
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), act, activities.ClockInput{
+func (r *run) clockAction(ctx workflow.Context, act contract.Activity[contract.ClockInput, contract.None], d Decision, n int) error {
+	_, err := call(workflow.WithActivityOptions(ctx, clockOptions), act, contract.ClockInput{
 		RequestID: r.in.RequestID, Actor: d.Actor, Reason: d.Reason, N: n, At: workflow.Now(ctx),
-	}).Get(ctx, nil)
+	})
 	if err != nil {
 		workflow.GetLogger(ctx).Error("clock action failed", "request_id", r.in.RequestID, "error", err)
 	}
@@ -177,7 +177,8 @@ func (r *run) clockAction(ctx workflow.Context, act any, d Decision, n int) erro
 // that must stay unique across continued runs.
 func (r *run) recordKeyed(ctx workflow.Context, key string, kind domain.EventKind, actor domain.Actor, message string, clock *domain.ClockChange) error {
 	c := domain.Change{RequestID: r.in.RequestID, DedupeKey: key, Kind: kind, Actor: actor, Message: message, Clock: clock}
-	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, clockOptions), a.Record, c).Get(ctx, nil)
+	_, err := call(workflow.WithActivityOptions(ctx, clockOptions), contract.Record, c)
+	return err
 }
 
 // clockUpdates are the updates that act on the clocks: extend, pause and resume.

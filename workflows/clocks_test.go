@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
-	"dsr/activities"
+	"dsr/activities/contract"
 	"dsr/internal/domain"
 )
 
@@ -24,14 +24,14 @@ type clockSetup struct {
 	start  time.Time
 }
 
-func newClockSetup(t *testing.T, clock func(calls int) activities.ClockInfo) *clockSetup {
+func newClockSetup(t *testing.T, clock func(calls int) contract.ClockInfo) *clockSetup {
 	t.Helper()
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
-	env.RegisterActivity(a)
+	registerContract(env)
 	cs := &clockSetup{env: env, alarms: map[domain.EventKind][]time.Time{}, start: env.Now()}
-	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, c domain.Change) error {
+	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, c domain.Change) error {
 		cs.mu.Lock()
 		defer cs.mu.Unlock()
 		cs.kinds = append(cs.kinds, c.Kind)
@@ -41,9 +41,9 @@ func newClockSetup(t *testing.T, clock func(calls int) activities.ClockInfo) *cl
 		}
 		return nil
 	})
-	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"chatstore"}, nil)
+	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"chatstore"}, nil)
 	calls := 0
-	env.OnActivity(a.Clock, mock.Anything, "r1").Return(func(context.Context, string) (activities.ClockInfo, error) {
+	env.OnActivity(contract.Clock.Name, mock.Anything, "r1").Return(func(context.Context, string) (contract.ClockInfo, error) {
 		calls++
 		return clock(calls), nil
 	})
@@ -65,17 +65,17 @@ const day = 24 * time.Hour
 func TestAlarmsFireOnceEach(t *testing.T) {
 	t.Parallel()
 	var cs *clockSetup
-	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
+	cs = newClockSetup(t, func(int) contract.ClockInfo { return clockAt(cs.start, 4*day) })
 	notified := map[domain.EventKind]int{}
 	var mu sync.Mutex
-	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
+	cs.env.OnActivity(contract.NotifyDPO.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.NotifyInput) error {
 		mu.Lock()
 		notified[in.Kind]++
 		mu.Unlock()
 		return nil
 	})
 	// The package takes 40 days: long enough for every alarm.
-	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(40*day).Return(domain.PackageInfo{Bytes: 1}, nil)
+	cs.env.OnActivity(contract.BuildPackage.Name, mock.Anything, mock.Anything).After(40*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 
 	cs.env.ExecuteWorkflow(DSR, input(domain.Access))
 
@@ -99,8 +99,8 @@ func TestAlarmsFireOnceEach(t *testing.T) {
 func TestNoAlarmsAfterCompletion(t *testing.T) {
 	t.Parallel()
 	var cs *clockSetup
-	cs = newClockSetup(t, func(int) activities.ClockInfo { return clockAt(cs.start, 4*day) })
-	cs.env.OnActivity(a.Apply, mock.Anything, mock.Anything).After(2*day).Return(outcome("restriction"), nil)
+	cs = newClockSetup(t, func(int) contract.ClockInfo { return clockAt(cs.start, 4*day) })
+	cs.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).After(2*day).Return(outcome("restriction"), nil)
 
 	cs.env.ExecuteWorkflow(DSR, input(domain.Restriction))
 
@@ -113,7 +113,7 @@ func TestPauseMovesDeadlines(t *testing.T) {
 	t.Parallel()
 	var cs *clockSetup
 	paused := false
-	cs = newClockSetup(t, func(int) activities.ClockInfo {
+	cs = newClockSetup(t, func(int) contract.ClockInfo {
 		if paused {
 			c := clockAt(cs.start, 4*day)
 			c.Paused = true
@@ -126,18 +126,18 @@ func TestPauseMovesDeadlines(t *testing.T) {
 		return clockAt(cs.start, 4*day)
 	})
 	var actions []string
-	cs.env.OnActivity(a.Pause, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+	cs.env.OnActivity(contract.Pause.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ClockInput) error {
 		paused = true
 		actions = append(actions, "pause:"+in.Reason)
 		return nil
 	}).Once()
-	cs.env.OnActivity(a.Resume, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+	cs.env.OnActivity(contract.Resume.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ClockInput) error {
 		paused = false
 		actions = append(actions, "resume:"+in.Reason)
 		return nil
 	}).Once()
-	cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil)
-	cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(12*day).Return(domain.PackageInfo{Bytes: 1}, nil)
+	cs.env.OnActivity(contract.NotifyDPO.Name, mock.Anything, mock.Anything).Return(nil)
+	cs.env.OnActivity(contract.BuildPackage.Name, mock.Anything, mock.Anything).After(12*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 
 	pause, again, resumeNoReason, resume := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
 	cs.env.RegisterDelayedCallback(func() {
@@ -183,7 +183,7 @@ func TestExtendWithinFirstMonthOnly(t *testing.T) {
 			t.Parallel()
 			var cs *clockSetup
 			extended := false
-			cs = newClockSetup(t, func(int) activities.ClockInfo {
+			cs = newClockSetup(t, func(int) contract.ClockInfo {
 				c := clockAt(cs.start, 4*day)
 				if extended {
 					c.Extended = true
@@ -192,12 +192,12 @@ func TestExtendWithinFirstMonthOnly(t *testing.T) {
 				}
 				return c
 			})
-			cs.env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil)
-			cs.env.OnActivity(a.Extend, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClockInput) error {
+			cs.env.OnActivity(contract.NotifyDPO.Name, mock.Anything, mock.Anything).Return(nil)
+			cs.env.OnActivity(contract.Extend.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ClockInput) error {
 				extended = true
 				return nil
 			}).Maybe()
-			cs.env.OnActivity(a.BuildPackage, mock.Anything, mock.Anything).After(50*day).Return(domain.PackageInfo{Bytes: 1}, nil)
+			cs.env.OnActivity(contract.BuildPackage.Name, mock.Anything, mock.Anything).After(50*day).Return(domain.PackageInfo{Bytes: 1}, nil)
 			first, second, noReason := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
 			cs.env.RegisterDelayedCallback(func() {
 				cs.env.UpdateWorkflow(UpdateExtend, "", noReason, Decision{Actor: "dpo:a"})

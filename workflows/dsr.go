@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"dsr/activities"
+	"dsr/activities/contract"
 	"dsr/internal/domain"
 )
 
@@ -111,7 +111,7 @@ var (
 		StartToCloseTimeout: 15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, MaximumInterval: time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest},
+			NonRetryableErrorTypes: []string{contract.ErrTypeInvalidRequest},
 		},
 	}
 	// clockOptions are for the clock goroutine's activities: bounded, so that a broken
@@ -121,7 +121,7 @@ var (
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 10,
-			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest},
+			NonRetryableErrorTypes: []string{contract.ErrTypeInvalidRequest},
 		},
 	}
 	connectorOptions = workflow.ActivityOptions{
@@ -129,7 +129,7 @@ var (
 		HeartbeatTimeout:    15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, MaximumInterval: 2 * time.Minute, MaximumAttempts: 25,
-			NonRetryableErrorTypes: []string{activities.ErrTypeBlocked, activities.ErrTypeInvalidRequest, activities.ErrTypeUnknownConnector},
+			NonRetryableErrorTypes: []string{contract.ErrTypeBlocked, contract.ErrTypeInvalidRequest, contract.ErrTypeUnknownConnector},
 		},
 	}
 	packageOptions = workflow.ActivityOptions{
@@ -137,13 +137,10 @@ var (
 		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 5 * time.Second, MaximumInterval: 5 * time.Minute, MaximumAttempts: 10,
-			NonRetryableErrorTypes: []string{activities.ErrTypeInvalidRequest, activities.ErrTypeUnknownConnector},
+			NonRetryableErrorTypes: []string{contract.ErrTypeInvalidRequest, contract.ErrTypeUnknownConnector},
 		},
 	}
 )
-
-// a is the activities' nil receiver: workflows name activities through it.
-var a *activities.Activities
 
 // run is one workflow execution's state.
 type run struct {
@@ -198,8 +195,8 @@ func (r *run) execute(ctx workflow.Context) (Result, error) {
 			return res, err
 		}
 	}
-	var names []string
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.ConnectorNames).Get(ctx, &names); err != nil {
+	names, err := call(workflow.WithActivityOptions(ctx, recordOptions), contract.ConnectorNames, contract.None{})
+	if err != nil {
 		return r.fail(ctx, "list connectors", err, Result{})
 	}
 	if r.in.Type.Exports() {
@@ -236,7 +233,7 @@ func (r *run) intake(ctx workflow.Context) (Result, bool, error) {
 			return Result{}, true, err
 		}
 		// The legal clock starts now.
-		if err := r.clockAction(ctx, a.StartClock, r.decisions[UpdateVerify], 1); err != nil {
+		if err := r.clockAction(ctx, contract.StartClock, r.decisions[UpdateVerify], 1); err != nil {
 			res, err := r.fail(ctx, "start the clock", err, Result{})
 			return res, true, err
 		}
@@ -285,10 +282,7 @@ func (r *run) export(ctx workflow.Context, names []string) (Result, error) {
 	r.state.Applying = true
 	actx := workflow.WithActivityOptions(ctx, packageOptions)
 	actx = workflow.WithTaskQueue(actx, RegionQueue(r.in.Region))
-	var info domain.PackageInfo
-	err := workflow.ExecuteActivity(actx, a.BuildPackage, activities.PackageInput{
-		RequestID: r.in.RequestID, Connectors: names,
-	}).Get(ctx, &info)
+	info, err := call(actx, contract.BuildPackage, contract.PackageInput{RequestID: r.in.RequestID, Connectors: names})
 	if err != nil {
 		return r.fail(ctx, "build the package", err, Result{})
 	}
@@ -306,10 +300,7 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	res := Result{}
 
 	if r.in.Type == domain.Objection && r.in.Carry == nil {
-		var purposes []domain.Purpose
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.Suppress, activities.SuppressInput{
-			RequestID: r.in.RequestID,
-		}).Get(ctx, &purposes)
+		purposes, err := call(workflow.WithActivityOptions(ctx, recordOptions), contract.Suppress, contract.SuppressInput{RequestID: r.in.RequestID})
 		if err != nil {
 			return r.fail(ctx, "add to the suppression list", err, res)
 		}
@@ -341,14 +332,12 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 		}
 		r.state.Applying = true
 
-		futures := make([]workflow.Future, len(names))
+		futures := make([]future[domain.Outcome], len(names))
 		for i, name := range names {
 			if done[name] {
 				continue
 			}
-			futures[i] = workflow.ExecuteActivity(cctx, a.Apply, activities.ConnectorInput{
-				Connector: name, RequestID: r.in.RequestID, Override: r.override,
-			})
+			futures[i] = start(cctx, contract.Apply, contract.ConnectorInput{Connector: name, RequestID: r.in.RequestID, Override: r.override})
 		}
 		// Wait for every connector, even after one failed: the others may have changed
 		// data, and their outcomes belong in the record.
@@ -356,14 +345,13 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 		var failed error
 		failedAt := ""
 		for i, name := range names {
-			if futures[i] == nil {
+			if !futures[i].started() {
 				continue
 			}
-			var out domain.Outcome
-			err := futures[i].Get(ctx, &out)
+			out, err := futures[i].get(ctx)
 			var appErr *temporal.ApplicationError
 			switch {
-			case errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBlocked:
+			case errors.As(err, &appErr) && appErr.Type() == contract.ErrTypeBlocked:
 				// Something opened between the check and the change; wait again.
 				blocked = true
 				continue
@@ -440,10 +428,7 @@ func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Resu
 		if err := workflow.Sleep(ctx, max(j.job.CheckAfter, minJobWait)); err != nil {
 			return err
 		}
-		var out domain.Outcome
-		err := workflow.ExecuteActivity(cctx, a.CheckJob, activities.JobInput{
-			Connector: j.connector, RequestID: r.in.RequestID, Job: j.job,
-		}).Get(ctx, &out)
+		out, err := call(cctx, contract.CheckJob, contract.JobInput{Connector: j.connector, RequestID: r.in.RequestID, Job: j.job})
 		if err != nil {
 			return fmt.Errorf("check the job at %s: %w", j.connector, err)
 		}
@@ -501,8 +486,8 @@ func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool,
 		}
 		var all []domain.Blocker
 		for _, name := range names {
-			var bs []domain.Blocker
-			if err := workflow.ExecuteActivity(cctx, a.Blockers, activities.ConnectorInput{Connector: name, RequestID: r.in.RequestID}).Get(ctx, &bs); err != nil {
+			bs, err := call(cctx, contract.Blockers, contract.ConnectorInput{Connector: name, RequestID: r.in.RequestID})
+			if err != nil {
 				return false, fmt.Errorf("check blockers at %s: %w", name, err)
 			}
 			all = append(all, bs...)
@@ -581,7 +566,7 @@ func (r *run) fail(ctx workflow.Context, what string, cause error, res Result) (
 	workflow.GetLogger(ctx).Error("request failed", "request_id", r.in.RequestID, "step", what, "error", cause)
 	reason := "could not " + what
 	var appErr *temporal.ApplicationError
-	if errors.As(cause, &appErr) && appErr.Type() == activities.ErrTypeInvalidRequest {
+	if errors.As(cause, &appErr) && appErr.Type() == contract.ErrTypeInvalidRequest {
 		reason += ": " + appErr.Message()
 	}
 	return r.finish(ctx, domain.StatusFailed, Decision{Actor: domain.ActorSystem}, reason, res)
@@ -642,8 +627,7 @@ func (r *run) recordReason(ctx workflow.Context, kind domain.EventKind, status d
 	if result != nil {
 		c.Result = result
 	}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), a.Record, c).Get(ctx, nil)
-	if err != nil {
+	if _, err := call(workflow.WithActivityOptions(ctx, recordOptions), contract.Record, c); err != nil {
 		return fmt.Errorf("record %s: %w", kind, err)
 	}
 	return nil

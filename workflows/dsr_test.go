@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"dsr/activities"
+	"dsr/activities/contract"
 	"dsr/internal/domain"
 )
 
@@ -63,24 +63,24 @@ func newSetup(t *testing.T) *setup {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
-	env.RegisterActivity(a)
+	registerContract(env)
 	rec := &recorder{}
-	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
-	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"chatstore"}, nil)
+	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(rec.record)
+	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"chatstore"}, nil)
 	// Clocks far away, so that only the clock tests see alarms.
-	env.OnActivity(a.Clock, mock.Anything, mock.Anything).Return(clockAt(env.Now(), 400*24*time.Hour), nil).Maybe()
-	env.OnActivity(a.NotifyDPO, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(contract.Clock.Name, mock.Anything, mock.Anything).Return(clockAt(env.Now(), 400*24*time.Hour), nil).Maybe()
+	env.OnActivity(contract.NotifyDPO.Name, mock.Anything, mock.Anything).Return(nil).Maybe()
 	return &setup{env: env, rec: rec}
 }
 
 // clockAt is a clock whose target ends after `target` from start; the legal deadline ends
 // 30 days after the target's end.
-func clockAt(start time.Time, target time.Duration) activities.ClockInfo {
+func clockAt(start time.Time, target time.Duration) contract.ClockInfo {
 	end := start.Add(target)
 	legal := end.Add(30 * 24 * time.Hour)
-	return activities.ClockInfo{
+	return contract.ClockInfo{
 		Started: true, Start: start, TargetDue: end.Add(-time.Hour).Format(time.DateOnly), LegalDue: legal.Add(-time.Hour).Format(time.DateOnly),
-		AtRisk: start.Add(time.Duration(float64(target) * activities.AtRiskShare)), TargetEnd: end, LegalEnd: legal, FirstMonthEnd: legal,
+		AtRisk: start.Add(time.Duration(float64(target) * domain.AtRiskShare)), TargetEnd: end, LegalEnd: legal, FirstMonthEnd: legal,
 	}
 }
 
@@ -132,8 +132,8 @@ func (u *updateCallbacks) Complete(v any, err error) {
 func TestErasureCompletes(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.MatchedBy(func(in contract.ConnectorInput) bool {
 		return in.Connector == "chatstore" && in.RequestID == "r1" && !in.Override
 	})).Return(outcome("erasure"), nil).Once()
 
@@ -160,9 +160,9 @@ func TestErasureWaitsForOpenConversations(t *testing.T) {
 	s := newSetup(t)
 	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
 	// Open for the first two looks (now and an hour later), closed at the third.
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Twice()
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(open, nil).Twice()
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
 
 	var midState State
 	s.env.RegisterDelayedCallback(func() {
@@ -188,8 +188,8 @@ func TestErasureOverride(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "2 open conversations", Count: 2}}
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
-	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool {
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(open, nil)
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.MatchedBy(func(in contract.ConnectorInput) bool {
 		return in.Override
 	})).Return(outcome("erasure"), nil).Once()
 
@@ -226,7 +226,7 @@ func TestCancelWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(open, nil)
 
 	cancel := &updateCallbacks{}
 	s.env.RegisterDelayedCallback(func() {
@@ -245,11 +245,11 @@ func TestCancelWhileWaiting(t *testing.T) {
 func TestBlockedRaceGoesBackToWaiting(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil)
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(nil, nil)
 	// A conversation opened between the check and the change: the connector refuses once.
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
-		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("blocked", activities.ErrTypeBlocked, nil)).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("blocked", contract.ErrTypeBlocked, nil)).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
@@ -263,7 +263,7 @@ func TestAccessBuildsPackage(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	info := domain.PackageInfo{File: "r1.zip", Bytes: 1234, SHA256: "abc", Rows: map[string]int64{"chatstore/messages": 10}}
-	s.env.OnActivity(a.BuildPackage, mock.Anything, mock.MatchedBy(func(in activities.PackageInput) bool {
+	s.env.OnActivity(contract.BuildPackage.Name, mock.Anything, mock.MatchedBy(func(in contract.PackageInput) bool {
 		return in.RequestID == "r1" && len(in.Connectors) == 1
 	})).Return(info, nil).Once()
 
@@ -281,8 +281,8 @@ func TestObjectionSuppresses(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	in := input(domain.Objection)
-	s.env.OnActivity(a.Suppress, mock.Anything, activities.SuppressInput{RequestID: "r1"}).Return([]domain.Purpose{domain.PurposeMarketing}, nil).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("objection"), nil).Once()
+	s.env.OnActivity(contract.Suppress.Name, mock.Anything, contract.SuppressInput{RequestID: "r1"}).Return([]domain.Purpose{domain.PurposeMarketing}, nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("objection"), nil).Once()
 
 	s.env.ExecuteWorkflow(DSR, in)
 
@@ -295,8 +295,8 @@ func TestObjectionSuppresses(t *testing.T) {
 func TestInvalidRequestFails(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).
-		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("field shoe_size cannot be rectified", activities.ErrTypeInvalidRequest, nil)).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("field shoe_size cannot be rectified", contract.ErrTypeInvalidRequest, nil)).Once()
 
 	s.env.ExecuteWorkflow(DSR, input(domain.Rectification))
 
@@ -322,7 +322,7 @@ func TestApprovalFlow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSetup(t)
-			s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
+			s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
 			in := input(domain.Restriction)
 			in.Approved = false
 
@@ -360,11 +360,11 @@ func TestApprovalFlow(t *testing.T) {
 func TestVerificationWait(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
 	in := input(domain.Restriction)
 	in.Verified = false
 	var startedAt time.Time
-	s.env.OnActivity(a.StartClock, mock.Anything, mock.Anything).Return(func(_ context.Context, ci activities.ClockInput) error {
+	s.env.OnActivity(contract.StartClock.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, ci contract.ClockInput) error {
 		startedAt = ci.At
 		return nil
 	}).Once()
@@ -388,8 +388,8 @@ func TestRecordFailureSurfaces(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
-	env.RegisterActivity(a)
-	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(temporal.NewNonRetryableApplicationError("db gone", "Test", errors.New("db gone")))
+	registerContract(env)
+	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(temporal.NewNonRetryableApplicationError("db gone", "Test", errors.New("db gone")))
 
 	env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
@@ -401,7 +401,7 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil)
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(open, nil)
 	in := input(domain.Erasure)
 	in.MaxRechecks = 3
 
@@ -421,8 +421,8 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 func TestContinuedRunCompletes(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(nil, nil).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(nil, nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("erasure"), nil).Once()
 	in := input(domain.Erasure)
 	in.Carry = &Carry{Seq: 12, Status: domain.StatusWaiting, Reason: "1 open conversation"}
 
@@ -439,10 +439,10 @@ func TestOverrideRecordedWhenBlockersClearAtOnce(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).Return(open, nil).Once()
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).Return(open, nil).Once()
 	// The override arrives while the second look is running, and that look finds nothing.
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).After(time.Minute).Return(nil, nil).Once()
-	s.env.OnActivity(a.Apply, mock.Anything, mock.MatchedBy(func(in activities.ConnectorInput) bool { return in.Override })).
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).After(time.Minute).Return(nil, nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.MatchedBy(func(in contract.ConnectorInput) bool { return in.Override })).
 		Return(outcome("erasure"), nil).Once()
 	override := &updateCallbacks{}
 	s.env.RegisterDelayedCallback(func() {
@@ -463,13 +463,13 @@ func TestConnectorFailureWaitsForTheOthers(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
-	env.RegisterActivity(a)
+	registerContract(env)
 	rec := &recorder{}
-	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(rec.record)
-	env.OnActivity(a.ConnectorNames, mock.Anything).Return([]string{"broken", "chatstore"}, nil)
-	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "broken", RequestID: "r1"}).
-		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeInvalidRequest, nil))
-	env.OnActivity(a.Apply, mock.Anything, activities.ConnectorInput{Connector: "chatstore", RequestID: "r1"}).
+	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(rec.record)
+	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"broken", "chatstore"}, nil)
+	env.OnActivity(contract.Apply.Name, mock.Anything, contract.ConnectorInput{Connector: "broken", RequestID: "r1"}).
+		Return(domain.Outcome{}, temporal.NewNonRetryableApplicationError("bad", contract.ErrTypeInvalidRequest, nil))
+	env.OnActivity(contract.Apply.Name, mock.Anything, contract.ConnectorInput{Connector: "chatstore", RequestID: "r1"}).
 		After(time.Minute).Return(outcome("restriction"), nil).Once()
 
 	env.ExecuteWorkflow(DSR, input(domain.Restriction))
@@ -484,8 +484,8 @@ func TestConnectorFailureWaitsForTheOthers(t *testing.T) {
 func TestBlockerCheckFailureFails(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Blockers, mock.Anything, mock.Anything).
-		Return(nil, temporal.NewNonRetryableApplicationError("subject tenant is not a uuid", activities.ErrTypeInvalidRequest, nil))
+	s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).
+		Return(nil, temporal.NewNonRetryableApplicationError("subject tenant is not a uuid", contract.ErrTypeInvalidRequest, nil))
 
 	s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
 
@@ -497,7 +497,7 @@ func TestBlockerCheckFailureFails(t *testing.T) {
 func TestConflictingDecisions(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Maybe()
 	in := input(domain.Restriction)
 	in.Approved = false
 	deny, approve, cancel := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
@@ -524,7 +524,7 @@ func TestConflictingDecisions(t *testing.T) {
 func TestCancelAfterApprovalRefused(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	s.env.OnActivity(a.Apply, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
+	s.env.OnActivity(contract.Apply.Name, mock.Anything, mock.Anything).Return(outcome("restriction"), nil).Once()
 	in := input(domain.Restriction)
 	in.Approved = false
 	approve, cancel := &updateCallbacks{}, &updateCallbacks{}

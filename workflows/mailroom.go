@@ -3,11 +3,10 @@ package workflows
 import (
 	"time"
 
+	"dsr/activities/contract"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"dsr/activities"
-	"dsr/internal/mail/ingest"
 )
 
 // MailroomID is the id of the one workflow that polls the privacy mailbox.
@@ -42,7 +41,7 @@ var (
 		HeartbeatTimeout:    2 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 5 * time.Second, MaximumInterval: time.Minute, MaximumAttempts: 3,
-			NonRetryableErrorTypes: []string{activities.ErrTypeNoMailbox},
+			NonRetryableErrorTypes: []string{contract.ErrTypeNoMailbox},
 		},
 	}
 	roomOptions = workflow.ActivityOptions{
@@ -51,7 +50,7 @@ var (
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 5 * time.Second, MaximumInterval: time.Minute, MaximumAttempts: 3,
-			NonRetryableErrorTypes: []string{activities.ErrTypeNoMailbox},
+			NonRetryableErrorTypes: []string{contract.ErrTypeNoMailbox},
 		},
 	}
 )
@@ -76,15 +75,15 @@ func Mailroom(ctx workflow.Context, in MailroomInput) error {
 	pctx := workflow.WithActivityOptions(ctx, pollOptions)
 	rctx := workflow.WithActivityOptions(ctx, roomOptions)
 	for round := 0; round < rounds; round++ {
-		var polled ingest.PollResult
-		if err := workflow.ExecuteActivity(pctx, a.PollMailbox, batch).Get(ctx, &polled); err != nil {
+		polled, err := call(pctx, contract.PollMailbox, batch)
+		if err != nil {
 			log.Warn("mailbox poll failed", "error", err)
 		}
-		if err := workflow.ExecuteActivity(rctx, a.SweepCases).Get(ctx, nil); err != nil {
+		if _, err := call(rctx, contract.SweepCases, contract.None{}); err != nil {
 			log.Warn("case sweep failed", "error", err)
 		}
-		var sent int
-		if err := workflow.ExecuteActivity(rctx, a.SendMail, mailSendBatch).Get(ctx, &sent); err != nil {
+		sent, err := call(rctx, contract.SendMail, mailSendBatch)
+		if err != nil {
 			log.Warn("sending mail failed", "error", err)
 		}
 		if polled.More || sent == mailSendBatch {

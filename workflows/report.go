@@ -3,10 +3,10 @@ package workflows
 import (
 	"time"
 
+	"dsr/activities/contract"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"dsr/activities"
 )
 
 // WeeklyReportScheduleID is the Temporal Schedule that mails the SLA report every week.
@@ -21,7 +21,8 @@ func WeeklySLAReport(ctx workflow.Context) error {
 		StartToCloseTimeout: 10 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 10 * time.Second, MaximumInterval: 10 * time.Minute, MaximumAttempts: 20},
 	})
-	return workflow.ExecuteActivity(ctx, a.MailSLAReport, activities.ReportInput{From: from, To: to}).Get(ctx, nil)
+	_, err := call(ctx, contract.MailSLAReport, contract.ReportInput{From: from, To: to})
+	return err
 }
 
 // lastWeek returns the Monday and Sunday (YYYY-MM-DD) of the last full week before now.

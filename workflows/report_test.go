@@ -4,11 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"dsr/activities/contract"
+
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-
-	"dsr/activities"
 )
 
 func TestLastWeek(t *testing.T) {
@@ -39,9 +39,9 @@ func TestWeeklySLAReport(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(WeeklySLAReport)
-	env.RegisterActivity(a)
+	registerContract(env)
 	env.SetStartTime(time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC))
-	env.OnActivity(a.MailSLAReport, mock.Anything, activities.ReportInput{From: "2026-11-30", To: "2026-12-06"}).Return(nil).Once()
+	env.OnActivity(contract.MailSLAReport.Name, mock.Anything, contract.ReportInput{From: "2026-11-30", To: "2026-12-06"}).Return(nil).Once()
 
 	env.ExecuteWorkflow(WeeklySLAReport)
 

@@ -26,10 +26,6 @@ type ReplayResult struct {
 	NotFound int `json:"not_found"`
 }
 
-// EventReplayed is the kind of the event recorded on a request whose erasure or restriction
-// a replay applied again.
-const EventReplayed = "backup_replayed"
-
 // candidatesSQL streams every email of the tenants' end-users and agents: the candidates
 // whose hashes are compared with the tombstones'.
 const candidatesSQL = `
@@ -155,8 +151,8 @@ func (c *Connector) recordReplay(ctx context.Context, run, since time.Time, ts s
 	_, err := c.st.Record(ctx, domain.Change{
 		RequestID: ts.RequestID,
 		DedupeKey: "replay:" + run.Format(time.RFC3339Nano),
-		Kind:      EventReplayed,
-		Actor:     "system",
+		Kind:      domain.EventBackupReplayed,
+		Actor:     domain.ActorSystem,
 		Message: fmt.Sprintf("%s applied again to the chat store after a restore from backup (tombstone %d): %d rows",
 			ts.Action, ts.ID, rows),
 		Detail: map[string]any{

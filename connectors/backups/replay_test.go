@@ -163,7 +163,7 @@ func replayEvents(t *testing.T, st *store.Store, requestID string) []store.Event
 	require.NoError(t, err)
 	var out []store.Event
 	for _, ev := range events {
-		if ev.Kind == backups.EventReplayed {
+		if ev.Kind == domain.EventBackupReplayed {
 			out = append(out, ev)
 		}
 	}

@@ -32,6 +32,10 @@ func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 // Final reports whether s ends a request.
 func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
 
+// AtRiskShare is the share of the time to the target after which an open request is at
+// risk: an alarm, and the dashboard's flag.
+const AtRiskShare = 0.75
+
 // Unverified are the statuses of a request whose subject has not verified their identity
 // yet.
 var Unverified = []Status{StatusReceived, StatusVerifying}

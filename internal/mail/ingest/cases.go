@@ -15,6 +15,7 @@ import (
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/letters"
 	"dsr/internal/store"
+	"dsr/workflows"
 )
 
 // route makes one request per tenant holding the subject's data and per right asked for,
@@ -265,7 +266,7 @@ func (r *Room) propagate(ctx context.Context, c store.Case) error {
 		if c.VerifiedBy != nil {
 			by = *c.VerifiedBy
 		}
-		if err := r.Decide(ctx, id, UpdateVerify, by, "identity verified by mail"); err != nil {
+		if err := r.Decide(ctx, id, workflows.UpdateVerify, by, "identity verified by mail"); err != nil {
 			errs = append(errs, fmt.Errorf("verify request %s: %w", id, err))
 		}
 	}
@@ -372,7 +373,7 @@ func (r *Room) expire(ctx context.Context, c store.Case) error {
 		if req.Status.Final() {
 			continue
 		}
-		if err := r.Decide(ctx, id, UpdateCancel, "system",
+		if err := r.Decide(ctx, id, workflows.UpdateCancel, domain.ActorSystem,
 			fmt.Sprintf("identity not verified within %d days", int(VerifyFor/(24*time.Hour)))); err != nil {
 			return fmt.Errorf("cancel request %s: %w", id, err)
 		}

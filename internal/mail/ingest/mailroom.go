@@ -45,13 +45,6 @@ const (
 	DefaultTZ      = "Europe/Dublin"
 )
 
-// The DSR workflow's updates the mailroom sends (workflows.UpdateVerify and UpdateCancel;
-// that package cannot be imported from here).
-const (
-	UpdateVerify = "verify"
-	UpdateCancel = "cancel"
-)
-
 // Errors of verification.
 var (
 	ErrUnknownToken = errors.New("this verification link is not known")
@@ -71,7 +64,7 @@ type Room struct {
 	Holders func(ctx context.Context, emails []string) (map[string][]string, error)
 	// Start starts the workflow of a recorded request (idempotent).
 	Start func(ctx context.Context, t store.Tenant, r store.Request) error
-	// Decide sends an update (UpdateVerify, UpdateCancel) with who decided and why to a
+	// Decide sends an update (workflows.UpdateVerify, UpdateCancel) with who decided and why to a
 	// request's workflow.
 	Decide func(ctx context.Context, requestID, update string, actor domain.Actor, reason string) error
 	// Vendors maps the privacy contacts of sub-processors reached by mail (lower case) to
