@@ -21,6 +21,7 @@ import (
 	"dsr/internal/documents/bundle"
 	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
+	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 )
@@ -47,10 +48,14 @@ type Activities struct {
 // Record writes a state change and its event to the orchestrator database. A retried
 // Record with the same dedupe key writes nothing more.
 func (a *Activities) Record(ctx context.Context, c domain.Change) error {
-	if _, err := a.Store.Record(ctx, c); err != nil {
-		return err
-	}
-	return nil
+	_, err := a.record(ctx, c)
+	return err
+}
+
+// record writes a change with the mail it sends the subject, if any (letters.ForChange),
+// in one transaction.
+func (a *Activities) record(ctx context.Context, c domain.Change) (bool, error) {
+	return a.Store.RecordNotifying(ctx, c, letters.ForChange(c))
 }
 
 // ConnectorNames returns the configured connectors in the order they run.

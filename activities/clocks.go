@@ -75,7 +75,7 @@ func (a *Activities) requestAndTenant(ctx context.Context, id string) (store.Req
 func (a *Activities) NotifyDPO(ctx context.Context, in contract.NotifyInput) error {
 	key := "mail:dpo:" + string(in.Kind) + ":" + in.Due
 	if a.Mailer == nil || a.DPOEmail == "" {
-		_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
+		_, err := a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
 			Message: "no DPO mail for " + string(in.Kind) + ": DSR_DPO_EMAIL or SMTP_URL is not set"})
 		return err
 	}
@@ -94,7 +94,7 @@ func (a *Activities) NotifyDPO(ctx context.Context, in contract.NotifyInput) err
 	if err := a.Mailer.Send(ctx, smtp.Message{To: a.DPOEmail, Subject: subject, Body: body, ID: "dsr-" + in.RequestID + "-" + string(in.Kind) + "-" + in.Due}); err != nil {
 		return err
 	}
-	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
+	_, err = a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
 		Message: "DPO told: " + subject})
 	return err
 }
@@ -146,7 +146,7 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 		return err
 	}
 	due := dateOrEmpty(r.ExtendedDue)
-	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:extended", Kind: domain.EventExtended, Actor: in.Actor,
+	_, err = a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:extended", Kind: domain.EventExtended, Actor: in.Actor,
 		Message: "legal deadline extended to " + due + ": " + in.Reason,
 		Clock:   &domain.ClockChange{Extended: true, ExtensionReason: in.Reason}})
 	if err != nil {
@@ -159,7 +159,7 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 	}
 	key := "mail:subject:extended"
 	if a.Mailer == nil {
-		_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
+		_, err := a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSkipped, Actor: domain.ActorSystem,
 			Message: "the subject was not told of the extension by mail: SMTP_URL is not set; tell them by other means"})
 		return err
 	}
@@ -174,14 +174,14 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 		ID: "dsr-" + r.ID + "-extended"}); err != nil {
 		return err
 	}
-	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
+	_, err = a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventMailSent, Actor: domain.ActorSystem,
 		Message: "subject told of the extension"})
 	return err
 }
 
 // Pause stops the clocks for a clarification.
 func (a *Activities) Pause(ctx context.Context, in contract.ClockInput) error {
-	_, err := a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: domain.EventPaused,
+	_, err := a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: fmt.Sprintf("clock:paused:%d", in.N), Kind: domain.EventPaused,
 		Actor: in.Actor, Message: "clock paused for clarification: " + in.Reason, Clock: &domain.ClockChange{Pause: domain.PauseStart}})
 	return err
 }
@@ -219,7 +219,7 @@ func (a *Activities) Resume(ctx context.Context, in contract.ClockInput) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
-	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventResumed, Actor: in.Actor,
+	_, err = a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: key, Kind: domain.EventResumed, Actor: in.Actor,
 		Message: fmt.Sprintf("clock resumed after %d day(s): target %s, legal deadline %s (extended %s): %s",
 			days, due.Target, due.Legal, due.Extended, in.Reason),
 		Clock: &domain.ClockChange{Pause: domain.PauseEnd, AddPausedDays: days, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
@@ -238,7 +238,7 @@ func (a *Activities) StartClock(ctx context.Context, in contract.ClockInput) err
 		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
 	target, legal, extended := due.Target.Time(), due.Legal.Time(), due.Extended.Time()
-	_, err = a.Store.Record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: domain.EventClockStarted, Actor: in.Actor,
+	_, err = a.record(ctx, domain.Change{RequestID: in.RequestID, DedupeKey: "clock:started", Kind: domain.EventClockStarted, Actor: in.Actor,
 		Message: fmt.Sprintf("clock started on identity verification: target %s, legal deadline %s", due.Target, due.Legal),
 		Clock:   &domain.ClockChange{ClockStartedAt: &in.At, TargetDue: &target, LegalDue: &legal, ExtendedDue: &extended}})
 	return err

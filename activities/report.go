@@ -27,7 +27,7 @@ func (a *Activities) MailSLAReport(ctx context.Context, in contract.ReportInput)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeInvalidRequest, err)
 	}
-	rep, err := sla.SLA(ctx, a.Store.DB(), sla.Options{From: from, To: to})
+	rep, err := sla.SLA(ctx, a.Store, sla.Options{From: from, To: to})
 	if err != nil {
 		return fmt.Errorf("weekly SLA report: %w", err)
 	}

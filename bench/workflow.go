@@ -253,7 +253,7 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 	// The connectors testenv and `dsr serve` configure by default: the chat store and the
 	// backups catalog (sub-processors come from a registry file, none here).
 	secret := []byte("bench-secret-key-0123456789abcdef")
-	reg, err := connectors.NewRegistry(chatstore.New(s.chat), backups.New(s.orch, secret))
+	reg, err := connectors.NewRegistry(chatstore.New(s.chat), backups.New(s.st, secret))
 	if err != nil {
 		return s, err
 	}

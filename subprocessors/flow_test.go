@@ -85,7 +85,7 @@ func TestErasureWaitsForRecipients(t *testing.T) {
 	require.NotContains(t, *r.StatusReason, "Analytics")
 
 	// The vendor confirms (a DPO marks its task done): the request completes.
-	done, err := env.Store.TaskDone(context.Background(), created.ID, "Survey Co", "dpo:ann")
+	done, err := env.Store.CloseTask(context.Background(), created.ID, "Survey Co", domain.DPOActor("ann"), func(bool, domain.Actor) *domain.Change { return nil })
 	require.NoError(t, err)
 	require.True(t, done)
 	env.WaitStatus(t, created.ID, domain.StatusCompleted)

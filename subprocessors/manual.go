@@ -11,6 +11,7 @@ import (
 	"dsr/connectors"
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
+	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 )
@@ -141,11 +142,11 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job domai
 		Recipient: &domain.Recipient{Name: m.Entry.Name, Kind: KindMail, Status: domain.RecipientNotified}}
 	if t.DoneAt != nil {
 		out.Recipient.Status = domain.RecipientConfirmed
-		by := ""
+		var by domain.Actor
 		if t.DoneBy != nil {
 			by = *t.DoneBy
 		}
-		out.Notes = []string{"confirmed by " + by}
+		out.Notes = []string{"confirmed by " + string(by)}
 		out.AppliedAt = *t.DoneAt
 		return out, nil
 	}
@@ -211,7 +212,7 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job domai
 				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
 				domain.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
 			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: "[" + domain.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
-				Body: body, ID: store.MessageID(domain.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
+				Body: body, ID: letters.MessageID(domain.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
 				return domain.Outcome{}, err
 			}
 		}
@@ -255,7 +256,7 @@ func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool
 		body += "\n"
 	}
 	body += "Please reply to this mail, keeping the reference " + ref + " in the subject, once it is done.\n\nPrivacy team\n"
-	id := store.MessageID(ref, "task."+slug(m.Entry.Name))
+	id := letters.MessageID(ref, "task."+slug(m.Entry.Name))
 	if reminder {
 		subject = "Reminder: " + subject
 		id += fmt.Sprintf(".r%d", time.Now().Unix())

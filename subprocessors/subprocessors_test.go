@@ -149,7 +149,7 @@ func TestManualTask(t *testing.T) {
 	require.True(t, strings.HasPrefix(mails[2].Subject, "Reminder:"), mails[2].Subject)
 
 	// Done: confirmed.
-	done, err := st.TaskDone(ctx, r.ID, "Survey Co", "dpo:ann")
+	done, err := st.CloseTask(ctx, r.ID, "Survey Co", domain.DPOActor("ann"), func(bool, domain.Actor) *domain.Change { return nil })
 	require.NoError(t, err)
 	require.True(t, done)
 	out, err = man.CheckJob(ctx, req, *out.Job)

@@ -122,7 +122,7 @@ func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
 	}
-	res, err := backups.New(orch, key).Replay(ctx, chat, since, cfg.Regions, chatstore.WithObjects(objs))
+	res, err := backups.New(store.New(orch), key).Replay(ctx, chatstore.New(chat, chatstore.WithObjects(objs)), since, cfg.Regions)
 	if err != nil {
 		return fmt.Errorf("backups replay (so far %d re-applied, %d already applied, %d not found): %w",
 			res.Reapplied, res.AlreadyApplied, res.NotFound, err)

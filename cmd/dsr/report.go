@@ -11,6 +11,7 @@ import (
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
+	"dsr/internal/store"
 )
 
 // reportSLA writes the SLA report of a period: dsr report sla --from DATE --to DATE
@@ -49,7 +50,7 @@ func reportSLA(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	rep, err := sla.SLA(ctx, orch, o)
+	rep, err := sla.SLA(ctx, store.New(orch), o)
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return err
 	}
 	registry, err := connectors.NewRegistry(append([]connectors.Connector{
-		chatstore.New(chat, chatstore.WithObjects(objs)), backups.New(orch, cfg.SecretKey)}, subs.connectors...)...)
+		chatstore.New(chat, chatstore.WithObjects(objs)), backups.New(st, cfg.SecretKey)}, subs.connectors...)...)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func serve(ctx context.Context, args []string, all bool) error {
 		return nil
 	}
 
-	dash, err := dashboard.New(dashboard.Config{Store: st, Users: auth.New(orch), Temporal: c, Accounts: chatstore.New(chat, chatstore.WithObjects(objs)),
+	dash, err := dashboard.New(dashboard.Config{Store: st, Users: auth.New(st), Temporal: c, Accounts: chatstore.New(chat, chatstore.WithObjects(objs)),
 		PackageDir: acts.PackageDir, Log: log, MailboxConfigured: cfg.IMAPURL != ""})
 	if err != nil {
 		return err

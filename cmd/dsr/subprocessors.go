@@ -56,21 +56,18 @@ func subprocessorsDone(ctx context.Context, args []string, out io.Writer) error 
 		}
 		return err
 	}
-	done, err := st.TaskDone(ctx, *id, *name, "dpo:"+*actor)
-	if err != nil {
-		return err
-	}
-	task, err := st.Task(ctx, *id, *name)
-	if err != nil {
-		return err
-	}
-	// Recorded whenever this mark closed the task, also when a first run closed it and
-	// stopped before the event: its key keeps it once.
-	if task.DoneBy != nil && *task.DoneBy == string(domain.DPOActor(*actor)) {
-		if _, err := st.Record(ctx, domain.Change{RequestID: *id, DedupeKey: "task-done:" + *name, Kind: domain.EventRecipientConfirmed,
-			Actor: domain.DPOActor(*actor), Message: *name + " marked done by a DPO"}); err != nil {
-			return err
+	// Recorded with the mark, whenever this DPO closed the task (now or in an earlier run,
+	// which its key keeps once).
+	by := domain.DPOActor(*actor)
+	done, err := st.CloseTask(ctx, *id, *name, by, func(_ bool, doneBy domain.Actor) *domain.Change {
+		if doneBy != by {
+			return nil
 		}
+		return &domain.Change{RequestID: *id, DedupeKey: "task-done:" + *name, Kind: domain.EventRecipientConfirmed,
+			Actor: by, Message: *name + " marked done by a DPO"}
+	})
+	if err != nil {
+		return err
 	}
 	return json.NewEncoder(out).Encode(map[string]any{"request": *id, "name": *name, "done": true, "changed": done})
 }

@@ -12,6 +12,7 @@ import (
 
 	"dsr/internal/auth"
 	"dsr/internal/domain"
+	"dsr/internal/store"
 )
 
 // userCreate adds a dashboard user: dsr user create --email E --role viewer|dpo|admin
@@ -47,7 +48,7 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer closeDBs()
-	u, err := auth.New(orch).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
+	u, err := auth.New(store.New(orch)).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
 	if errors.Is(err, auth.ErrInvalid) {
 		return usageError{"user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
 	}

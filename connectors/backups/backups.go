@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"dsr/connectors"
 	"dsr/internal/domain"
@@ -36,13 +35,13 @@ var _ connectors.Connector = (*Connector)(nil)
 // keyLabel separates the subject-hash key from every other key derived from the secret.
 const keyLabel = "dsr/backups: tombstone subject hash v1"
 
-// New returns the connector on the orchestrator database db (schema/orchestrator). secret
-// is the installation's DSR_SECRET_KEY: tombstones made under one key are found only with
-// the same key.
-func New(db *sqlx.DB, secret []byte) *Connector {
+// New returns the connector on the orchestrator's record st, where the backup catalog and
+// the tombstones are kept. secret is the installation's DSR_SECRET_KEY: tombstones made
+// under one key are found only with the same key.
+func New(st *store.Store, secret []byte) *Connector {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(keyLabel))
-	return &Connector{st: store.New(db), key: m.Sum(nil)}
+	return &Connector{st: st, key: m.Sum(nil)}
 }
 
 // Name returns "backups".

@@ -38,7 +38,7 @@ func setup(t *testing.T, region domain.Region) *env {
 	st := store.New(orch.DB)
 	tn, err := st.CreateTenant(ctx, store.Tenant{Name: "Acme", Region: region, Country: "FR", TZ: "Europe/Paris"})
 	require.NoError(t, err)
-	return &env{c: backups.New(orch.DB, secret), st: st, orch: orch, tenant: tn}
+	return &env{c: backups.New(store.New(orch.DB), secret), st: st, orch: orch, tenant: tn}
 }
 
 func (e *env) subject(email string) connectors.Subject {
@@ -331,13 +331,13 @@ func TestInvalidRequests(t *testing.T) {
 func TestSubjectHash(t *testing.T) {
 	t.Parallel()
 	orch := pgtest.New(t, schema.Orchestrator)
-	c := backups.New(orch.DB, secret)
+	c := backups.New(store.New(orch.DB), secret)
 	tenant := uuid.NewString()
 	h := c.SubjectHash(tenant, "Jane@Example.com")
 	require.Len(t, h, 32)
 	require.Equal(t, h, c.SubjectHash(strings.ToUpper(tenant), " jane@example.com\n"), "case and spaces do not matter")
 	require.NotEqual(t, h, c.SubjectHash(uuid.NewString(), "jane@example.com"), "scoped to the tenant")
 	require.NotEqual(t, h, c.SubjectHash(tenant, "john@example.com"))
-	other := backups.New(orch.DB, []byte("another-secret-0123456789abcdef0123"))
+	other := backups.New(store.New(orch.DB), []byte("another-secret-0123456789abcdef0123"))
 	require.NotEqual(t, h, other.SubjectHash(tenant, "jane@example.com"), "keyed by the secret")
 }

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
-
 	"dsr/connectors"
 	"dsr/connectors/chatstore"
 	"dsr/internal/domain"
@@ -26,14 +23,7 @@ type ReplayResult struct {
 	NotFound int `json:"not_found"`
 }
 
-// candidatesSQL streams every email of the tenants' end-users and agents: the candidates
-// whose hashes are compared with the tombstones'.
-const candidatesSQL = `
-SELECT account_id::text AS account_id, email FROM end_users WHERE account_id = ANY($1::uuid[]) AND email IS NOT NULL
-UNION ALL
-SELECT account_id::text AS account_id, email FROM agents WHERE account_id = ANY($1::uuid[]) AND email IS NOT NULL`
-
-// Replay applies again, to the chat store chat as it is now (after a restore), every
+// Replay applies again, to the chat store as it is now (after a restore), every
 // erasure and restriction whose tombstone was recorded after since, in the order they were
 // recorded. With regions, only tombstones of tenants in those regions are read (the chat
 // store of a region holds only its tenants).
@@ -44,7 +34,7 @@ SELECT account_id::text AS account_id, email FROM agents WHERE account_id = ANY(
 // applied): a chat store that still has the request's receipt does nothing, so a second
 // replay re-applies nothing. Each re-application is recorded as an event on its request
 // (counts only) with the dedupe key "replay:" and the instant of the run.
-func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, regions []domain.Region, opts ...chatstore.Option) (ReplayResult, error) {
+func (c *Connector) Replay(ctx context.Context, target *chatstore.Connector, since time.Time, regions []domain.Region) (ReplayResult, error) {
 	run := time.Now().UTC()
 	tombs, err := c.st.TombstonesSince(ctx, since, regions)
 	if err != nil {
@@ -54,11 +44,10 @@ func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, 
 	if len(tombs) == 0 {
 		return res, nil
 	}
-	emails, err := c.match(ctx, chat, tombs)
+	emails, err := c.match(ctx, target, tombs)
 	if err != nil {
 		return res, err
 	}
-	target := chatstore.New(chat, opts...)
 	for _, ts := range tombs {
 		email, ok := emails[subjectKey(ts.TenantID, ts.SubjectHash)]
 		if !ok {
@@ -106,7 +95,7 @@ func (c *Connector) Replay(ctx context.Context, chat *sqlx.DB, since time.Time, 
 // tombstone subject the chat store holds, one of its emails (the chat-store connector finds
 // every row of the subject from it). Only the tombstones' keys and the matched emails are
 // held in memory.
-func (c *Connector) match(ctx context.Context, chat *sqlx.DB, tombs []store.Tombstone) (map[string]string, error) {
+func (c *Connector) match(ctx context.Context, target *chatstore.Connector, tombs []store.Tombstone) (map[string]string, error) {
 	wanted := make(map[string]bool, len(tombs))
 	seen := map[string]bool{}
 	tenants := []string{}
@@ -117,25 +106,16 @@ func (c *Connector) match(ctx context.Context, chat *sqlx.DB, tombs []store.Tomb
 			tenants = append(tenants, ts.TenantID)
 		}
 	}
-	rows, err := chat.QueryxContext(ctx, candidatesSQL, pq.Array(tenants))
-	if err != nil {
-		return nil, fmt.Errorf("replay tombstones: read the chat store's emails: %w", err)
-	}
-	defer rows.Close() //nolint:errcheck // read only; rows.Err is checked
 	h := newHasher(c.key)
 	found := map[string]string{}
-	for rows.Next() {
-		var account, email string
-		if err := rows.Scan(&account, &email); err != nil {
-			return nil, fmt.Errorf("replay tombstones: read the chat store's emails: %w", err)
-		}
+	err := target.EachEmail(ctx, tenants, func(account, email string) {
 		k := subjectKey(account, h.sum(account, email))
 		if _, dup := found[k]; wanted[k] && !dup {
 			found[k] = email
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("replay tombstones: read the chat store's emails: %w", err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replay tombstones: %w", err)
 	}
 	return found, nil
 }

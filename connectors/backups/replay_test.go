@@ -99,7 +99,7 @@ func TestReplayAfterRestore(t *testing.T) {
 
 	// On the live store nothing is applied again: the erased subject is not there and the
 	// restriction has its receipt.
-	res, err := e.c.Replay(ctx, live, since, nil)
+	res, err := e.c.Replay(ctx, chatstore.New(live), since, nil)
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{Tombstones: 3, Reapplied: 0, AlreadyApplied: 1, NotFound: 2}, res)
 
@@ -108,7 +108,7 @@ func TestReplayAfterRestore(t *testing.T) {
 	require.True(t, holds(t, restored, e.tenant.ID, erased), "the restore brought the subject back")
 	require.False(t, restricted(t, restored, e.tenant.ID, limited))
 
-	res, err = e.c.Replay(ctx, restored, since, nil)
+	res, err = e.c.Replay(ctx, chatstore.New(restored), since, nil)
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{Tombstones: 3, Reapplied: 2, AlreadyApplied: 0, NotFound: 1}, res)
 	require.False(t, holds(t, restored, e.tenant.ID, erased), "erased again")
@@ -130,13 +130,13 @@ func TestReplayAfterRestore(t *testing.T) {
 	require.Empty(t, replayEvents(t, e.st, gone.ID))
 
 	// A second replay re-applies nothing.
-	res, err = e.c.Replay(ctx, restored, since, nil)
+	res, err = e.c.Replay(ctx, chatstore.New(restored), since, nil)
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{Tombstones: 3, Reapplied: 0, AlreadyApplied: 1, NotFound: 2}, res)
 	require.Len(t, replayEvents(t, e.st, erase.ID), 1)
 
 	// Tombstones of other regions are left to their own chat store.
-	res, err = e.c.Replay(ctx, restored, since, []domain.Region{domain.RegionUS})
+	res, err = e.c.Replay(ctx, chatstore.New(restored), since, []domain.Region{domain.RegionUS})
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{}, res)
 }
@@ -149,8 +149,8 @@ func TestReplayWithAnotherKeyFindsNobody(t *testing.T) {
 	_, err := e.c.Erase(ctx, req)
 	require.NoError(t, err)
 
-	wrong := backups.New(e.orch.DB, []byte("not-the-installation-key-0123456789"))
-	res, err := wrong.Replay(ctx, live, time.Time{}, nil)
+	wrong := backups.New(store.New(e.orch.DB), []byte("not-the-installation-key-0123456789"))
+	res, err := wrong.Replay(ctx, chatstore.New(live), time.Time{}, nil)
 	require.NoError(t, err)
 	require.Equal(t, backups.ReplayResult{Tombstones: 1, NotFound: 1}, res)
 	require.True(t, holds(t, live, e.tenant.ID, demo.UserEmail(5)))

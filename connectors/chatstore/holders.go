@@ -28,9 +28,9 @@ CROSS JOIN LATERAL (
 // chat store holds the email as an end-user or an agent (case-insensitive, trimmed), sorted,
 // distinct. It returns an empty slice when no account holds it, and an error wrapping
 // connectors.ErrInvalid for an empty email.
-func Holders(ctx context.Context, db sqlx.QueryerContext, email string) ([]string, error) {
+func (c *Connector) Holders(ctx context.Context, email string) ([]string, error) {
 	email = strings.TrimSpace(email)
-	held, err := HoldersOf(ctx, db, []string{email})
+	held, err := c.HoldersOf(ctx, []string{email})
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,12 @@ func Holders(ctx context.Context, db sqlx.QueryerContext, email string) ([]strin
 
 // HoldersOf looks many emails up in one query: it maps each email, as given, to what
 // Holders returns for it.
-func HoldersOf(ctx context.Context, db sqlx.QueryerContext, emails []string) (map[string][]string, error) {
+func (c *Connector) HoldersOf(ctx context.Context, emails []string) (map[string][]string, error) {
+	return holdersOf(ctx, c.db, emails)
+}
+
+// holdersOf is HoldersOf on q, a pool or a transaction.
+func holdersOf(ctx context.Context, q sqlx.QueryerContext, emails []string) (map[string][]string, error) {
 	held := make(map[string][]string, len(emails))
 	trimmed := make([]string, 0, len(emails))
 	for _, e := range emails {
@@ -52,7 +57,7 @@ func HoldersOf(ctx context.Context, db sqlx.QueryerContext, emails []string) (ma
 			trimmed = append(trimmed, t)
 		}
 	}
-	rows, err := db.QueryxContext(ctx, accountsHoldingSQL, pq.StringArray(trimmed))
+	rows, err := q.QueryxContext(ctx, accountsHoldingSQL, pq.StringArray(trimmed))
 	if err != nil {
 		return nil, fmt.Errorf("find holders: %w", err)
 	}
@@ -74,4 +79,32 @@ func HoldersOf(ctx context.Context, db sqlx.QueryerContext, emails []string) (ma
 		out[e] = ids
 	}
 	return out, nil
+}
+
+// emailsSQL streams every email of the accounts' end-users and agents.
+const emailsSQL = `
+SELECT account_id::text AS account_id, email FROM end_users WHERE account_id = ANY($1::uuid[]) AND email IS NOT NULL
+UNION ALL
+SELECT account_id::text AS account_id, email FROM agents WHERE account_id = ANY($1::uuid[]) AND email IS NOT NULL`
+
+// EachEmail streams every email of the end-users and agents of the accounts (tenant ids)
+// to fn, with its account, without holding them in memory: a replay of tombstones after a
+// restore hashes them to find the subjects it must erase again.
+func (c *Connector) EachEmail(ctx context.Context, accounts []string, fn func(account, email string)) error {
+	rows, err := c.db.QueryxContext(ctx, emailsSQL, pq.Array(accounts))
+	if err != nil {
+		return fmt.Errorf("read the chat store's emails: %w", err)
+	}
+	defer rows.Close() //nolint:errcheck // read only; rows.Err is checked
+	for rows.Next() {
+		var account, email string
+		if err := rows.Scan(&account, &email); err != nil {
+			return fmt.Errorf("read the chat store's emails: %w", err)
+		}
+		fn(account, email)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the chat store's emails: %w", err)
+	}
+	return nil
 }

@@ -74,7 +74,7 @@ func TestHolders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Holders(ctx, w.db, tc.email)
+			got, err := New(w.db).Holders(ctx, tc.email)
 			require.NoError(t, err)
 			require.NotNil(t, got)
 			require.Equal(t, tc.want, got)
@@ -85,7 +85,7 @@ func TestHolders(t *testing.T) {
 	t.Run("empty email", func(t *testing.T) {
 		t.Parallel()
 		for _, email := range []string{"", "   "} {
-			_, err := Holders(ctx, w.db, email)
+			_, err := New(w.db).Holders(ctx, email)
 			require.ErrorIs(t, err, connectors.ErrInvalid)
 		}
 	})
@@ -93,16 +93,16 @@ func TestHolders(t *testing.T) {
 	t.Run("many at once", func(t *testing.T) {
 		t.Parallel()
 		emails := []string{"ann@example.com", "  ANN@example.Com\t\n", "Bob@Example.com", "nobody@example.com", "ann@example.com"}
-		got, err := HoldersOf(ctx, w.db, emails)
+		got, err := New(w.db).HoldersOf(ctx, emails)
 		require.NoError(t, err)
 		require.Len(t, got, 4, "one entry per email as given")
 		for _, email := range emails {
-			one, err := Holders(ctx, w.db, email)
+			one, err := New(w.db).Holders(ctx, email)
 			require.NoError(t, err)
 			require.Equal(t, one, got[email], email)
 		}
 		require.Equal(t, []string{}, got["nobody@example.com"])
-		_, err = HoldersOf(ctx, w.db, []string{"ann@example.com", " "})
+		_, err = New(w.db).HoldersOf(ctx, []string{"ann@example.com", " "})
 		require.ErrorIs(t, err, connectors.ErrInvalid)
 	})
 
@@ -113,7 +113,8 @@ func TestHolders(t *testing.T) {
 		defer tx.Rollback() //nolint:errcheck // nothing was written
 		_, err = tx.Exec(`UPDATE agents SET email = NULL WHERE account_id = $1`, w.agent)
 		require.NoError(t, err)
-		got, err := Holders(ctx, tx, "ann@example.com")
+		held, err := holdersOf(ctx, tx, []string{"ann@example.com"})
+		got := held["ann@example.com"]
 		require.NoError(t, err)
 		require.Equal(t, sorted(w.endUser, w.both), got, "sees the transaction's own changes")
 	})

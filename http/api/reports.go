@@ -38,7 +38,7 @@ func (h *API) slaReport(c *gin.Context) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, err.Error(), nil)
 		return
 	}
-	rep, err := sla.SLA(c, h.Store.DB(), o)
+	rep, err := sla.SLA(c, h.Store, o)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not build the report", err)
 		return

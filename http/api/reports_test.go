@@ -25,13 +25,14 @@ import (
 func reportServer(t *testing.T) (*gin.Engine, store.Tenant) {
 	t.Helper()
 	ctx := context.Background()
-	s := store.New(pgtest.New(t, schema.Orchestrator).DB)
+	db := pgtest.New(t, schema.Orchestrator).DB
+	s := store.New(db)
 	mine, err := s.CreateTenant(ctx, store.Tenant{Name: "Mine", Region: "eu", Country: "FR", TZ: "Europe/Paris"})
 	require.NoError(t, err)
 	other, err := s.CreateTenant(ctx, store.Tenant{Name: "Other", Region: "eu", Country: "DE", TZ: "Europe/Berlin"})
 	require.NoError(t, err)
 	for i, tn := range []store.Tenant{mine, other} {
-		_, err := s.DB().ExecContext(ctx, `
+		_, err := db.ExecContext(ctx, `
 			INSERT INTO requests (id, tenant_id, type, status, source, subject_email, received_at, clock_started_at,
 				target_due, legal_due, extended_due, completed_at)
 			VALUES ($1, $2, 'access', 'completed', 'api', 'subject@example.com', '2026-04-02T08:00:00Z',

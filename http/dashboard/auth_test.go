@@ -100,7 +100,7 @@ func TestLoginSessionLogout(t *testing.T) {
 
 	// Only the hash of the session id is stored.
 	var stored [][]byte
-	require.NoError(t, h.Store.DB().SelectContext(ctx, &stored, `SELECT id_hash FROM dashboard_sessions`))
+	require.NoError(t, h.DB.SelectContext(ctx, &stored, `SELECT id_hash FROM dashboard_sessions`))
 	require.Len(t, stored, 1)
 	sum := sha256.Sum256([]byte(set.Value))
 	require.Equal(t, sum[:], stored[0])
@@ -117,7 +117,7 @@ func TestLoginSessionLogout(t *testing.T) {
 	out := b.post("/logout", url.Values{"csrf_token": {csrf(t, home)}})
 	require.Equal(t, http.StatusSeeOther, out.Status)
 	require.Equal(t, "/login", out.Header.Get("Location"))
-	require.NoError(t, h.Store.DB().SelectContext(ctx, &stored, `SELECT id_hash FROM dashboard_sessions`))
+	require.NoError(t, h.DB.SelectContext(ctx, &stored, `SELECT id_hash FROM dashboard_sessions`))
 	require.Empty(t, stored)
 	b.header.Set("Cookie", "dsr_session="+set.Value)
 	require.Equal(t, http.StatusSeeOther, b.get("/").Status, "the old cookie must not work after sign-out")
@@ -408,6 +408,6 @@ func TestSessionExpiry(t *testing.T) {
 	b = h.browser()
 	b.login(email)
 	var n int
-	require.NoError(t, h.Store.DB().GetContext(ctx, &n, `SELECT count(*) FROM dashboard_sessions`))
+	require.NoError(t, h.DB.GetContext(ctx, &n, `SELECT count(*) FROM dashboard_sessions`))
 	require.Equal(t, 1, n)
 }

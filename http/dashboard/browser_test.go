@@ -117,7 +117,7 @@ type browserEnv struct {
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()
 	env := testenv.New(t, testenv.Options{})
-	h := newHarness(t, options{st: env.Store, chat: env.Chat, temporal: env.Temporal, dir: env.PackageDir, realTime: true})
+	h := newHarness(t, options{orch: env.Orch, chat: env.Chat, temporal: env.Temporal, dir: env.PackageDir, realTime: true})
 	return &browserEnv{harness: h, env: env}
 }
 

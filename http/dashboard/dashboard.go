@@ -39,7 +39,7 @@ import (
 // Config holds the dashboard's dependencies and settings.
 type Config struct {
 	Store    *store.Store
-	Users    *auth.Store
+	Users    *auth.Users
 	Temporal client.Client
 	// Accounts opens a new tenant's account in the chat store (its connector). When nil,
 	// admins cannot create tenants here (the Tenants page offers no form and its POST

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
@@ -57,7 +58,9 @@ func (c *clock) Advance(d time.Duration) {
 type harness struct {
 	t     *testing.T
 	Store *store.Store
-	Users *auth.Store
+	// DB is the orchestrator database, for tests that look at its tables themselves.
+	DB    *sqlx.DB
+	Users *auth.Users
 	// Chat is the chat store the dashboard creates tenants' accounts in; nil when the test
 	// gives none.
 	Chat  *pgtest.Schema
@@ -72,7 +75,8 @@ type harness struct {
 type options struct {
 	configure func(*dashboard.Config)
 	temporal  client.Client
-	st        *store.Store
+	// orch is the orchestrator's schema (testenv's env.Orch); a new one when nil.
+	orch *pgtest.Schema
 	// chat is the chat store given to the dashboard (as Config.Accounts, its connector):
 	// testenv's env.Chat, or a schema of the test's own from chatStore.
 	chat *pgtest.Schema
@@ -91,11 +95,12 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 
 func newHarness(t *testing.T, o options) *harness {
 	t.Helper()
-	st := o.st
-	if st == nil {
-		st = store.New(pgtest.New(t, schema.Orchestrator).DB)
+	orch := o.orch
+	if orch == nil {
+		orch = pgtest.New(t, schema.Orchestrator)
 	}
-	h := &harness{t: t, Store: st, Users: auth.New(st.DB()), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
+	st := store.New(orch.DB)
+	h := &harness{t: t, Store: st, DB: orch.DB, Users: auth.New(st), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
 	if h.PackageDir == "" {
 		h.PackageDir = t.TempDir()
 	}

@@ -135,7 +135,7 @@ func (h *Dashboard) reports(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "reports", "Reports", d)
 		return
 	}
-	rep, err := sla.SLA(c, h.Store.DB(), o)
+	rep, err := sla.SLA(c, h.Store, o)
 	if errors.Is(err, sla.ErrUnknownTenant) {
 		d.Error = "There is no such tenant."
 		h.render(c, http.StatusBadRequest, "reports", "Reports", d)
@@ -158,7 +158,7 @@ func (h *Dashboard) slaDownload(format string) gin.HandlerFunc {
 			h.fail(c, http.StatusBadRequest, "Choose another period: "+err.Error()+".", nil)
 			return
 		}
-		rep, err := sla.SLA(c, h.Store.DB(), o)
+		rep, err := sla.SLA(c, h.Store, o)
 		if errors.Is(err, sla.ErrUnknownTenant) {
 			h.fail(c, http.StatusBadRequest, "There is no such tenant.", nil)
 			return

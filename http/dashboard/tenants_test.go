@@ -142,8 +142,8 @@ func TestCreateTenantInvalid(t *testing.T) {
 			}
 		})
 	}
-	require.Zero(t, count(t, h.Store.DB(), "tenants"))
-	require.Zero(t, count(t, h.Store.DB(), "api_keys"))
+	require.Zero(t, count(t, h.DB, "tenants"))
+	require.Zero(t, count(t, h.DB, "api_keys"))
 	require.Zero(t, count(t, h.Chat.DB, "accounts"))
 }
 
@@ -165,7 +165,7 @@ func TestCreateTenantRefused(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, p.Status, name)
 		require.Contains(t, p.Body, "CSRF check failed", name)
 	}
-	require.Zero(t, count(t, h.Store.DB(), "tenants"))
+	require.Zero(t, count(t, h.DB, "tenants"))
 	require.Zero(t, count(t, h.Chat.DB, "accounts"))
 }
 
@@ -182,5 +182,5 @@ func TestCreateTenantWithoutChatStore(t *testing.T) {
 	p = b.post("/tenants", tenantForm(token))
 	require.Equal(t, http.StatusServiceUnavailable, p.Status)
 	require.Contains(t, p.Body, "Tenants cannot be created here: the dashboard has no connection to the chat store")
-	require.Zero(t, count(t, h.Store.DB(), "tenants"))
+	require.Zero(t, count(t, h.DB, "tenants"))
 }

@@ -29,7 +29,7 @@ func (h *harness) mail(m testMail) string {
 	h.t.Helper()
 	id, err := store.NewID()
 	require.NoError(h.t, err)
-	_, err = h.Store.DB().ExecContext(ctx, `INSERT INTO mail_messages (id, message_key, taken_at, size, sha256, raw_sealed,
+	_, err = h.DB.ExecContext(ctx, `INSERT INTO mail_messages (id, message_key, taken_at, size, sha256, raw_sealed,
 		folder, kind, language, confidence, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, m.key, m.takenAt, m.size, strings.Repeat("ab", 32), []byte("Please erase all data of jane.doe@example.com"),
 		m.folder, m.kind, m.language, m.confidence, m.note)
@@ -42,7 +42,7 @@ func (h *harness) outgoing(key, status string) {
 	h.t.Helper()
 	id, err := store.NewID()
 	require.NoError(h.t, err)
-	_, err = h.Store.DB().ExecContext(ctx, `INSERT INTO mail_outbox (id, dedupe_key, kind, language, recipient, status)
+	_, err = h.DB.ExecContext(ctx, `INSERT INTO mail_outbox (id, dedupe_key, kind, language, recipient, status)
 		VALUES ($1, $2, 'ack', 'en', 'jane.doe@example.com', $3)`, id, key, status)
 	require.NoError(h.t, err)
 }

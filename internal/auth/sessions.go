@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
+
+	"dsr/internal/store"
 )
 
 // Policy says how long sessions last.
@@ -53,7 +54,7 @@ func tokenHash(token string) []byte {
 
 // StartSession signs the user in: it returns the token for the cookie (shown once; only
 // its hash is kept) and the session. It also removes the sessions that expired.
-func (s *Store) StartSession(ctx context.Context, u User, p Policy, now time.Time) (string, Session, error) {
+func (s *Users) StartSession(ctx context.Context, u User, p Policy, now time.Time) (string, Session, error) {
 	token, err := randomToken()
 	if err != nil {
 		return "", Session{}, fmt.Errorf("start session: %w", err)
@@ -66,49 +67,35 @@ func (s *Store) StartSession(ctx context.Context, u User, p Policy, now time.Tim
 		return "", Session{}, err
 	}
 	sess := Session{User: u, CSRFToken: csrf, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Max)}
-	_, err = s.db.ExecContext(ctx, `
-		INSERT INTO dashboard_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $4, $5)`, tokenHash(token), u.ID, csrf, now, sess.ExpiresAt)
-	if err != nil {
-		return "", Session{}, fmt.Errorf("start session of user %s: %w", u.ID, err)
+	if err := s.st.CreateSession(ctx, tokenHash(token), u.ID, csrf, now, sess.ExpiresAt); err != nil {
+		return "", Session{}, fmt.Errorf("start session: %w", err)
 	}
 	return token, sess, nil
 }
 
 // Session returns the live session of the token: not idle longer than p.Idle, not past
 // its end, its user not disabled; ErrNotFound otherwise. It notes the use.
-func (s *Store) Session(ctx context.Context, token string, p Policy, now time.Time) (Session, error) {
+func (s *Users) Session(ctx context.Context, token string, p Policy, now time.Time) (Session, error) {
 	if token == "" {
 		return Session{}, ErrNotFound
 	}
-	var row struct {
-		User
-		CSRFToken    string    `db:"csrf_token"`
-		SCreatedAt   time.Time `db:"s_created_at"`
-		LastSeenAt   time.Time `db:"last_seen_at"`
-		ExpiresAt    time.Time `db:"expires_at"`
-		FlashKind    string    `db:"flash_kind"`
-		FlashMessage string    `db:"flash_message"`
-	}
 	hash := tokenHash(token)
-	err := s.db.GetContext(ctx, &row, `
-		SELECT u.id, u.email, u.role, u.created_at, u.created_by, u.last_login_at, u.disabled_at,
-			s.csrf_token, s.created_at AS s_created_at, s.last_seen_at, s.expires_at,
-			COALESCE(s.flash_kind, '') AS flash_kind, COALESCE(s.flash_message, '') AS flash_message
-		FROM dashboard_sessions s JOIN dashboard_users u ON u.id = s.user_id
-		WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL`,
-		hash, now, now.Add(-p.Idle))
-	if errors.Is(err, sql.ErrNoRows) {
+	row, err := s.st.LiveSession(ctx, hash, now, now.Add(-p.Idle))
+	if errors.Is(err, store.ErrNotFound) {
 		return Session{}, ErrNotFound
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("read session: %w", err)
+		return Session{}, err
 	}
-	sess := Session{User: row.User, CSRFToken: row.CSRFToken, CreatedAt: row.SCreatedAt, LastSeenAt: row.LastSeenAt,
+	sess := Session{User: User(row.User), CSRFToken: row.CSRFToken, CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt,
 		ExpiresAt: row.ExpiresAt, FlashKind: row.FlashKind, FlashMessage: row.FlashMessage}
 	if now.Sub(row.LastSeenAt) >= touchEvery {
-		if _, err := s.db.ExecContext(ctx, `UPDATE dashboard_sessions SET last_seen_at = $2 WHERE id_hash = $1`, hash, now); err != nil {
-			return Session{}, fmt.Errorf("note use of session of user %s: %w", row.ID, err)
+		err := s.st.TouchSession(ctx, hash, now)
+		if errors.Is(err, store.ErrNotFound) { // ended since it was read
+			return Session{}, ErrNotFound
+		}
+		if err != nil {
+			return Session{}, fmt.Errorf("session of user %s: %w", row.User.ID, err)
 		}
 		sess.LastSeenAt = now
 	}
@@ -116,38 +103,28 @@ func (s *Store) Session(ctx context.Context, token string, p Policy, now time.Ti
 }
 
 // EndSession signs the token's session out; an unknown token is not an error.
-func (s *Store) EndSession(ctx context.Context, token string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE id_hash = $1`, tokenHash(token)); err != nil {
+func (s *Users) EndSession(ctx context.Context, token string) error {
+	if err := s.st.DeleteSession(ctx, tokenHash(token)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("end session: %w", err)
 	}
 	return nil
 }
 
-// SetFlash keeps a notice for the session's next page; kind is "ok" or "error".
-func (s *Store) SetFlash(ctx context.Context, token, kind, message string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE dashboard_sessions SET flash_kind = $2, flash_message = $3 WHERE id_hash = $1`,
-		tokenHash(token), kind, message)
-	if err != nil {
-		return fmt.Errorf("set notice of session: %w", err)
+// SetFlash keeps a notice for the session's next page; kind is "ok" or "error". An
+// unknown token is not an error.
+func (s *Users) SetFlash(ctx context.Context, token, kind, message string) error {
+	if err := s.st.SetSessionFlash(ctx, tokenHash(token), kind, message); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	return nil
 }
 
 // ClearFlash removes the session's notice once a page showed it.
-func (s *Store) ClearFlash(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE dashboard_sessions SET flash_kind = NULL, flash_message = NULL
-		WHERE id_hash = $1 AND flash_message IS NOT NULL`, tokenHash(token))
-	if err != nil {
-		return fmt.Errorf("clear notice of session: %w", err)
-	}
-	return nil
+func (s *Users) ClearFlash(ctx context.Context, token string) error {
+	return s.st.ClearSessionFlash(ctx, tokenHash(token))
 }
 
 // PurgeSessions removes the sessions that ended by now under p.
-func (s *Store) PurgeSessions(ctx context.Context, p Policy, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_at <= $1 OR last_seen_at <= $2`, now, now.Add(-p.Idle))
-	if err != nil {
-		return fmt.Errorf("purge sessions: %w", err)
-	}
-	return nil
+func (s *Users) PurgeSessions(ctx context.Context, p Policy, now time.Time) error {
+	return s.st.DeleteEndedSessions(ctx, now, now.Add(-p.Idle))
 }

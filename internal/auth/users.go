@@ -1,5 +1,5 @@
-// Package users keeps the DPO dashboard's users, their server-side sessions and the failed
-// sign-ins its rate limit counts, in the orchestrator database.
+// Package auth keeps the DPO dashboard's users, their server-side sessions and the failed
+// sign-ins its rate limit counts: the rules over what internal/store records of them.
 //
 // Passwords are stored as bcrypt hashes. A session is a random 256-bit token in a cookie;
 // the database keeps only its SHA-256, with the session's CSRF token, when it was last used
@@ -9,7 +9,6 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,12 +17,10 @@ import (
 	"sync"
 	"time"
 
-	"dsr/internal/domain"
-
-	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
+
+	"dsr/internal/domain"
+	"dsr/internal/store"
 )
 
 // Password limits. bcrypt reads at most 72 bytes; a longer password is refused rather
@@ -33,7 +30,7 @@ const (
 	MaxPasswordBytes  = 72
 )
 
-// Errors of the store. Their messages can be shown to whoever asked.
+// Errors of Users. Their messages can be shown to whoever asked.
 var (
 	// ErrNotFound: no such user or session (or the session expired).
 	ErrNotFound = errors.New("not found")
@@ -48,30 +45,28 @@ var (
 
 // User is one member of the privacy team.
 type User struct {
-	ID          string      `db:"id"`
-	Email       string      `db:"email"`
-	Role        domain.Role `db:"role"`
-	CreatedAt   time.Time   `db:"created_at"`
-	CreatedBy   string      `db:"created_by"`
-	LastLoginAt *time.Time  `db:"last_login_at"`
-	DisabledAt  *time.Time  `db:"disabled_at"`
+	ID          string
+	Email       string
+	Role        domain.Role
+	CreatedAt   time.Time
+	CreatedBy   string
+	LastLoginAt *time.Time
+	DisabledAt  *time.Time
 }
 
 // Actor is how the user appears in a request's record: "<role>:<email>", e.g.
 // "dpo:ana@vendor.example".
 func (u User) Actor() domain.Actor { return domain.UserActor(u.Role, u.Email) }
 
-// Store reads and writes the dashboard's tables.
-type Store struct {
-	db   *sqlx.DB
+// Users signs the dashboard's users in and keeps their sessions, in the orchestrator
+// store.
+type Users struct {
+	st   *store.Store
 	cost int
 }
 
-// New returns a Store on the orchestrator database.
-func New(db *sqlx.DB) *Store { return &Store{db: db, cost: bcrypt.DefaultCost} }
-
-// DB returns the underlying pool.
-func (s *Store) DB() *sqlx.DB { return s.db }
+// New returns Users on the orchestrator store.
+func New(st *store.Store) *Users { return &Users{st: st, cost: bcrypt.DefaultCost} }
 
 // NewUser is what Create needs.
 type NewUser struct {
@@ -105,10 +100,8 @@ func ValidatePassword(p string) error {
 	return nil
 }
 
-const userColumns = `id, email, role, created_at, created_by, last_login_at, disabled_at`
-
 // Create adds a user with a bcrypt hash of the password.
-func (s *Store) Create(ctx context.Context, n NewUser) (User, error) {
+func (s *Users) Create(ctx context.Context, n NewUser) (User, error) {
 	email, err := NormalizeEmail(n.Email)
 	if err != nil {
 		return User{}, err
@@ -123,26 +116,25 @@ func (s *Store) Create(ctx context.Context, n NewUser) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("create user: hash password: %w", err)
 	}
-	var u User
-	err = s.db.GetContext(ctx, &u, `
-		INSERT INTO dashboard_users (id, email, role, password_hash, created_by)
-		VALUES ($1, $2, $3, $4, $5)
-		RETURNING `+userColumns, uuid.NewString(), email, n.Role, string(hash), n.CreatedBy)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+	u, err := s.st.CreateUser(ctx, email, n.Role, string(hash), n.CreatedBy)
+	if errors.Is(err, store.ErrExists) {
 		return User{}, ErrExists
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("create user: %w", err)
+		return User{}, err
 	}
-	return u, nil
+	return User(u), nil
 }
 
 // List returns every user, by email.
-func (s *Store) List(ctx context.Context) ([]User, error) {
-	var out []User
-	if err := s.db.SelectContext(ctx, &out, `SELECT `+userColumns+` FROM dashboard_users ORDER BY lower(email)`); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+func (s *Users) List(ctx context.Context) ([]User, error) {
+	list, err := s.st.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, len(list))
+	for i, u := range list {
+		out[i] = User(u)
 	}
 	return out, nil
 }
@@ -156,29 +148,28 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // Authenticate returns the enabled user with the email and password, and notes the
 // sign-in; ErrBadCredentials otherwise.
-func (s *Store) Authenticate(ctx context.Context, email, password string, now time.Time) (User, error) {
-	var row struct {
-		User
-		Hash string `db:"password_hash"`
-	}
-	err := s.db.GetContext(ctx, &row, `SELECT `+userColumns+`, password_hash FROM dashboard_users
-		WHERE lower(email) = lower($1)`, strings.TrimSpace(email))
-	if errors.Is(err, sql.ErrNoRows) {
+func (s *Users) Authenticate(ctx context.Context, email, password string, now time.Time) (User, error) {
+	u, hash, err := s.st.UserByEmail(ctx, strings.TrimSpace(email))
+	if errors.Is(err, store.ErrNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(row.Hash), []byte(password)) != nil || row.DisabledAt != nil {
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u.DisabledAt != nil {
 		return User{}, ErrBadCredentials
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE dashboard_users SET last_login_at = $2 WHERE id = $1`, row.ID, now); err != nil {
-		return User{}, fmt.Errorf("authenticate user %s: note sign-in: %w", row.ID, err)
+	err = s.st.SetUserLastLogin(ctx, u.ID, now)
+	if errors.Is(err, store.ErrNotFound) { // removed since it was read
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
 	t := now
-	row.User.LastLoginAt = &t
-	return row.User, nil
+	u.LastLoginAt = &t
+	return User(u), nil
 }
 
 // hashKey is the stored form of a rate-limit key: the limit needs equality only.
@@ -200,42 +191,26 @@ type Limit struct {
 // address from trying many accounts.
 var DefaultLimit = Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
 
+// failureMemory is how long a failed sign-in is kept at most.
+const failureMemory = 24 * time.Hour
+
 // Limited reports whether the email or the address reached its limit of failed sign-ins
 // at now.
-func (s *Store) Limited(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, error) {
-	var n struct {
-		Account int `db:"account"`
-		IP      int `db:"ip"`
-	}
-	err := s.db.GetContext(ctx, &n, `
-		SELECT count(*) FILTER (WHERE account_hash = $1) AS account,
-		       count(*) FILTER (WHERE ip_hash = $2) AS ip
-		FROM dashboard_login_failures
-		WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`,
-		hashKey("account", email), hashKey("ip", ip), now.Add(-l.Window))
+func (s *Users) Limited(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, error) {
+	account, byIP, err := s.st.CountLoginFailures(ctx, hashKey("account", email), hashKey("ip", ip), now.Add(-l.Window))
 	if err != nil {
-		return false, fmt.Errorf("count failed sign-ins: %w", err)
+		return false, err
 	}
-	return n.Account >= l.PerAccount || n.IP >= l.PerIP, nil
+	return account >= l.PerAccount || byIP >= l.PerIP, nil
 }
 
 // RecordFailure notes a failed sign-in for the email from the address, and forgets those
 // older than a day.
-func (s *Store) RecordFailure(ctx context.Context, email, ip string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
-		WITH old AS (DELETE FROM dashboard_login_failures WHERE at < $4)
-		INSERT INTO dashboard_login_failures (account_hash, ip_hash, at) VALUES ($1, $2, $3)`,
-		hashKey("account", email), hashKey("ip", ip), now, now.Add(-24*time.Hour))
-	if err != nil {
-		return fmt.Errorf("record failed sign-in: %w", err)
-	}
-	return nil
+func (s *Users) RecordFailure(ctx context.Context, email, ip string, now time.Time) error {
+	return s.st.RecordLoginFailure(ctx, hashKey("account", email), hashKey("ip", ip), now, now.Add(-failureMemory))
 }
 
 // ClearFailures forgets the failed sign-ins of an email, after it signed in.
-func (s *Store) ClearFailures(ctx context.Context, email string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM dashboard_login_failures WHERE account_hash = $1`, hashKey("account", email)); err != nil {
-		return fmt.Errorf("clear failed sign-ins: %w", err)
-	}
-	return nil
+func (s *Users) ClearFailures(ctx context.Context, email string) error {
+	return s.st.ClearLoginFailures(ctx, hashKey("account", email))
 }

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
 	"dsr/internal/auth"
 	"dsr/internal/domain"
+	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -20,9 +22,19 @@ var ctx = context.Background()
 
 const password = "correct horse battery staple"
 
-func setup(t *testing.T) *auth.Store {
+// fixture is Users on a private schema, with the store under it and the schema's pool,
+// for the checks of what is (not) stored.
+type fixture struct {
+	*auth.Users
+	st *store.Store
+	db *sqlx.DB
+}
+
+func setup(t *testing.T) fixture {
 	t.Helper()
-	return auth.New(pgtest.New(t, schema.Orchestrator).DB)
+	db := pgtest.New(t, schema.Orchestrator).DB
+	st := store.New(db)
+	return fixture{Users: auth.New(st), st: st, db: db}
 }
 
 func TestUserActor(t *testing.T) {
@@ -58,8 +70,8 @@ func TestCreate(t *testing.T) {
 			require.Equal(t, domain.RoleDPO, u.Role)
 		})
 	}
-	var hash string
-	require.NoError(t, s.DB().GetContext(ctx, &hash, `SELECT password_hash FROM dashboard_users`))
+	_, hash, err := s.st.UserByEmail(ctx, "ana@vendor.example")
+	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(hash, "$2a$"), "bcrypt hash, got %q", hash[:4])
 	require.NotContains(t, hash, password)
 	list, err := s.List(ctx)
@@ -88,7 +100,7 @@ func TestAuthenticate(t *testing.T) {
 		_, err := s.Authenticate(ctx, try[0], try[1], now)
 		require.ErrorIs(t, err, auth.ErrBadCredentials, name)
 	}
-	_, err = s.DB().ExecContext(ctx, `UPDATE dashboard_users SET disabled_at = now()`)
+	_, err = s.db.ExecContext(ctx, `UPDATE dashboard_users SET disabled_at = now()`)
 	require.NoError(t, err)
 	_, err = s.Authenticate(ctx, "ana@vendor.example", password, now)
 	require.ErrorIs(t, err, auth.ErrBadCredentials, "a disabled user cannot sign in")
@@ -147,11 +159,11 @@ func TestSessions(t *testing.T) {
 	require.Empty(t, got.FlashMessage)
 
 	var hashes [][]byte
-	require.NoError(t, s.DB().SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
+	require.NoError(t, s.db.SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
 	sum := sha256.Sum256([]byte(token))
 	require.Contains(t, hashes, sum[:])
 	require.NoError(t, s.PurgeSessions(ctx, p, start.Add(4*time.Hour)))
-	require.NoError(t, s.DB().SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
+	require.NoError(t, s.db.SelectContext(ctx, &hashes, `SELECT id_hash FROM dashboard_sessions`))
 	require.Empty(t, hashes)
 
 	token, _, err = s.StartSession(ctx, u, p, start)
@@ -195,7 +207,7 @@ func TestLoginLimit(t *testing.T) {
 		Account string `db:"account_hash"`
 		IP      string `db:"ip_hash"`
 	}
-	require.NoError(t, s.DB().SelectContext(ctx, &rows, `SELECT account_hash, ip_hash FROM dashboard_login_failures`))
+	require.NoError(t, s.db.SelectContext(ctx, &rows, `SELECT account_hash, ip_hash FROM dashboard_login_failures`))
 	require.Len(t, rows, 2)
 	for _, r := range rows {
 		require.NotContains(t, r.Account, "@")
@@ -203,6 +215,6 @@ func TestLoginLimit(t *testing.T) {
 	}
 	require.NoError(t, s.RecordFailure(ctx, "ed@vendor.example", "192.0.2.9", now.Add(25*time.Hour)))
 	var n int
-	require.NoError(t, s.DB().GetContext(ctx, &n, `SELECT count(*) FROM dashboard_login_failures`))
+	require.NoError(t, s.db.GetContext(ctx, &n, `SELECT count(*) FROM dashboard_login_failures`))
 	require.Equal(t, 1, n)
 }

@@ -20,6 +20,8 @@ const (
 	// by the link in dsr's mail, or by replying with the code.
 	ActorSubjectByLink  Actor = "subject:link"
 	ActorSubjectByReply Actor = "subject:reply"
+	// ActorVendorReply is a sub-processor's reply by mail, which confirms its task.
+	ActorVendorReply Actor = "vendor:reply"
 )
 
 // TenantActor is a tenant acting through the API.

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"dsr/internal/domain"
 )
@@ -21,7 +22,7 @@ type ManualTask struct {
 	Reminders   int                `db:"reminders"`
 	EscalatedAt *time.Time         `db:"escalated_at"`
 	DoneAt      *time.Time         `db:"done_at"`
-	DoneBy      *string            `db:"done_by"`
+	DoneBy      *domain.Actor      `db:"done_by"`
 	CreatedAt   time.Time          `db:"created_at"`
 }
 
@@ -77,16 +78,43 @@ func (s *Store) TaskEscalated(ctx context.Context, requestID, recipient string) 
 	return n == 1, nil
 }
 
-// TaskDone marks the task done by who (the vendor's reply, or a DPO); it reports whether
-// the task was open.
-func (s *Store) TaskDone(ctx context.Context, requestID, recipient, by string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE manual_tasks SET done_at = now(), done_by = $3 WHERE request_id = $1 AND recipient = $2 AND done_at IS NULL`,
-		requestID, recipient, by)
+// CloseTask marks the request's task at a recipient done by who, unless it is done
+// already, and records the event that event makes of it, in one transaction: closed says
+// whether this call closed the task, doneBy who closed it (now or before); a nil change
+// records nothing. It reports whether this call closed the task.
+func (s *Store) CloseTask(ctx context.Context, requestID, recipient string, by domain.Actor,
+	event func(closed bool, doneBy domain.Actor) *domain.Change) (bool, error) {
+	var closed bool
+	err := s.inRecordTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE manual_tasks SET done_at = now(), done_by = $3
+			WHERE request_id = $1 AND recipient = $2 AND done_at IS NULL`, requestID, recipient, by)
+		if err != nil {
+			return fmt.Errorf("mark the task done: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		closed = n == 1
+		var doneBy *domain.Actor
+		if err := tx.GetContext(ctx, &doneBy, `SELECT done_by FROM manual_tasks WHERE request_id = $1 AND recipient = $2`,
+			requestID, recipient); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("read the task: %w", err)
+		}
+		var who domain.Actor
+		if doneBy != nil {
+			who = *doneBy
+		}
+		c := event(closed, who)
+		if c == nil {
+			return nil
+		}
+		_, err = recordTx(ctx, tx, *c)
+		return err
+	})
 	if err != nil {
-		return false, fmt.Errorf("mark task at %s done: %w", recipient, err)
+		return false, fmt.Errorf("close the task of request %s at %s: %w", requestID, recipient, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return closed, nil
 }
 
 // OpenTasksOf returns the open tasks at a recipient.
@@ -96,21 +124,4 @@ func (s *Store) OpenTasksOf(ctx context.Context, recipient string) ([]ManualTask
 		return nil, fmt.Errorf("list tasks at %s: %w", recipient, err)
 	}
 	return ts, nil
-}
-
-// RequestByRef returns the request whose short reference ("DSR-xxxxxxxx") is ref.
-func (s *Store) RequestByRef(ctx context.Context, ref string) (Request, error) {
-	if len(ref) != 12 || !strings.EqualFold(ref[:4], "DSR-") {
-		return Request{}, ErrNotFound
-	}
-	var r Request
-	err := s.db.GetContext(ctx, &r, `SELECT `+requestColumns+` FROM requests
-		WHERE right(replace(id::text, '-', ''), 8) = lower($1) ORDER BY received_at DESC LIMIT 1`, ref[4:])
-	if errors.Is(err, sql.ErrNoRows) {
-		return Request{}, ErrNotFound
-	}
-	if err != nil {
-		return Request{}, fmt.Errorf("find request %s: %w", ref, err)
-	}
-	return r, nil
 }

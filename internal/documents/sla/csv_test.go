@@ -10,6 +10,7 @@ import (
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
+	"dsr/internal/store"
 )
 
 // csvHeader is the CSV's header row.
@@ -46,7 +47,7 @@ func readCSV(t *testing.T, r *sla.Report) ([]string, []map[string]string) {
 func TestCSV(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, Now: now})
 	require.NoError(t, err)
 	header, rows := readCSV(t, r)
 	require.Equal(t, csvHeader, header)
@@ -114,7 +115,7 @@ func TestCSV(t *testing.T) {
 func TestCSVOneTenant(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, TenantID: tenantDE, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, TenantID: tenantDE, Now: now})
 	require.NoError(t, err)
 	_, rows := readCSV(t, r)
 	var got []string
@@ -128,7 +129,7 @@ func TestCSVOneTenant(t *testing.T) {
 func TestCSVEmptyPeriod(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{
 		From: deadline.NewDate(2025, time.January, 1), To: deadline.NewDate(2025, time.January, 31), Now: now})
 	require.NoError(t, err)
 	header, rows := readCSV(t, r)
@@ -147,7 +148,7 @@ func TestCSVFormula(t *testing.T) {
 			'2026-04-16T22:00:00Z', '=HYPERLINK("http://evil.example","x")', '2026-04-12T10:00:00Z', '+1 more month, "quoted"')`,
 		id("R99"), tenantFR)
 	require.NoError(t, err)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, TenantID: tenantFR, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, TenantID: tenantFR, Now: now})
 	require.NoError(t, err)
 	_, rows := readCSV(t, r)
 	for _, row := range rows {

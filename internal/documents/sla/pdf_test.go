@@ -14,6 +14,7 @@ import (
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
+	"dsr/internal/store"
 )
 
 // pdfText renders r as a PDF and reads it back with pdftotext -layout (Debian's
@@ -106,7 +107,7 @@ func TestPDF(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, TenantID: tt.tenant, Now: now})
+			r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, TenantID: tt.tenant, Now: now})
 			require.NoError(t, err)
 			text := pdfText(t, r)
 			for _, l := range tt.lines {
@@ -122,7 +123,7 @@ func TestPDF(t *testing.T) {
 func TestPDFEmptyPeriod(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{
 		From: deadline.NewDate(2025, time.January, 1), To: deadline.NewDate(2025, time.January, 31), TenantID: tenantDE, Now: now})
 	require.NoError(t, err)
 	text := pdfText(t, r)
@@ -158,7 +159,7 @@ func TestPDFManyBreaches(t *testing.T) {
 			'A long reason that needs to wrap over more than one line of the table, number ' || n
 		FROM generate_series(0, 119) AS n`, tenantFR)
 	require.NoError(t, err)
-	r, err := sla.SLA(ctx, db, sla.Options{
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{
 		From: deadline.NewDate(2023, time.June, 1), To: deadline.NewDate(2026, time.May, 31), TenantID: tenantFR, Now: now})
 	require.NoError(t, err)
 	require.Len(t, r.Breaches, 120+4)

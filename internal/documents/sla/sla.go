@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
+	"dsr/internal/store"
 )
 
 // ErrInvalidPeriod is wrapped by the error of [SLA] for a period it does not report on: a
@@ -222,13 +222,13 @@ type Row struct {
 
 // tenantInfo is a tenant with its resolved calendar and zone.
 type tenantInfo struct {
-	tenantRow
+	store.ReportTenant
 	cal *deadline.Calendar
 	loc *time.Location
 }
 
 // SLA builds the SLA report of o's period from the orchestrator database.
-func SLA(ctx context.Context, db *sqlx.DB, o Options) (*Report, error) {
+func SLA(ctx context.Context, st *store.Store, o Options) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -240,13 +240,12 @@ func SLA(ctx context.Context, db *sqlx.DB, o Options) (*Report, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	w := window{
-		start:    midnight(o.From),
-		end:      midnight(o.To.AddDays(1)),
-		tenantID: o.TenantID,
-		now:      o.Now,
+	start, end := midnight(o.From), midnight(o.To.AddDays(1))
+	tenants, err := st.ReportTenants(ctx, o.TenantID, end, o.Now)
+	if err != nil {
+		return nil, fmt.Errorf("sla report %s to %s: %w", o.From, o.To, err)
 	}
-	tenants, rows, err := load(ctx, db, w)
+	rows, err := st.ReportRequests(ctx, o.TenantID, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("sla report %s to %s: %w", o.From, o.To, err)
 	}
@@ -258,12 +257,12 @@ func SLA(ctx context.Context, db *sqlx.DB, o Options) (*Report, error) {
 }
 
 // build computes the report from the rows the queries returned.
-func build(o Options, tenants []tenantRow, rows []requestRow) (*Report, error) {
+func build(o Options, tenants []store.ReportTenant, rows []store.ReportRequest) (*Report, error) {
 	r := &Report{From: o.From, To: o.To, TenantID: o.TenantID, Now: o.Now.UTC()}
 	byID := make(map[string]*tenantInfo, len(tenants))
 	for _, t := range tenants {
 		r.AtRisk += t.AtRisk
-		byID[t.ID] = &tenantInfo{tenantRow: t}
+		byID[t.ID] = &tenantInfo{ReportTenant: t}
 	}
 	if o.TenantID != "" {
 		t, ok := byID[o.TenantID]
@@ -384,7 +383,7 @@ func (t *tenantInfo) resolve() error {
 }
 
 // row measures one request.
-func (t *tenantInfo) row(q requestRow, o Options) Row {
+func (t *tenantInfo) row(q store.ReportRequest, o Options) Row {
 	row := Row{
 		RequestID: q.ID, TenantID: q.TenantID, TenantName: t.Name,
 		Type: q.Type, Status: q.Status, Source: q.Source,

@@ -13,6 +13,7 @@ import (
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
 	"dsr/internal/domain"
+	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -253,7 +254,7 @@ func TestSLAFigures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, TenantID: tt.tenant, Now: now})
+			r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, TenantID: tt.tenant, Now: now})
 			require.NoError(t, err)
 			require.Equal(t, tt.tenant, r.TenantID)
 			require.Equal(t, tt.tenantName, r.TenantName)
@@ -276,7 +277,7 @@ func TestSLAFigures(t *testing.T) {
 func TestSLARates(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, Now: now})
 	require.NoError(t, err)
 	require.Equal(t, 50.0, r.Total.TargetRate)
 	require.Equal(t, 87.5, r.Total.LegalRate)
@@ -288,7 +289,7 @@ func TestSLARates(t *testing.T) {
 func TestSLABreaches(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, Now: now})
 	require.NoError(t, err)
 	byID := map[string]sla.Breach{}
 	for _, b := range r.Breaches {
@@ -316,7 +317,7 @@ func TestSLABreaches(t *testing.T) {
 func TestSLARows(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{From: from, To: to, Now: now})
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{From: from, To: to, Now: now})
 	require.NoError(t, err)
 	rows := map[string]sla.Row{}
 	for _, row := range r.Rows {
@@ -373,7 +374,7 @@ func ptr[T any](v T) *T { return &v }
 func TestSLAEmptyPeriod(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
-	r, err := sla.SLA(ctx, db, sla.Options{
+	r, err := sla.SLA(ctx, store.New(db), sla.Options{
 		From: deadline.NewDate(2025, time.January, 1), To: deadline.NewDate(2025, time.January, 31), Now: now})
 	require.NoError(t, err)
 	require.True(t, r.Empty())
@@ -407,7 +408,7 @@ func TestSLAOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := sla.SLA(ctx, db, tt.o)
+			r, err := sla.SLA(ctx, store.New(db), tt.o)
 			if tt.wantErr == nil {
 				require.NoError(t, err)
 				require.NotNil(t, r)

@@ -420,19 +420,18 @@ func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string
 	if err != nil {
 		return store.Mail{}, err
 	}
-	// The task and its event first, the mail last: a take cut short in between is taken
-	// again in full, and the event's key, made from the mail's key, keeps it once.
-	done, err := r.Store.TaskDone(ctx, req.ID, vendor, "vendor:reply")
-	if err != nil {
-		return store.Mail{}, err
-	}
-	msg := vendor + " replied by mail"
-	if done {
-		msg += ": its task is confirmed"
-	}
+	// The task and its event first, together, the mail last: a take cut short in between
+	// is taken again in full, and the event's key, made from the mail's key, keeps it once.
 	sum := sha256.Sum256([]byte(m.MessageKey))
-	if _, err := r.Store.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
-		Kind: domain.EventRecipientReplied, Actor: domain.VendorActor(vendor), Message: msg}); err != nil {
+	_, err = r.Store.CloseTask(ctx, req.ID, vendor, domain.ActorVendorReply, func(closed bool, _ domain.Actor) *domain.Change {
+		msg := vendor + " replied by mail"
+		if closed {
+			msg += ": its task is confirmed"
+		}
+		return &domain.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
+			Kind: domain.EventRecipientReplied, Actor: domain.VendorActor(vendor), Message: msg}
+	})
+	if err != nil {
 		return store.Mail{}, err
 	}
 	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref

@@ -651,7 +651,7 @@ Done, the contact is deleted.
 	task, err = w.env.Store.Task(ctx, r.ID, "Survey Co")
 	require.NoError(t, err)
 	require.NotNil(t, task.DoneAt)
-	require.Equal(t, "vendor:reply", *task.DoneBy)
+	require.Equal(t, domain.ActorVendorReply, *task.DoneBy)
 	events, err := w.env.Store.Events(ctx, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, domain.EventRecipientReplied, events[len(events)-1].Kind)

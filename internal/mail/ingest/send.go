@@ -67,7 +67,7 @@ func (r *Room) sendOne(ctx context.Context, o store.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	id := store.MessageID(ref, strings.ReplaceAll(o.ID, "-", ""))
+	id := letters.MessageID(ref, strings.ReplaceAll(o.ID, "-", ""))
 	if err := r.Mailer.Send(ctx, smtp.Message{To: o.Recipient, Subject: mail.Subject, Body: mail.Body, ID: id}); err != nil {
 		return err
 	}

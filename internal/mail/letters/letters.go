@@ -459,3 +459,26 @@ func (l language) quote(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// ForChange is the kind of mail a change to a request sends its subject, when the request
+// came by mail: completed or denied when it ends so, extended when its deadline is
+// extended; "" for any other change. The store queues it with the change
+// (store.RecordNotifying), so the mail goes exactly when the change is recorded.
+func ForChange(c domain.Change) string {
+	switch {
+	case c.Status == domain.StatusCompleted:
+		return KindCompleted
+	case c.Status == domain.StatusDenied:
+		return KindDenied
+	case c.Clock != nil && c.Clock.Extended:
+		return KindExtended
+	}
+	return ""
+}
+
+// MessageID is the local part of the Message-ID of dsr's mail about a reference
+// ("DSR-xxxxxxxx"): "dsr-xxxxxxxx." and what, which tells the mails apart. A reply's
+// In-Reply-To names it, which is how the mailroom finds the reference again.
+func MessageID(ref, what string) string {
+	return "dsr-" + strings.ToLower(strings.TrimPrefix(ref, "DSR-")) + "." + what
+}

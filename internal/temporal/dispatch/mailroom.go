@@ -51,7 +51,7 @@ func (in *Intake) Mailroom(cfg RoomConfig) *ingest.Room {
 		Classifier: cls,
 		MailboxURL: cfg.MailboxURL,
 		Holders: func(ctx context.Context, emails []string) (map[string][]string, error) {
-			return chatstore.HoldersOf(ctx, cfg.Chat, emails)
+			return chatstore.New(cfg.Chat).HoldersOf(ctx, emails)
 		},
 		Start: in.Start,
 		Decide: func(ctx context.Context, requestID, update string, actor domain.Actor, reason string) error {

@@ -93,7 +93,7 @@ func New(t *testing.T, o Options) *Env {
 
 	st := store.New(orch.DB)
 	secret := []byte("0123456789abcdef0123456789abcdef")
-	all := []connectors.Connector{chatstore.New(chat.DB), backups.New(orch.DB, secret)}
+	all := []connectors.Connector{chatstore.New(chat.DB), backups.New(st, secret)}
 	if o.Connectors != nil {
 		all = append(all, o.Connectors(st)...)
 	}

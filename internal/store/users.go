@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"dsr/internal/domain"
+)
+
+// ErrExists is returned when a row would repeat a unique value of another, e.g. a
+// dashboard user's email.
+var ErrExists = errors.New("already exists")
+
+// User is one member of the privacy team who signs in to the dashboard. Its password
+// hash is not part of it: only UserByEmail reads it.
+type User struct {
+	ID          string      `db:"id"`
+	Email       string      `db:"email"`
+	Role        domain.Role `db:"role"`
+	CreatedAt   time.Time   `db:"created_at"`
+	CreatedBy   string      `db:"created_by"`
+	LastLoginAt *time.Time  `db:"last_login_at"`
+	DisabledAt  *time.Time  `db:"disabled_at"`
+}
+
+const userColumns = `id, email, role, created_at, created_by, last_login_at, disabled_at`
+
+// CreateUser adds a dashboard user with a new id. The email must be unique regardless of
+// case; ErrExists otherwise. passwordHash is stored as given.
+func (s *Store) CreateUser(ctx context.Context, email string, role domain.Role, passwordHash, createdBy string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `
+		INSERT INTO dashboard_users (id, email, role, password_hash, created_by)
+		VALUES ($1, $2, $3, $4, $5)
+		RETURNING `+userColumns, uuid.NewString(), email, role, passwordHash, createdBy)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return User{}, ErrExists
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers returns every dashboard user, by email.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var out []User
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+userColumns+` FROM dashboard_users ORDER BY lower(email)`); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserByEmail returns the dashboard user with the email, compared regardless of case,
+// and its password hash; ErrNotFound when there is none. Disabled users are returned too.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, string, error) {
+	var row struct {
+		User
+		Hash string `db:"password_hash"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT `+userColumns+`, password_hash FROM dashboard_users
+		WHERE lower(email) = lower($1)`, email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, "", ErrNotFound
+	}
+	if err != nil {
+		return User{}, "", fmt.Errorf("read user by email: %w", err)
+	}
+	return row.User, row.Hash, nil
+}
+
+// SetUserLastLogin notes that the user signed in at; ErrNotFound when there is no such
+// user.
+func (s *Store) SetUserLastLogin(ctx context.Context, id string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE dashboard_users SET last_login_at = $2 WHERE id = $1`, id, at)
+	if err != nil {
+		return fmt.Errorf("note sign-in of user %s: %w", id, err)
+	}
+	return requireRow(res, fmt.Sprintf("note sign-in of user %s", id))
+}
+
+// CountLoginFailures counts the failed sign-ins after since: those with the account hash
+// and those with the client address hash.
+func (s *Store) CountLoginFailures(ctx context.Context, accountHash, ipHash string, since time.Time) (account, ip int, err error) {
+	var n struct {
+		Account int `db:"account"`
+		IP      int `db:"ip"`
+	}
+	err = s.db.GetContext(ctx, &n, `
+		SELECT count(*) FILTER (WHERE account_hash = $1) AS account,
+		       count(*) FILTER (WHERE ip_hash = $2) AS ip
+		FROM dashboard_login_failures
+		WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`,
+		accountHash, ipHash, since)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count failed sign-ins: %w", err)
+	}
+	return n.Account, n.IP, nil
+}
+
+// RecordLoginFailure notes a failed sign-in at at, by the hashes of its account and its
+// client address, and removes the failures from before forgetBefore.
+func (s *Store) RecordLoginFailure(ctx context.Context, accountHash, ipHash string, at, forgetBefore time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+		WITH old AS (DELETE FROM dashboard_login_failures WHERE at < $4)
+		INSERT INTO dashboard_login_failures (account_hash, ip_hash, at) VALUES ($1, $2, $3)`,
+		accountHash, ipHash, at, forgetBefore)
+	if err != nil {
+		return fmt.Errorf("record failed sign-in: %w", err)
+	}
+	return nil
+}
+
+// ClearLoginFailures removes the failed sign-ins of the account hash; there may be none.
+func (s *Store) ClearLoginFailures(ctx context.Context, accountHash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM dashboard_login_failures WHERE account_hash = $1`, accountHash); err != nil {
+		return fmt.Errorf("clear failed sign-ins: %w", err)
+	}
+	return nil
+}
+
+// requireRow returns ErrNotFound when res changed no row; what says what was attempted.
+func requireRow(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
