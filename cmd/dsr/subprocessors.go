@@ -11,10 +11,10 @@ import (
 	"strings"
 
 	"dsr/connectors"
+	"dsr/connectors/subprocessor"
 	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
-	"dsr/subprocessors"
 )
 
 // subprocessorsList prints the sub-processor registry as a JSON array.
@@ -22,7 +22,7 @@ func subprocessorsList(args []string, out io.Writer) error {
 	if err := parse(flag.NewFlagSet("subprocessors list", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	es, err := subprocessors.Load(os.Getenv("DSR_SUBPROCESSORS_FILE"))
+	es, err := subprocessor.Load(os.Getenv("DSR_SUBPROCESSORS_FILE"))
 	if err != nil {
 		return err
 	}
@@ -85,19 +85,19 @@ type subprocessorSet struct {
 // builds a connector per sub-processor.
 func loadSubprocessors(st *store.Store, m *smtp.Mailer, dpo string) (subprocessorSet, error) {
 	var set subprocessorSet
-	es, err := subprocessors.Load(os.Getenv("DSR_SUBPROCESSORS_FILE"))
+	es, err := subprocessor.Load(os.Getenv("DSR_SUBPROCESSORS_FILE"))
 	if err != nil {
 		return set, err
 	}
 	set.vendors = map[string]string{}
-	mail := func(e subprocessors.Entry) (connectors.Connector, error) {
+	mail := func(e subprocessor.Entry) (connectors.Connector, error) {
 		if m == nil {
 			return nil, errors.New("it is reached by mail, which needs SMTP_URL")
 		}
 		set.vendors[strings.ToLower(e.Connector.Contact)] = e.Name
-		return &subprocessors.Manual{Entry: e, Store: st, Mailer: m, DPOEmail: dpo}, nil
+		return &subprocessor.Manual{Entry: e, Store: st, Mailer: m, DPOEmail: dpo}, nil
 	}
-	if set.connectors, err = subprocessors.Connectors(es, requiredSecret, st.Receipts(), mail); err != nil {
+	if set.connectors, err = subprocessor.Connectors(es, requiredSecret, st.Receipts(), mail); err != nil {
 		return set, err
 	}
 	for _, e := range es {

@@ -1,6 +1,13 @@
-// Package subprocessor is the connector for a sub-processor reached over its HTTP API: a
-// recipient of the vendor's data that must apply, and be told of, each rectification,
-// erasure and restriction (Art. 19). One Config describes one sub-processor: its name, the
+// Package subprocessor holds the vendor's sub-processors: their registry (who they are,
+// what they hold, where, under which transfer mechanism and DPA, and how dsr reaches them;
+// read from DSR_SUBPROCESSORS_FILE or the embedded default, listed by `dsr subprocessors
+// list`, named as recipients in every access package, Art. 15(1)(c)) and a connector for
+// each, a recipient in the Art. 19 ledger: Connector for a sub-processor reached over its
+// HTTP API, Manual for one reached by mail (a task that its reply or a DPO closes), Exempt
+// for one that needs no notice, with the reason.
+//
+// A sub-processor reached over its API is a recipient of the vendor's data that must apply,
+// and be told of, each rectification, erasure and restriction (Art. 19). One Config describes one sub-processor: its name, the
 // shape of its API, where it is, how to authenticate (bearer, basic or an HMAC signature,
 // see Auth) and its rate limits.
 //

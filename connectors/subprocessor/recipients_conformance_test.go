@@ -1,4 +1,4 @@
-package subprocessors_test
+package subprocessor_test
 
 import (
 	"context"
@@ -12,19 +12,19 @@ import (
 
 	"dsr/connectors"
 	"dsr/connectors/conformance"
+	"dsr/connectors/subprocessor"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/internal/testkit/smtptest"
 	"dsr/schema"
-	"dsr/subprocessors"
 )
 
 // TestConformance runs the shared suite, in its record-only mode, on the sub-processors
 // that hold nothing dsr can find or export: an exempt one (each change puts it in the
 // ledger as exempt) and one reached by mail (each change opens a task and mails the vendor
 // once, then waits for its reply).
-func TestConformance(t *testing.T) {
+func TestConformanceRecipients(t *testing.T) {
 	t.Parallel()
 	t.Run("Exempt", func(t *testing.T) {
 		t.Parallel()
@@ -37,9 +37,9 @@ func TestConformance(t *testing.T) {
 }
 
 // entry parses one registry entry whose connector is spec (JSON).
-func entry(t *testing.T, name, spec string) subprocessors.Entry {
+func entry(t *testing.T, name, spec string) subprocessor.Entry {
 	t.Helper()
-	es, err := subprocessors.Parse([]byte(`[{"name":"` + name + `","purpose":"tests","data_categories":["email"],
+	es, err := subprocessor.Parse([]byte(`[{"name":"` + name + `","purpose":"tests","data_categories":["email"],
 		"country":"FR","transfer_mechanism":"EEA","dpa_date":"2024-06-01","connector":` + spec + `}]`))
 	require.NoError(t, err)
 	return es[0]
@@ -69,7 +69,7 @@ var (
 
 func (h *exemptHarness) New(t *testing.T) connectors.Connector {
 	h.tenant = uuid.NewString()
-	return &subprocessors.Exempt{Entry: entry(t, "Hosting Co", `{"kind":"none","reason":"hosts encrypted disks; the data is erased in place"}`)}
+	return &subprocessor.Exempt{Entry: entry(t, "Hosting Co", `{"kind":"none","reason":"hosts encrypted disks; the data is erased in place"}`)}
 }
 
 func (h *exemptHarness) Seed(t *testing.T, _ connectors.Connector, spec conformance.SubjectSpec) connectors.Subject {
@@ -131,7 +131,7 @@ func (h *manualHarness) New(t *testing.T) connectors.Connector {
 		require.Len(t, ids, len(tasks), "one mail per task")
 	})
 
-	return &subprocessors.Manual{Entry: entry(t, "Survey Co", `{"kind":"mail","contact":"`+vendorContact+`","turnaround_days":5}`),
+	return &subprocessor.Manual{Entry: entry(t, "Survey Co", `{"kind":"mail","contact":"`+vendorContact+`","turnaround_days":5}`),
 		Store: st, Mailer: m, DPOEmail: "dpo@vendor.example", CheckEvery: time.Minute}
 }
 

@@ -1,4 +1,4 @@
-package subprocessors_test
+package subprocessor_test
 
 import (
 	"context"
@@ -10,23 +10,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/connectors"
+	"dsr/connectors/subprocessor"
 	"dsr/internal/domain"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
 	"dsr/internal/testkit/pgtest"
 	"dsr/internal/testkit/smtptest"
 	"dsr/schema"
-	"dsr/subprocessors"
 )
 
 func TestDefaultRegistryLoads(t *testing.T) {
-	es, err := subprocessors.Load("")
+	es, err := subprocessor.Load("")
 	require.NoError(t, err)
 	require.NotEmpty(t, es)
 	for _, e := range es {
 		require.NotEmpty(t, e.Describe())
 	}
-	cs, err := subprocessors.Connectors(es, nil, nil, nil)
+	cs, err := subprocessor.Connectors(es, nil, nil, nil)
 	require.NoError(t, err)
 	require.Len(t, cs, len(es))
 }
@@ -46,7 +46,7 @@ func TestParseRefusesBadEntries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := subprocessors.Parse([]byte(tt.json))
+			_, err := subprocessor.Parse([]byte(tt.json))
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tt.want)
 		})
@@ -54,13 +54,13 @@ func TestParseRefusesBadEntries(t *testing.T) {
 }
 
 func TestAPISecretsComeFromTheEnvironment(t *testing.T) {
-	es, err := subprocessors.Parse([]byte(`[{"name":"Helpdesk","purpose":"support tickets","data_categories":["email","name"],
+	es, err := subprocessor.Parse([]byte(`[{"name":"Helpdesk","purpose":"support tickets","data_categories":["email","name"],
 		"country":"US","transfer_mechanism":"SCC 2021","dpa_date":"2025-02-01",
 		"connector":{"kind":"api","shape":"two_step","base_url":"https://helpdesk.example","auth":"bearer","token_env":"HELPDESK_TOKEN"}}]`))
 	require.NoError(t, err)
-	_, err = subprocessors.Connectors(es, func(string) (string, error) { return "", errors.New("HELPDESK_TOKEN is not set") }, nil, nil)
+	_, err = subprocessor.Connectors(es, func(string) (string, error) { return "", errors.New("HELPDESK_TOKEN is not set") }, nil, nil)
 	require.ErrorContains(t, err, "HELPDESK_TOKEN")
-	cs, err := subprocessors.Connectors(es, func(name string) (string, error) {
+	cs, err := subprocessor.Connectors(es, func(name string) (string, error) {
 		require.Equal(t, "HELPDESK_TOKEN", name)
 		return "token", nil
 	}, nil, nil)
@@ -70,9 +70,9 @@ func TestAPISecretsComeFromTheEnvironment(t *testing.T) {
 }
 
 func TestExemptIsInTheLedger(t *testing.T) {
-	es, err := subprocessors.Load("")
+	es, err := subprocessor.Load("")
 	require.NoError(t, err)
-	x := &subprocessors.Exempt{Entry: es[0]}
+	x := &subprocessor.Exempt{Entry: es[0]}
 	req := connectors.Request{ID: "r1", Type: domain.Erasure, Subject: connectors.Subject{TenantID: "t", Email: "a@example.com"}}
 	out, err := x.Erase(context.Background(), req)
 	require.NoError(t, err)
@@ -105,12 +105,12 @@ func TestManualTask(t *testing.T) {
 		TargetDue: received.AddDate(0, 0, 4), LegalDue: legal, ExtendedDue: legal.AddDate(0, 2, 0)})
 	require.NoError(t, err)
 
-	es, err := subprocessors.Parse([]byte(`[{"name":"Survey Co","purpose":"satisfaction surveys","data_categories":["email"],
+	es, err := subprocessor.Parse([]byte(`[{"name":"Survey Co","purpose":"satisfaction surveys","data_categories":["email"],
 		"country":"FR","transfer_mechanism":"EEA","dpa_date":"2024-06-01",
 		"connector":{"kind":"mail","contact":"privacy@survey.example","turnaround_days":10}}]`))
 	require.NoError(t, err)
 	now := received
-	man := &subprocessors.Manual{Entry: es[0], Store: st, Mailer: m, DPOEmail: "dpo@vendor.example", CheckEvery: time.Minute,
+	man := &subprocessor.Manual{Entry: es[0], Store: st, Mailer: m, DPOEmail: "dpo@vendor.example", CheckEvery: time.Minute,
 		Now: func() time.Time { return now }}
 	req := connectors.Request{ID: r.ID, Type: domain.Erasure, Subject: connectors.Subject{TenantID: tn.ID, Email: "visitor@example.com"}}
 

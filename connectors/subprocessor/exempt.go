@@ -1,4 +1,4 @@
-package subprocessors
+package subprocessor
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func (x *Exempt) outcome(action domain.RequestType) domain.Outcome {
 	return domain.Outcome{
 		Connector: x.Entry.Name, Action: action, Rows: map[string]int64{}, AppliedAt: time.Now().UTC(),
 		Notes:     []string{"no notice needed: " + x.Entry.Connector.Reason},
-		Recipient: &domain.Recipient{Name: x.Entry.Name, Kind: KindNone, Status: domain.RecipientExempt, Reason: x.Entry.Connector.Reason},
+		Recipient: &domain.Recipient{Name: x.Entry.Name, Kind: domain.ReachNone, Status: domain.RecipientExempt, Reason: x.Entry.Connector.Reason},
 	}
 }
 

@@ -1,4 +1,4 @@
-package subprocessors
+package subprocessor
 
 import (
 	"context"
@@ -139,7 +139,7 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job domai
 		return domain.Outcome{}, err
 	}
 	out := domain.Outcome{Connector: m.Entry.Name, Action: t.Action, Rows: map[string]int64{}, AppliedAt: m.now(),
-		Recipient: &domain.Recipient{Name: m.Entry.Name, Kind: KindMail, Status: domain.RecipientNotified}}
+		Recipient: &domain.Recipient{Name: m.Entry.Name, Kind: domain.ReachMail, Status: domain.RecipientNotified}}
 	if t.DoneAt != nil {
 		out.Recipient.Status = domain.RecipientConfirmed
 		var by domain.Actor

@@ -1,10 +1,7 @@
-// Package subprocessors is the registry of the vendor's sub-processors: who they are, what
-// they hold, where, under which transfer mechanism and DPA, and how dsr reaches them when a
-// subject's data changes (their API, a mail to their privacy contact, or not at all, with
-// the reason). It is read from a JSON file (DSR_SUBPROCESSORS_FILE) or the embedded default,
-// listed by `dsr subprocessors list`, named in every access package as recipients
-// (Art. 15(1)(c)), and turned into connectors, each a recipient in the Art. 19 ledger.
-package subprocessors
+// The registry of the vendor's sub-processors: who they are, what they hold, where, under
+// which transfer mechanism and DPA, and how dsr reaches them when a subject's data changes.
+
+package subprocessor
 
 import (
 	"bytes"
@@ -16,15 +13,8 @@ import (
 	"time"
 
 	"dsr/connectors"
-	"dsr/connectors/subprocessor"
+	"dsr/internal/domain"
 	"dsr/templates"
-)
-
-// Ways to reach a sub-processor.
-const (
-	KindAPI  = "api"
-	KindMail = "mail"
-	KindNone = "none"
 )
 
 // Entry is one sub-processor.
@@ -43,7 +33,7 @@ type Entry struct {
 // environment variables (or *_FILE variables) that hold them.
 type Spec struct {
 	Kind string `json:"kind"`
-	// API: the shape of the service (subprocessor.ShapeTwoStep or ShapeAsyncJob), where it
+	// API: the shape of the service (ShapeTwoStep or ShapeAsyncJob), where it
 	// is, how to authenticate, and its rate limit (Rate calls per Per, bursts of Burst).
 	Shape       string `json:"shape,omitempty"`
 	BaseURL     string `json:"base_url,omitempty"`
@@ -121,10 +111,10 @@ func (e Entry) validate() error {
 	}
 	s := e.Connector
 	switch s.Kind {
-	case KindAPI:
+	case domain.ReachAPI:
 		need(s.BaseURL, "connector.base_url")
-		if s.Shape != subprocessor.ShapeTwoStep && s.Shape != subprocessor.ShapeAsyncJob {
-			errs = append(errs, fmt.Errorf("connector.shape %q is not %s or %s", s.Shape, subprocessor.ShapeTwoStep, subprocessor.ShapeAsyncJob))
+		if s.Shape != ShapeTwoStep && s.Shape != ShapeAsyncJob {
+			errs = append(errs, fmt.Errorf("connector.shape %q is not %s or %s", s.Shape, ShapeTwoStep, ShapeAsyncJob))
 		}
 		switch s.Auth {
 		case "bearer":
@@ -142,9 +132,9 @@ func (e Entry) validate() error {
 				errs = append(errs, fmt.Errorf("connector.per %q is not a duration", s.Per))
 			}
 		}
-	case KindMail:
+	case domain.ReachMail:
 		need(s.Contact, "connector.contact")
-	case KindNone:
+	case domain.ReachNone:
 		need(s.Reason, "connector.reason: why this recipient needs no notice")
 	default:
 		errs = append(errs, fmt.Errorf("connector.kind %q is not api, mail or none", s.Kind))
@@ -161,19 +151,19 @@ func (e Entry) Describe() string {
 // connector names (environment variables); receipts (nil: in memory) keep what API
 // connectors did per request; mail builds those reached by mail, which need a mailer (nil
 // is an error for them: the ledger would miss them).
-func Connectors(es []Entry, secret func(string) (string, error), receipts subprocessor.Receipts, mail func(Entry) (connectors.Connector, error)) ([]connectors.Connector, error) {
+func Connectors(es []Entry, secret func(string) (string, error), receipts Receipts, mail func(Entry) (connectors.Connector, error)) ([]connectors.Connector, error) {
 	var out []connectors.Connector
 	for _, e := range es {
 		switch e.Connector.Kind {
-		case KindNone:
+		case domain.ReachNone:
 			out = append(out, &Exempt{Entry: e})
-		case KindAPI:
+		case domain.ReachAPI:
 			c, err := apiConnector(e, secret, receipts)
 			if err != nil {
 				return nil, fmt.Errorf("sub-processor %s: %w", e.Name, err)
 			}
 			out = append(out, c)
-		case KindMail:
+		case domain.ReachMail:
 			if mail == nil {
 				return nil, fmt.Errorf("sub-processor %s is reached by mail, which needs SMTP_URL", e.Name)
 			}
@@ -187,12 +177,12 @@ func Connectors(es []Entry, secret func(string) (string, error), receipts subpro
 	return out, nil
 }
 
-func apiConnector(e Entry, secret func(string) (string, error), receipts subprocessor.Receipts) (connectors.Connector, error) {
+func apiConnector(e Entry, secret func(string) (string, error), receipts Receipts) (connectors.Connector, error) {
 	if secret == nil {
 		return nil, errors.New("no source of secrets for its API credentials")
 	}
 	s := e.Connector
-	cfg := subprocessor.Config{Name: e.Name, Shape: s.Shape, BaseURL: s.BaseURL, Rate: s.Rate, Burst: s.Burst, Receipts: receipts}
+	cfg := Config{Name: e.Name, Shape: s.Shape, BaseURL: s.BaseURL, Rate: s.Rate, Burst: s.Burst, Receipts: receipts}
 	cfg.Auth.Type = s.Auth
 	var err error
 	switch s.Auth {
@@ -213,5 +203,5 @@ func apiConnector(e Entry, secret func(string) (string, error), receipts subproc
 			return nil, err
 		}
 	}
-	return subprocessor.New(cfg)
+	return New(cfg)
 }

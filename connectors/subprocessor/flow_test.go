@@ -1,4 +1,4 @@
-package subprocessors_test
+package subprocessor_test
 
 import (
 	"context"
@@ -20,7 +20,6 @@ import (
 	"dsr/internal/testkit/fakevendor"
 	"dsr/internal/testkit/smtptest"
 	"dsr/internal/testkit/testenv"
-	"dsr/subprocessors"
 )
 
 // TestErasureWaitsForRecipients runs a full erasure through the API with three recipients:
@@ -35,11 +34,11 @@ func TestErasureWaitsForRecipients(t *testing.T) {
 	sink := smtptest.New(t)
 	m, err := smtp.New(sink.URL, "privacy@dsr.example")
 	require.NoError(t, err)
-	reg, err := subprocessors.Parse([]byte(`[
+	reg, err := subprocessor.Parse([]byte(`[
 		{"name":"Survey Co","purpose":"satisfaction surveys","data_categories":["email"],"country":"FR",
 		 "transfer_mechanism":"EEA","dpa_date":"2024-06-01","connector":{"kind":"mail","contact":"privacy@survey.example"}}]`))
 	require.NoError(t, err)
-	hosting, err := subprocessors.Load("")
+	hosting, err := subprocessor.Load("")
 	require.NoError(t, err)
 
 	env := testenv.New(t, testenv.Options{SMTPURL: sink.URL, Connectors: func(st *store.Store) []connectors.Connector {
@@ -49,8 +48,8 @@ func TestErasureWaitsForRecipients(t *testing.T) {
 		require.NoError(t, err)
 		return []connectors.Connector{
 			api,
-			&subprocessors.Manual{Entry: reg[0], Store: st, Mailer: m, CheckEvery: 300 * time.Millisecond},
-			&subprocessors.Exempt{Entry: hosting[0]},
+			&subprocessor.Manual{Entry: reg[0], Store: st, Mailer: m, CheckEvery: 300 * time.Millisecond},
+			&subprocessor.Exempt{Entry: hosting[0]},
 		}
 	}})
 	tn, key := env.Tenant(t, "Acme")
