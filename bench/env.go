@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"dsr/internal/app"
 	"dsr/internal/platform/postgres"
 	"dsr/schema"
 )
@@ -167,4 +168,23 @@ func (e *Env) dropLeftovers(ctx context.Context) {
 func processAlive(pid int) bool {
 	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
 	return err == nil
+}
+
+// benchSecret is the bench installation's DSR_SECRET_KEY.
+var benchSecret = []byte("bench-secret-key-0123456789abcdef")
+
+// benchConfig is dsr's configuration for a bench system under dir: the embedded Temporal
+// server on free ports, no sub-processor (an empty registry), no mail.
+func benchConfig(dir string) (app.Config, error) {
+	cfg := app.Defaults()
+	cfg.DataDir = dir
+	cfg.TemporalPort = 0
+	cfg.SecretKey = benchSecret
+	cfg.PublicURL = app.DefaultPublicURL(cfg.HTTPAddr)
+	cfg.ObjectStoreURL = "file://" + filepath.ToSlash(filepath.Join(dir, "objects"))
+	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return cfg, err
+	}
+	return cfg, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600)
 }

@@ -18,13 +18,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
+	"dsr/internal/app"
 	"dsr/internal/mail/imap"
-	"dsr/internal/platform/seal"
 	"dsr/internal/store"
-	"dsr/internal/temporal/dispatch"
-	"dsr/internal/temporal/engine"
 	"dsr/internal/testkit/dovecot"
 	"dsr/schema"
 	"dsr/workflows"
@@ -111,24 +108,24 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.Start(ctx, engine.Options{DataDir: filepath.Join(e.Dir, "ingest-temporal"), Namespace: "dsr",
-		SearchAttributes: dispatch.SearchAttributes, LogLevel: "error"})
+	// dsr as `dsr serve` wires it, with the mailbox and no worker: the requests' workflows
+	// are started, not run.
+	cfg, err := benchConfig(filepath.Join(e.Dir, "ingest"))
 	if err != nil {
 		return nil, err
 	}
-	defer eng.Stop() //nolint:errcheck // the run is over
-	c, err := client.Dial(client.Options{HostPort: eng.HostPort(), Namespace: "dsr", Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	cfg.IMAPURL = dc.URL()
+	a, err := app.New(ctx, cfg, app.WithDatabases(orch, chat), app.WithLogger(slog.New(slog.DiscardHandler)), app.WithEngineLogLevel("error"))
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-
-	st := store.New(orch)
+	defer a.Close()
+	c, st := a.Temporal, a.Store
 	t, err := st.CreateTenant(ctx, store.Tenant{Name: "Bench Shoes", Region: "eu", Country: "FR", TZ: "Europe/Paris"})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := chat.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2)`, t.ID, t.Name); err != nil {
+	if err := a.ChatStore.EnsureAccount(ctx, t.ID, t.Name); err != nil {
 		return nil, err
 	}
 	for _, email := range held {
@@ -136,13 +133,7 @@ func benchIngestion(ctx context.Context, e *Env) ([]Row, error) {
 			return nil, err
 		}
 	}
-	keys, err := seal.New([]byte("bench-secret-0123456789abcdef0123456789"))
-	if err != nil {
-		return nil, err
-	}
-	in := &dispatch.Intake{Temporal: c, Store: st, Log: e.Log}
-	room := in.Mailroom(dispatch.RoomConfig{Keys: keys, Chat: chat, MailboxURL: dc.URL(), From: "privacy@dsr.example",
-		PublicURL: "http://127.0.0.1:8080"})
+	room := a.Room
 
 	stop := e.profile("ingestion")
 	cpuPoll := readCPU()

@@ -23,23 +23,14 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"dsr/activities"
-	"dsr/connectors"
-	"dsr/connectors/backups"
-	"dsr/connectors/chatstore"
-	"dsr/http/api"
-	"dsr/http/server"
+	"dsr/internal/app"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/store"
-	"dsr/internal/temporal/dispatch"
-	"dsr/internal/temporal/engine"
-	"dsr/internal/temporal/workers"
 	"dsr/schema"
 	"dsr/workflows"
 )
@@ -232,38 +223,24 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 		return s, err
 	}
 
+	// dsr as `dsr serve` wires it: the connectors it configures by default (the chat store
+	// and the backups catalog; sub-processors come from a registry file, none here).
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	eng, err := engine.Start(ctx, engine.Options{DataDir: filepath.Join(e.Dir, "temporal"), Namespace: "dsr",
-		SearchAttributes: dispatch.SearchAttributes, LogLevel: "error"})
+	cfg, err := benchConfig(filepath.Join(e.Dir, "workflow"))
 	if err != nil {
 		return s, err
 	}
-	s.stop = append(s.stop, func() {
-		if err := eng.Stop(); err != nil {
-			e.Log.Warn("stop the embedded server", slog.Any("error", err))
-		}
-	})
-	s.c, err = client.Dial(client.Options{HostPort: eng.HostPort(), Namespace: "dsr",
-		Logger: sdklog.NewStructuredLogger(quiet), Interceptors: []interceptor.ClientInterceptor{s.timing}})
-	if err != nil {
-		return s, fmt.Errorf("connect to the embedded server: %w", err)
-	}
-	s.stop = append(s.stop, s.c.Close)
-
-	// The connectors testenv and `dsr serve` configure by default: the chat store and the
-	// backups catalog (sub-processors come from a registry file, none here).
-	secret := []byte("bench-secret-key-0123456789abcdef")
-	reg, err := connectors.NewRegistry(chatstore.New(s.chat), backups.New(s.st, secret))
+	cfg.BlockerRecheck = 15 * time.Minute
+	a, err := app.New(ctx, cfg, app.WithDatabases(s.orch, s.chat), app.WithLogger(quiet), app.WithEngineLogLevel("error"),
+		app.WithClientInterceptors(s.timing))
 	if err != nil {
 		return s, err
 	}
-	acts := &activities.Activities{Store: s.st, Connectors: reg, PackageDir: filepath.Join(e.Dir, "packages"), SecretKey: secret}
-	in := &dispatch.Intake{Temporal: s.c, Store: s.st, RecheckEvery: 15 * time.Minute, Log: quiet}
-	ws, err := workers.Start(s.c, acts, domain.Regions)
-	if err != nil {
+	s.stop = append(s.stop, a.Close)
+	s.c = a.Temporal
+	if err := a.Start(); err != nil {
 		return s, err
 	}
-	s.stop = append(s.stop, ws.Stop)
 	w := worker.New(s.c, noopQueue, worker.Options{WorkerStopTimeout: 20 * time.Second})
 	w.RegisterWorkflow(noopWorkflow)
 	w.RegisterActivity(noopActivity)
@@ -276,10 +253,7 @@ func startSystem(ctx context.Context, e *Env, subjects int) (s *wfSystem, err er
 	if err != nil {
 		return s, err
 	}
-	srv := &http.Server{Handler: server.New(server.Options{
-		API: &api.API{Store: s.st, Temporal: s.c, Intake: in, PackageDir: acts.PackageDir, Log: quiet},
-		Log: quiet,
-	}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	s.stop = append(s.stop, func() { srv.Close() })
 	s.apiURL = "http://" + ln.Addr().String()

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 
-	"dsr/internal/platform/postgres"
 	"dsr/internal/store"
-	"dsr/schema"
 )
 
 // auditVerify checks both hash chains of the audit trail; it fails, naming the first broken
@@ -19,19 +17,12 @@ func auditVerify(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(flag.NewFlagSet("audit verify", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	b, err := openBase(ctx, true)
 	if err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("orchestrator database: %w", err)
-	}
-	defer db.Close()
-	if _, err := schema.Migrate(ctx, db, schema.Orchestrator); err != nil {
-		return err
-	}
-	sum, err := store.New(db).VerifyAudit(ctx)
+	defer b.Close()
+	sum, err := b.Store.VerifyAudit(ctx)
 	var brk *store.Break
 	if errors.As(err, &brk) {
 		return fmt.Errorf("audit trail tampered with: %w", brk)

@@ -10,15 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
-	"dsr/connectors/backups"
-	"dsr/connectors/chatstore"
 	"dsr/internal/domain"
-	"dsr/internal/platform/objectstore"
-	"dsr/internal/platform/postgres"
 	"dsr/internal/store"
-	"dsr/schema"
 )
 
 // backupsAdd puts a backup into the catalog: dsr backups add --id ID --taken-at RFC3339
@@ -47,12 +40,12 @@ func backupsAdd(ctx context.Context, args []string, out io.Writer) error {
 	if err := b.Validate(); err != nil {
 		return usageError{"backups add: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
-	db, err := openOrchestrator(ctx)
+	base, err := openBase(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	stored, err := store.New(db).AddBackup(ctx, b)
+	defer base.Close()
+	stored, err := base.Store.AddBackup(ctx, b)
 	if errors.Is(err, store.ErrBackupConflict) {
 		return fmt.Errorf("backups add: backup %s is already in the catalog with other values", b.ID)
 	}
@@ -67,12 +60,12 @@ func backupsList(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(flag.NewFlagSet("backups list", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	db, err := openOrchestrator(ctx)
+	base, err := openBase(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	list, err := store.New(db).ListBackups(ctx)
+	defer base.Close()
+	list, err := base.Store.ListBackups(ctx)
 	if err != nil {
 		return err
 	}
@@ -100,62 +93,20 @@ func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("backups replay: --since %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *sinceFlag)}
 	}
-	cfg, err := loadConfig()
+	b, err := openBase(ctx, false)
 	if err != nil {
 		return err
 	}
-	key, err := installationKey(cfg)
+	defer b.Close()
+	key, err := b.InstallationKey(ctx)
 	if err != nil {
-		return err
-	}
-	orch, chat, err := databases(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer orch.Close()
-	defer chat.Close()
-	if err := checkKey(ctx, store.New(orch), key); err != nil {
 		return fmt.Errorf("backups replay: %w", err)
 	}
 	// A replayed full erasure deletes the attachment files too, as the erasure did.
-	objs, err := objectstore.Open(cfg.ObjectStoreURL)
-	if err != nil {
-		return fmt.Errorf("OBJECT_STORE_URL: %w", err)
-	}
-	res, err := backups.New(store.New(orch), key).Replay(ctx, chatstore.New(chat, chatstore.WithObjects(objs)), since, cfg.Regions)
+	res, err := b.Backups(key).Replay(ctx, b.ChatStore, since, b.Config.Regions)
 	if err != nil {
 		return fmt.Errorf("backups replay (so far %d re-applied, %d already applied, %d not found): %w",
 			res.Reapplied, res.AlreadyApplied, res.NotFound, err)
 	}
 	return json.NewEncoder(out).Encode(res)
-}
-
-// installationKey returns DSR_SECRET_KEY, or the key an all-in-one install generated into
-// its data directory; it never makes a new one (no tombstone would match it).
-func installationKey(cfg Config) ([]byte, error) {
-	if len(cfg.SecretKey) > 0 {
-		return cfg.SecretKey, nil
-	}
-	key, path, err := cfg.keptKey()
-	if err == nil && key == nil {
-		err = fmt.Errorf("DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE) is required: tombstones name subjects by hashes keyed with it, and %s holds no key", path)
-	}
-	return key, err
-}
-
-// openOrchestrator opens and migrates the orchestrator database alone.
-func openOrchestrator(ctx context.Context) (*sqlx.DB, error) {
-	cfg, err := loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("orchestrator database: %w", err)
-	}
-	if _, err := schema.Migrate(ctx, db, schema.Orchestrator); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }

@@ -9,23 +9,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
-	"dsr/connectors/chatstore"
+	"dsr/internal/app"
 	"dsr/internal/deadline"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
-	"dsr/internal/platform/postgres"
 	"dsr/internal/store"
 	"dsr/internal/tenants"
-	"dsr/schema"
 )
 
 const usage = `dsr: GDPR data-subject-request orchestrator
@@ -86,9 +81,9 @@ func run(args []string, out io.Writer) error {
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, rest, true)
+		return serve(ctx, rest, app.ModeAll)
 	case "worker":
-		return serve(ctx, rest, false)
+		return serve(ctx, rest, app.ModeWorker)
 	case "migrate":
 		return migrate(ctx, rest, out)
 	case "tenant create":
@@ -121,10 +116,6 @@ func run(args []string, out io.Writer) error {
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
 
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
-
 func parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
@@ -136,52 +127,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// openDatabases loads the configuration and opens and migrates both databases; closeDBs
-// closes them.
-func openDatabases(ctx context.Context) (orch, chat *sqlx.DB, closeDBs func(), err error) {
-	cfg, err := loadConfig()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if orch, chat, err = databases(ctx, cfg); err != nil {
-		return nil, nil, nil, err
-	}
-	return orch, chat, func() { orch.Close(); chat.Close() }, nil
-}
-
-// databases opens and migrates both databases.
-func databases(ctx context.Context, cfg Config) (orch, chat *sqlx.DB, err error) {
-	orch, err = postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("orchestrator database: %w", err)
-	}
-	chat, err = postgres.Open(ctx, cfg.ChatStoreURL)
-	if err != nil {
-		orch.Close()
-		return nil, nil, fmt.Errorf("chat store: %w", err)
-	}
-	for _, m := range []struct {
-		db  *sqlx.DB
-		set schema.Set
-	}{{orch, schema.Orchestrator}, {chat, schema.ChatStore}} {
-		if _, err := schema.Migrate(ctx, m.db, m.set); err != nil {
-			orch.Close()
-			chat.Close()
-			return nil, nil, err
-		}
-	}
-	return orch, chat, nil
-}
-
 func migrate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(flag.NewFlagSet("migrate", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	_, _, closeDBs, err := openDatabases(ctx)
+	b, err := openBase(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
+	defer b.Close()
 	fmt.Fprintln(out, "schema is up to date")
 	return nil
 }
@@ -203,12 +157,12 @@ func tenantCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err := nt.Validate(); err != nil {
 		return usageError{"tenant create: " + err.Error()}
 	}
-	orch, chat, closeDBs, err := openDatabases(ctx)
+	b, err := openBase(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
-	t, key, err := tenants.Create(ctx, store.New(orch), chatstore.New(chat), nt)
+	defer b.Close()
+	t, key, err := tenants.Create(ctx, b.Store, b.ChatStore, nt)
 	if err != nil {
 		return err
 	}
@@ -226,24 +180,18 @@ func demoSeed(ctx context.Context, args []string, out io.Writer) error {
 	if *tenantID == "" {
 		return usageError{"demo seed: --tenant is required"}
 	}
-	orch, chat, closeDBs, err := openDatabases(ctx)
+	b, err := openBase(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
-	t, err := store.New(orch).GetTenant(ctx, *tenantID)
+	defer b.Close()
+	stats, err := b.SeedDemo(ctx, *tenantID, *users, *messages)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("demo seed: no tenant %s (create one with dsr tenant create)", *tenantID)
 	}
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	stats, err := demo.Seed(ctx, chat, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: *users, Messages: *messages})
-	if err != nil {
-		return err
-	}
-	stats.Duration = time.Since(start)
 	return json.NewEncoder(out).Encode(stats)
 }
 

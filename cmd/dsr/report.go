@@ -11,7 +11,6 @@ import (
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
-	"dsr/internal/store"
 )
 
 // reportSLA writes the SLA report of a period: dsr report sla --from DATE --to DATE
@@ -45,12 +44,12 @@ func reportSLA(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"report sla: " + err.Error()}
 	}
 
-	orch, _, closeDBs, err := openDatabases(ctx)
+	b, err := openBase(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
-	rep, err := sla.SLA(ctx, store.New(orch), o)
+	defer b.Close()
+	rep, err := sla.SLA(ctx, b.Store, o)
 	if err != nil {
 		return err
 	}

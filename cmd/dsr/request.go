@@ -12,9 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-
+	"dsr/internal/app"
 	"dsr/internal/domain"
 	"dsr/internal/temporal/dispatch"
 	"dsr/workflows"
@@ -35,7 +33,7 @@ func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 	if *actor == "" {
 		*actor = "dpo:" + env("USER", "cli")
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(app.ModeAll)
 	if err != nil {
 		return err
 	}
@@ -43,13 +41,14 @@ func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 	if hostPort == "" {
 		hostPort = net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.TemporalPort))
 	}
-	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: cfg.TemporalNamespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))})
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	c, err := app.Dial(hostPort, cfg.TemporalNamespace, quiet)
 	if err != nil {
-		return fmt.Errorf("connect to temporal at %s (is dsr serve running?): %w", hostPort, err)
+		return fmt.Errorf("%w (is dsr serve running?)", err)
 	}
 	defer c.Close()
-	state, err := dispatch.Decide(ctx, c, *id, workflows.UpdateOverride, workflows.Decision{Actor: domain.Actor(*actor), Reason: *reason})
+	d := &dispatch.Client{Temporal: c, Log: quiet}
+	state, err := d.Decide(ctx, *id, workflows.UpdateOverride, workflows.Decision{Actor: domain.Actor(*actor), Reason: *reason})
 	var rej *dispatch.Rejection
 	if errors.As(err, &rej) {
 		return fmt.Errorf("request %s: %s", *id, rej.Message)

@@ -12,7 +12,6 @@ import (
 
 	"dsr/internal/auth"
 	"dsr/internal/domain"
-	"dsr/internal/store"
 )
 
 // userCreate adds a dashboard user: dsr user create --email E --role viewer|dpo|admin
@@ -43,12 +42,12 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("user create: read the password: %w", err)
 	}
 	password := strings.TrimRight(string(raw), "\r\n")
-	orch, _, closeDBs, err := openDatabases(ctx)
+	b, err := openBase(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
-	u, err := auth.New(store.New(orch)).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
+	defer b.Close()
+	u, err := auth.New(b.Store).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
 	if errors.Is(err, auth.ErrInvalid) {
 		return usageError{"user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
 	}

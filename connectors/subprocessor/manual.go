@@ -2,6 +2,8 @@ package subprocessor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -274,4 +276,38 @@ func slug(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// ConfirmByDPO closes a vendor's task on a request on a DPO's word that the vendor
+// confirmed by other means, with its event, in one transaction; the event is recorded
+// whenever this DPO closed the task (now, or in an earlier run its key keeps once). It
+// reports whether this call closed the task; store.ErrNotFound when there is no task.
+func ConfirmByDPO(ctx context.Context, st *store.Store, requestID, vendor, dpo string) (bool, error) {
+	if _, err := st.Task(ctx, requestID, vendor); err != nil {
+		return false, err
+	}
+	by := domain.DPOActor(dpo)
+	return st.CloseTask(ctx, requestID, vendor, by, func(_ bool, doneBy domain.Actor) *domain.Change {
+		if doneBy != by {
+			return nil
+		}
+		return &domain.Change{RequestID: requestID, DedupeKey: "task-done:" + vendor, Kind: domain.EventRecipientConfirmed,
+			Actor: by, Message: vendor + " marked done by a DPO"}
+	})
+}
+
+// ConfirmByReply closes a vendor's task on a request when the vendor replies by mail, and
+// records the reply on the request, in one transaction; the event's key, made from the
+// mail's key, keeps it once however often the mail is taken. It reports whether the reply
+// closed the task.
+func ConfirmByReply(ctx context.Context, st *store.Store, requestID, vendor, mailKey string) (bool, error) {
+	sum := sha256.Sum256([]byte(mailKey))
+	return st.CloseTask(ctx, requestID, vendor, domain.ActorVendorReply, func(closed bool, _ domain.Actor) *domain.Change {
+		msg := vendor + " replied by mail"
+		if closed {
+			msg += ": its task is confirmed"
+		}
+		return &domain.Change{RequestID: requestID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
+			Kind: domain.EventRecipientReplied, Actor: domain.VendorActor(vendor), Message: msg}
+	})
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"dsr/internal/deadline"
 	"dsr/internal/documents/bundle"
@@ -33,9 +32,9 @@ import (
 
 // API holds the handlers' dependencies.
 type API struct {
-	Store      *store.Store
-	Temporal   client.Client
-	Intake     *dispatch.Intake
+	Store *store.Store
+	// Dispatch starts requests' workflows and sends them the tenant's decisions.
+	Dispatch   *dispatch.Client
 	PackageDir string
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -260,7 +259,7 @@ func (h *API) create(c *gin.Context) {
 	}
 	// Start (or, on a replay, make sure of) the workflow before answering 201: a request
 	// answered 201 is running. If this fails the row stays and the resume pass starts it.
-	if err := h.Intake.Start(c, t, req); err != nil {
+	if err := h.Dispatch.Start(c, t, req); err != nil {
 		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable,
 			"the request "+req.ID+" was recorded but could not be started yet; it will start automatically, or retry with the same Idempotency-Key", err)
 		return
@@ -386,7 +385,7 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 			h.fail(c, http.StatusConflict, CodeConflict, "the request is "+string(req.Status)+"; nothing can change it now", nil)
 			return
 		}
-		_, err := dispatch.Decide(c, h.Temporal, req.ID, update, workflows.Decision{Actor: domain.TenantActor(tenant(c).ID), Reason: body.Reason})
+		_, err := h.Dispatch.Decide(c, req.ID, update, workflows.Decision{Actor: domain.TenantActor(tenant(c).ID), Reason: body.Reason})
 		var rej *dispatch.Rejection
 		switch {
 		case errors.As(err, &rej):

@@ -117,7 +117,7 @@ type browserEnv struct {
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()
 	env := testenv.New(t, testenv.Options{})
-	h := newHarness(t, options{orch: env.Orch, chat: env.Chat, temporal: env.Temporal, dir: env.PackageDir, realTime: true})
+	h := newHarness(t, options{orch: env.Orch, chat: env.Chat, dispatch: env.Dispatch, dir: env.PackageDir, realTime: true})
 	return &browserEnv{harness: h, env: env}
 }
 
@@ -140,7 +140,7 @@ func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ domain.Reque
 	req, _, err := e.Store.CreateRequest(ctx, store.NewRequest{TenantID: tn.ID, Type: typ, Source: "mail", SubjectEmail: email,
 		Params: params, ReceivedAt: received, TargetDue: due.Target.Time(), LegalDue: due.Legal.Time(), ExtendedDue: due.Extended.Time()})
 	require.NoError(t, err)
-	require.NoError(t, e.env.Intake.Start(ctx, tn, req))
+	require.NoError(t, e.env.Dispatch.Start(ctx, tn, req))
 	if !verified {
 		return e.env.WaitStatus(t, req.ID, domain.StatusVerifying)
 	}
@@ -149,7 +149,7 @@ func (e *browserEnv) mailRequest(t *testing.T, tn store.Tenant, typ domain.Reque
 	// refusal then is retried.
 	limit := time.Now().Add(60 * time.Second)
 	for {
-		_, err = dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdateVerify, workflows.Decision{Actor: "subject"})
+		_, err = e.env.Dispatch.Decide(ctx, req.ID, workflows.UpdateVerify, workflows.Decision{Actor: "subject"})
 		var rej *dispatch.Rejection
 		if !errors.As(err, &rej) || time.Now().After(limit) {
 			break
@@ -171,7 +171,7 @@ func (e *browserEnv) apiRequest(t *testing.T, tn store.Tenant, typ domain.Reques
 		Params: params, ReceivedAt: received, ClockStartedAt: &received,
 		TargetDue: due.Target.Time(), LegalDue: due.Legal.Time(), ExtendedDue: due.Extended.Time()})
 	require.NoError(t, err)
-	require.NoError(t, e.env.Intake.Start(ctx, tn, req))
+	require.NoError(t, e.env.Dispatch.Start(ctx, tn, req))
 	return req
 }
 
@@ -399,7 +399,7 @@ func TestBrowser(t *testing.T) {
 		step(t, ctx, "open the request", chromedp.Navigate(e.URL+"/requests/"+req.ID), chromedp.WaitVisible(chromedp.ID("pause")),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('poll').remove()`))
 		// Meanwhile the controller pauses the clock.
-		_, err := dispatch.Decide(ctx, e.env.Temporal, req.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.TenantActor(tn.ID), Reason: "which account?"})
+		_, err := e.env.Dispatch.Decide(ctx, req.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.TenantActor(tn.ID), Reason: "which account?"})
 		require.NoError(t, err)
 		step(t, ctx, "pause again from the stale page",
 			chromedp.SendKeys(chromedp.CSS(`form[action$="/pause"] input[name=reason]`), "need the order number"),

@@ -11,7 +11,7 @@
 // net/http's cross-origin check. Failed sign-ins are limited per account and per client
 // address. Pages are sent with a strict Content-Security-Policy and are not cached.
 // Subjects' emails are masked until a DPO reveals one, which is recorded on the request;
-// every action is a Temporal update through intake.Decide with the acting user as actor.
+// every action is a Temporal update through dispatch (Client.Decide) with the acting user as actor.
 package dashboard
 
 import (
@@ -27,20 +27,21 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"dsr/internal/auth"
 	"dsr/internal/domain"
 	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
 	"dsr/internal/tenants"
 	"dsr/templates"
 )
 
 // Config holds the dashboard's dependencies and settings.
 type Config struct {
-	Store    *store.Store
-	Users    *auth.Users
-	Temporal client.Client
+	Store *store.Store
+	Users *auth.Users
+	// Dispatch sends the DPO's decisions to requests' workflows; nil in tests of pages alone.
+	Dispatch *dispatch.Client
 	// Accounts opens a new tenant's account in the chat store (its connector). When nil,
 	// admins cannot create tenants here (the Tenants page offers no form and its POST
 	// answers 503); `dsr tenant create` still can.

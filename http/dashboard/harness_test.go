@@ -17,7 +17,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"dsr/connectors/chatstore"
 	"dsr/http/dashboard"
@@ -26,6 +25,7 @@ import (
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
 	"dsr/internal/store"
+	"dsr/internal/temporal/dispatch"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
@@ -74,7 +74,7 @@ type harness struct {
 // options change the dashboard's configuration before it is built.
 type options struct {
 	configure func(*dashboard.Config)
-	temporal  client.Client
+	dispatch  *dispatch.Client
 	// orch is the orchestrator's schema (testenv's env.Orch); a new one when nil.
 	orch *pgtest.Schema
 	// chat is the chat store given to the dashboard (as Config.Accounts, its connector):
@@ -104,7 +104,7 @@ func newHarness(t *testing.T, o options) *harness {
 	if h.PackageDir == "" {
 		h.PackageDir = t.TempDir()
 	}
-	cfg := dashboard.Config{Store: st, Users: h.Users, Temporal: o.temporal, PackageDir: h.PackageDir,
+	cfg := dashboard.Config{Store: st, Users: h.Users, Dispatch: o.dispatch, PackageDir: h.PackageDir,
 		Log: quietLog(), Now: h.Clock.Now}
 	if o.chat != nil {
 		cfg.Accounts = chatstore.New(o.chat.DB)

@@ -321,12 +321,12 @@ func (h *Dashboard) act(a action) gin.HandlerFunc {
 			h.flash(c, "error", "The request is "+statusLabels[it.Status]+"; nothing can change it now.", back)
 			return
 		}
-		if h.Temporal == nil {
+		if h.Dispatch == nil {
 			h.fail(c, http.StatusServiceUnavailable, "The workflow engine is not connected.", nil)
 			return
 		}
 		u := user(c)
-		_, err := dispatch.Decide(c, h.Temporal, it.ID, a.update, workflows.Decision{Actor: u.Actor(), Reason: reason})
+		_, err := h.Dispatch.Decide(c, it.ID, a.update, workflows.Decision{Actor: u.Actor(), Reason: reason})
 		var rej *dispatch.Rejection
 		switch {
 		case errors.As(err, &rej):

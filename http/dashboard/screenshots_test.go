@@ -14,7 +14,6 @@ import (
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
 	"dsr/internal/store"
-	"dsr/internal/temporal/dispatch"
 	"dsr/internal/testkit"
 	"dsr/workflows"
 )
@@ -86,10 +85,10 @@ func TestScreenshots(t *testing.T) {
 	e.mailRequest(t, acme, domain.Restriction, "visitor3@example.com", store.Params{}, true)
 	e.mailRequest(t, globex, domain.Portability, "visitor7@example.com", store.Params{}, true)
 	paused := e.mailRequest(t, globex, domain.Access, "visitor4@example.com", store.Params{}, true)
-	_, err = dispatch.Decide(ctx, e.env.Temporal, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "asked which of two accounts"})
+	_, err = e.env.Dispatch.Decide(ctx, paused.ID, workflows.UpdatePause, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "asked which of two accounts"})
 	require.NoError(t, err)
 	extended := e.mailRequest(t, acme, domain.Objection, "visitor6@example.com", store.Params{ObjectionPurposes: []domain.Purpose{"marketing", "profiling"}}, true)
-	_, err = dispatch.Decide(ctx, e.env.Temporal, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "several systems to check"})
+	_, err = e.env.Dispatch.Decide(ctx, extended.ID, workflows.UpdateExtend, workflows.Decision{Actor: domain.DPOActor(dpo), Reason: "several systems to check"})
 	require.NoError(t, err)
 	e.mailRequest(t, acme, domain.Rectification, "visitor5@example.com", store.Params{Rectification: map[string]string{"name": "Jo Smith"}}, false)
 	done := e.apiRequest(t, acme, domain.Access, "visitor2@example.com", store.Params{}, time.Now().Add(-26*time.Hour))

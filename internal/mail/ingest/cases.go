@@ -2,15 +2,14 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
+	"dsr/connectors/subprocessor"
 	"dsr/internal/domain"
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/letters"
@@ -421,17 +420,8 @@ func (r *Room) vendorReply(ctx context.Context, m store.Mail, ref, vendor string
 		return store.Mail{}, err
 	}
 	// The task and its event first, together, the mail last: a take cut short in between
-	// is taken again in full, and the event's key, made from the mail's key, keeps it once.
-	sum := sha256.Sum256([]byte(m.MessageKey))
-	_, err = r.Store.CloseTask(ctx, req.ID, vendor, domain.ActorVendorReply, func(closed bool, _ domain.Actor) *domain.Change {
-		msg := vendor + " replied by mail"
-		if closed {
-			msg += ": its task is confirmed"
-		}
-		return &domain.Change{RequestID: req.ID, DedupeKey: "vendor-mail:" + hex.EncodeToString(sum[:16]),
-			Kind: domain.EventRecipientReplied, Actor: domain.VendorActor(vendor), Message: msg}
-	})
-	if err != nil {
+	// is taken again in full, and the event's key keeps it once.
+	if _, err := subprocessor.ConfirmByReply(ctx, r.Store, req.ID, vendor, m.MessageKey); err != nil {
 		return store.Mail{}, err
 	}
 	m.Folder, m.Note = store.FolderProcessed, "reply from "+vendor+" about "+ref

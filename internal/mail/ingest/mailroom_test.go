@@ -24,8 +24,6 @@ import (
 	"dsr/internal/mail/ingest"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
-	"dsr/internal/temporal/dispatch"
-	"dsr/internal/temporal/workers"
 	"dsr/internal/testkit"
 	"dsr/internal/testkit/imaptest"
 	"dsr/internal/testkit/smtptest"
@@ -376,7 +374,7 @@ Bob
 	bobReq := w.env.WaitStatus(t, w.requestsOf(t, bob)[0].ID, domain.StatusAwaitingApproval)
 
 	// The DPO extends Bob's deadline: he is told the new date and why.
-	_, err = dispatch.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateExtend,
+	_, err = w.env.Dispatch.Decide(ctx, bobReq.ID, workflows.UpdateExtend,
 		workflows.Decision{Actor: "dpo:ann", Reason: "the request covers several years of conversations"})
 	require.NoError(t, err)
 	bobReq, err = w.env.Store.GetRequest(ctx, "", bobReq.ID)
@@ -397,7 +395,7 @@ Bob
 	expires := time.Date(2027, 2, 14, 3, 0, 0, 0, time.UTC)
 	_, err = w.env.Store.AddBackup(ctx, store.Backup{ID: "nightly-1", TakenAt: time.Now().Add(-time.Hour), ExpiresAt: expires, Region: "eu", Kind: "full"})
 	require.NoError(t, err)
-	_, err = dispatch.Decide(ctx, w.env.Temporal, bobReq.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
+	_, err = w.env.Dispatch.Decide(ctx, bobReq.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
 	require.NoError(t, err)
 	w.env.WaitStatus(t, bobReq.ID, domain.StatusCompleted)
 	w.send(t)
@@ -482,10 +480,10 @@ Voici le code : %s
 			atBistro = r
 		}
 	}
-	_, err = dispatch.Decide(ctx, w.env.Temporal, atAcme.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
+	_, err = w.env.Dispatch.Decide(ctx, atAcme.ID, workflows.UpdateApprove, workflows.Decision{Actor: "tenant:acme"})
 	require.NoError(t, err)
 	w.env.WaitStatus(t, atAcme.ID, domain.StatusCompleted)
-	_, err = dispatch.Decide(ctx, w.env.Temporal, atBistro.ID, workflows.UpdateDeny,
+	_, err = w.env.Dispatch.Decide(ctx, atBistro.ID, workflows.UpdateDeny,
 		workflows.Decision{Actor: "tenant:bistro", Reason: "we could not match this address to a customer account"})
 	require.NoError(t, err)
 	w.env.WaitStatus(t, atBistro.ID, domain.StatusDenied)
@@ -560,11 +558,11 @@ func TestMailroomWorkflow(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	require.NoError(t, workers.EnsureMailroom(ctx, w.env.Temporal, workflows.MailroomInput{Every: time.Hour}))
-	require.NoError(t, workers.EnsureMailroom(ctx, w.env.Temporal, workflows.MailroomInput{Every: time.Hour}), "ensuring twice is fine")
+	require.NoError(t, w.env.Dispatch.EnsureMailroom(ctx, workflows.MailroomInput{Every: time.Hour}))
+	require.NoError(t, w.env.Dispatch.EnsureMailroom(ctx, workflows.MailroomInput{Every: time.Hour}), "ensuring twice is fine")
 	// The first round ran on an empty mailbox; the next is an hour away, unless poked.
 	w.appendFiles(t, "v04-de-access.eml")
-	workers.Poke(ctx, w.env.Temporal)
+	w.env.Dispatch.Poke(ctx)
 	link, _ := verifyMail(t, w.mailTo(t, "j.weiss@beispiel.de", 2))
 	resp, err := http.Get(link)
 	require.NoError(t, err)

@@ -19,16 +19,17 @@ type Rejection struct{ Message string }
 
 func (r *Rejection) Error() string { return r.Message }
 
-// Decide sends a decision (approve, deny, cancel, override, extend, pause, resume) to the
-// request's workflow and returns the state once the workflow recorded it. A *Rejection
-// means the state did not allow it; any other error that the engine did not answer.
-func Decide(ctx context.Context, c client.Client, requestID, update string, d workflows.Decision) (workflows.State, error) {
+// Decide sends a decision (an update: verify, approve, deny, cancel, override, extend,
+// pause, resume) to the request's workflow and returns the state once the workflow
+// recorded it. A *Rejection means the state did not allow it; any other error that the
+// engine did not answer.
+func (d *Client) Decide(ctx context.Context, requestID, update string, dec workflows.Decision) (workflows.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := d.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(requestID),
 		UpdateName:   update,
-		Args:         []any{d},
+		Args:         []any{dec},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var state workflows.State

@@ -17,10 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"dsr/internal/temporal/dispatch"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	namespacepb "go.temporal.io/api/namespace/v1"
-	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -181,24 +181,7 @@ func (s *Server) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("embedded temporal: set retention: %w", err)
 	}
-	return EnsureSearchAttributes(ctx, c, s.opts.Namespace, s.opts.SearchAttributes)
-}
-
-// EnsureSearchAttributes adds custom search attributes to a namespace; ones that exist
-// already are left as they are.
-func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) error {
-	if len(attrs) == 0 {
-		return nil
-	}
-	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace:        namespace,
-		SearchAttributes: attrs,
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add search attributes to %s: %w", namespace, err)
-	}
-	return nil
+	return dispatch.EnsureSearchAttributes(ctx, c, s.opts.Namespace, s.opts.SearchAttributes)
 }
 
 func serverConfig(sqlCfg *config.SQL, ports [4]int) *config.Config {

@@ -1,47 +1,44 @@
-// Package testenv runs a complete dsr in a test: the embedded Temporal server (its own
-// SQLite file and free ports), a worker with the real activities and chat-store connector,
-// and both databases as private PostgreSQL schemas. Nothing is mocked.
+// Package testenv runs a complete dsr in a test, wired by package app as `dsr serve` is: the
+// embedded Temporal server (its own SQLite file and free ports), the workers with the real
+// activities and connectors, the HTTP surface on a test server, and both databases as
+// private PostgreSQL schemas. Nothing is mocked.
 package testenv
 
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
-	"dsr/activities"
 	"dsr/connectors"
-	"dsr/connectors/backups"
-	"dsr/connectors/chatstore"
-	"dsr/http/api"
-	"dsr/http/server"
-	"dsr/http/subject"
+	"dsr/internal/app"
 	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
-	"dsr/internal/mail/smtp"
 	"dsr/internal/platform/seal"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
-	"dsr/internal/temporal/engine"
-	"dsr/internal/temporal/workers"
 	"dsr/internal/testkit/pgtest"
 	"dsr/schema"
 )
 
 // Env is one running dsr.
 type Env struct {
+	// App is the application, wired as `dsr serve` wires it.
+	App        *app.App
 	Store      *store.Store
 	Orch, Chat *pgtest.Schema
 	Temporal   client.Client
-	Intake     *dispatch.Intake
-	// Server serves the HTTP API.
+	Dispatch   *dispatch.Client
+	// Server serves the HTTP API (and the dashboard, and the subjects' pages with a
+	// mailbox).
 	Server     *httptest.Server
 	PackageDir string
 	// Room is the mailroom, when Options.IMAPURL is set; Keys its keys.
@@ -64,6 +61,9 @@ type Options struct {
 	IMAPURL string
 }
 
+// SecretKey is the environment's DSR_SECRET_KEY.
+var SecretKey = []byte("0123456789abcdef0123456789abcdef")
+
 // New starts everything and stops it when the test ends.
 func New(t *testing.T, o Options) *Env {
 	t.Helper()
@@ -73,72 +73,45 @@ func New(t *testing.T, o Options) *Env {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dir := t.TempDir()
-
 	orch := pgtest.New(t, schema.Orchestrator)
 	chat := pgtest.New(t, schema.ChatStore)
 
-	eng, err := engine.Start(ctx, engine.Options{
-		DataDir:          filepath.Join(dir, "temporal"),
-		Namespace:        "dsr",
-		SearchAttributes: dispatch.SearchAttributes,
-		LogLevel:         "error",
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, eng.Stop()) })
+	// The server's address is known before the application is built: the mailroom puts it
+	// in the links of its mail.
+	var handler atomic.Pointer[http.Handler]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
 
-	c, err := client.Dial(client.Options{HostPort: eng.HostPort(), Namespace: "dsr",
-		Logger: sdklog.NewStructuredLogger(log)})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-
-	st := store.New(orch.DB)
-	secret := []byte("0123456789abcdef0123456789abcdef")
-	all := []connectors.Connector{chatstore.New(chat.DB), backups.New(st, secret)}
+	cfg := app.Defaults()
+	cfg.TemporalPort = 0
+	cfg.DataDir = dir
+	cfg.ObjectStoreURL = "file://" + filepath.ToSlash(filepath.Join(dir, "objects"))
+	cfg.PublicURL = srv.URL
+	cfg.SecretKey = SecretKey
+	cfg.BlockerRecheck = o.RecheckEvery
+	cfg.SMTPURL, cfg.DPOEmail, cfg.MailFrom, cfg.IMAPURL = o.SMTPURL, o.DPOEmail, "privacy@dsr.example", o.IMAPURL
+	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
+	require.NoError(t, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600), "no sub-processor but those the test adds")
+	opts := []app.Option{app.WithLogger(log), app.WithDatabases(orch.DB, chat.DB), app.WithEngineLogLevel("error")}
 	if o.Connectors != nil {
-		all = append(all, o.Connectors(st)...)
+		opts = append(opts, app.WithConnectors(o.Connectors))
 	}
-	reg, err := connectors.NewRegistry(all...)
+	a, err := app.New(ctx, cfg, opts...)
 	require.NoError(t, err)
-	acts := &activities.Activities{Store: st, Connectors: reg, PackageDir: filepath.Join(dir, "packages"),
-		SecretKey: secret, DPOEmail: o.DPOEmail}
-	if o.SMTPURL != "" {
-		acts.Mailer, err = smtp.New(o.SMTPURL, "privacy@dsr.example")
-		require.NoError(t, err)
-	}
-	in := &dispatch.Intake{Temporal: c, Store: st, RecheckEvery: o.RecheckEvery, Log: log}
-	env := &Env{Store: st, Orch: orch, Chat: chat, Temporal: c, Intake: in, PackageDir: acts.PackageDir}
-	opts := server.Options{
-		API: &api.API{Store: st, Temporal: c, Intake: in, PackageDir: acts.PackageDir, Log: log},
-		Log: log,
-	}
-	if o.IMAPURL != "" {
-		env.Keys, err = seal.New(acts.SecretKey)
-		require.NoError(t, err)
-		env.Room = in.Mailroom(dispatch.RoomConfig{Keys: env.Keys, Chat: chat.DB, MailboxURL: o.IMAPURL,
-			From: "privacy@dsr.example", Mailer: acts.Mailer})
-		acts.Mailroom = env.Room
-		opts.Subject = &subject.Pages{Room: env.Room, Keys: env.Keys, PackageDir: acts.PackageDir, Log: log,
-			Poke: func(ctx context.Context) { workers.Poke(ctx, c) }}
-	}
-	ws, err := workers.Start(c, acts, domain.Regions)
-	require.NoError(t, err)
-	t.Cleanup(ws.Stop)
-	env.Server = httptest.NewServer(server.New(opts))
-	t.Cleanup(env.Server.Close)
-	if env.Room != nil {
-		env.Room.PublicURL = env.Server.URL
-	}
-	return env
+	t.Cleanup(a.Close)
+	require.NoError(t, a.Start())
+	handler.Store(&a.Handler)
+	return &Env{App: a, Store: a.Store, Orch: orch, Chat: chat, Temporal: a.Temporal, Dispatch: a.Dispatch,
+		Server: srv, PackageDir: filepath.Join(dir, "packages"), Room: a.Room, Keys: a.Keys}
 }
 
 // Tenant creates a tenant (and its chat-store account) and returns it with an API key.
 func (e *Env) Tenant(t *testing.T, name string) (store.Tenant, string) {
 	t.Helper()
 	ctx := context.Background()
-	tn, err := e.Store.CreateTenant(ctx, store.Tenant{Name: name, Region: "eu", Country: "FR", TZ: "Europe/Paris"})
+	tn, err := e.Store.CreateTenant(ctx, store.Tenant{Name: name, Region: domain.RegionEU, Country: "FR", TZ: "Europe/Paris"})
 	require.NoError(t, err)
-	_, err = e.Chat.DB.ExecContext(ctx, `INSERT INTO accounts (id, name) VALUES ($1, $2)`, tn.ID, name)
-	require.NoError(t, err)
+	require.NoError(t, e.App.ChatStore.EnsureAccount(ctx, tn.ID, name))
 	key, err := e.Store.CreateAPIKey(ctx, tn.ID)
 	require.NoError(t, err)
 	return tn, key

@@ -1,6 +1,9 @@
-// Package intake turns a recorded request into its running workflow. Starting is
-// idempotent (workflow id "dsr-<request id>"), so the API, a client's retry and the resume
-// pass at boot can all call Start for the same request.
+// Package dispatch is everything dsr says to Temporal as a client: it starts the workflow
+// of a recorded request (idempotently, so the API, a client's retry and the resume pass
+// can all start the same request), starts again those a stopped process did not, sends
+// requests' workflows their decisions (updates), keeps the mailroom workflow and the
+// weekly report's schedule, sets the namespace's search attributes and checks that
+// workers poll.
 package dispatch
 
 import (
@@ -32,8 +35,9 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 	TypeAttribute.GetName():   enums.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
-// Intake starts workflows for recorded requests.
-type Intake struct {
+// Client speaks to Temporal for dsr.
+type Client struct {
+	// Temporal is the SDK's client.
 	Temporal client.Client
 	Store    *store.Store
 	// RecheckEvery is how often a blocked request looks at its blockers again; the
@@ -42,8 +46,9 @@ type Intake struct {
 	Log          *slog.Logger
 }
 
-// Input builds the workflow input of a recorded request.
-func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
+// Input builds the workflow input of a recorded request: a controller's request (API) is
+// verified and approved on submission; a subject's (mail) waits for both.
+func (d *Client) Input(t store.Tenant, r store.Request) workflows.Input {
 	fromController := r.Source == domain.SourceAPI
 	actor := domain.TenantActor(t.ID)
 	if r.Source == domain.SourceMail {
@@ -57,19 +62,19 @@ func (in *Intake) Input(t store.Tenant, r store.Request) workflows.Input {
 		Verified:     fromController,
 		Approved:     fromController,
 		Actor:        actor,
-		RecheckEvery: in.RecheckEvery,
+		RecheckEvery: d.RecheckEvery,
 	}
 }
 
 // Start starts the request's workflow unless it already runs or ran.
-func (in *Intake) Start(ctx context.Context, t store.Tenant, r store.Request) error {
-	_, err := in.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+func (d *Client) Start(ctx context.Context, t store.Tenant, r store.Request) error {
+	_, err := d.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(r.ID),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(TenantAttribute.ValueSet(t.ID), TypeAttribute.ValueSet(string(r.Type))),
-	}, workflows.DSR, in.Input(t, r))
+	}, workflows.DSR, d.Input(t, r))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start workflow of request %s: %w", r.ID, err)
@@ -80,8 +85,8 @@ func (in *Intake) Start(ctx context.Context, t store.Tenant, r store.Request) er
 // Resume starts the workflow of every open request that has none, for example one whose
 // process died between recording it and starting it. It goes on past a request it cannot
 // start and returns how many it looked at, with every error joined.
-func (in *Intake) Resume(ctx context.Context) (int, error) {
-	open, err := in.Store.OpenRequests(ctx)
+func (d *Client) Resume(ctx context.Context) (int, error) {
+	open, err := d.Store.OpenRequests(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -90,13 +95,13 @@ func (in *Intake) Resume(ctx context.Context) (int, error) {
 	for _, r := range open {
 		t, ok := tenants[r.TenantID]
 		if !ok {
-			if t, err = in.Store.GetTenant(ctx, r.TenantID); err != nil {
+			if t, err = d.Store.GetTenant(ctx, r.TenantID); err != nil {
 				errs = append(errs, fmt.Errorf("resume request %s: %w", r.ID, err))
 				continue
 			}
 			tenants[r.TenantID] = t
 		}
-		if err := in.Start(ctx, t, r); err != nil {
+		if err := d.Start(ctx, t, r); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -104,10 +109,10 @@ func (in *Intake) Resume(ctx context.Context) (int, error) {
 }
 
 // KeepResuming runs Resume now and then every interval until ctx ends, logging failures.
-func (in *Intake) KeepResuming(ctx context.Context, interval time.Duration) {
+func (d *Client) KeepResuming(ctx context.Context, interval time.Duration) {
 	for {
-		if _, err := in.Resume(ctx); err != nil && ctx.Err() == nil {
-			in.Log.Warn("resume open requests", slog.Any("error", err))
+		if _, err := d.Resume(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("resume open requests", slog.Any("error", err))
 		}
 		select {
 		case <-ctx.Done():

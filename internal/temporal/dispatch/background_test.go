@@ -1,4 +1,4 @@
-package workers_test
+package dispatch_test
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"dsr/internal/temporal/workers"
 	"dsr/internal/testkit/smtptest"
 	"dsr/internal/testkit/testenv"
 	"dsr/workflows"
@@ -25,8 +24,8 @@ func TestWeeklyReportSchedule(t *testing.T) {
 	env := testenv.New(t, testenv.Options{SMTPURL: sink.URL, DPOEmail: "dpo@vendor.example"})
 	ctx := context.Background()
 
-	require.NoError(t, workers.EnsureWeeklyReport(ctx, env.Temporal, true))
-	require.NoError(t, workers.EnsureWeeklyReport(ctx, env.Temporal, true), "ensuring twice is fine")
+	require.NoError(t, env.Dispatch.EnsureWeeklyReport(ctx, true))
+	require.NoError(t, env.Dispatch.EnsureWeeklyReport(ctx, true), "ensuring twice is fine")
 	h := env.Temporal.ScheduleClient().GetHandle(ctx, workflows.WeeklyReportScheduleID)
 	desc, err := h.Describe(ctx)
 	require.NoError(t, err)
@@ -55,8 +54,8 @@ func TestWeeklyReportSchedule(t *testing.T) {
 		require.Contains(t, string(out), "No requests were received or closed in this period.")
 	}
 
-	require.NoError(t, workers.EnsureWeeklyReport(ctx, env.Temporal, false))
+	require.NoError(t, env.Dispatch.EnsureWeeklyReport(ctx, false))
 	_, err = h.Describe(ctx)
 	require.Error(t, err, "the schedule is gone when no DPO address is set")
-	require.NoError(t, workers.EnsureWeeklyReport(ctx, env.Temporal, false), "deleting twice is fine")
+	require.NoError(t, env.Dispatch.EnsureWeeklyReport(ctx, false), "deleting twice is fine")
 }

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"path/filepath"
+	"strings"
+
+	"dsr/activities"
+	"dsr/connectors"
+	"dsr/connectors/subprocessor"
+	"dsr/http/api"
+	"dsr/http/dashboard"
+	"dsr/http/server"
+	"dsr/http/subject"
+	"dsr/internal/auth"
+	"dsr/internal/domain"
+	"dsr/internal/mail/classify"
+	"dsr/internal/mail/ingest"
+	"dsr/internal/platform/seal"
+	"dsr/workflows"
+)
+
+// packageDir is where access and portability packages are written.
+func (a *App) packageDir() string { return filepath.Join(a.Config.DataDir, "packages") }
+
+// buildConnectors configures every connector, in the order they run: the chat store, the
+// backups catalog, then the sub-processors of the registry (and any a test adds).
+func (a *App) buildConnectors(context.Context) error {
+	subs, err := LoadSubprocessors(a.Config.SubprocessorsFile)
+	if err != nil {
+		return err
+	}
+	all := []connectors.Connector{a.ChatStore, a.Backups(a.Config.SecretKey)}
+	vendors, err := a.subprocessorConnectors(subs)
+	if err != nil {
+		return err
+	}
+	all = append(all, vendors...)
+	if a.opts.connectors != nil {
+		all = append(all, a.opts.connectors(a.Store)...)
+	}
+	if a.Connectors, err = connectors.NewRegistry(all...); err != nil {
+		return err
+	}
+	for _, e := range subs {
+		a.recipients = append(a.recipients, e.Describe())
+		if e.Connector.Kind == domain.ReachMail {
+			a.vendors[strings.ToLower(e.Connector.Contact)] = e.Name
+		}
+	}
+	return nil
+}
+
+// LoadSubprocessors reads the sub-processor registry: the file, or the embedded default.
+func LoadSubprocessors(file string) ([]subprocessor.Entry, error) { return subprocessor.Load(file) }
+
+// subprocessorConnectors makes a connector of every sub-processor: its API, a mail to its
+// privacy contact (which needs a mailer), or none (exempt).
+func (a *App) subprocessorConnectors(es []subprocessor.Entry) ([]connectors.Connector, error) {
+	a.vendors = map[string]string{}
+	viaMail := func(e subprocessor.Entry) (connectors.Connector, error) {
+		if a.Mailer == nil {
+			return nil, errors.New("it is reached by mail, which needs SMTP_URL")
+		}
+		return &subprocessor.Manual{Entry: e, Store: a.Store, Mailer: a.Mailer, DPOEmail: a.Config.DPOEmail}, nil
+	}
+	return subprocessor.Connectors(es, a.requiredSecret, a.Store.Receipts(), viaMail)
+}
+
+// requiredSecret reads a secret the registry names and fails when it is not set.
+func (a *App) requiredSecret(name string) (string, error) {
+	var v string
+	var err error
+	if a.Config.Secret != nil {
+		v, err = a.Config.Secret(name)
+	}
+	if err == nil && v == "" {
+		err = fmt.Errorf("%s (or %s_FILE) is not set", name, name)
+	}
+	return v, err
+}
+
+func (a *App) buildActivities(context.Context) error {
+	a.Activities = &activities.Activities{
+		Store:      a.Store,
+		Connectors: a.Connectors,
+		PackageDir: a.packageDir(),
+		SecretKey:  a.Config.SecretKey,
+		DPOEmail:   a.Config.DPOEmail,
+		Mailer:     a.Mailer,
+		Recipients: a.recipients,
+	}
+	return nil
+}
+
+// mailroomInput configures the mailroom workflow.
+func mailroomInput(cfg Config) workflows.MailroomInput {
+	return workflows.MailroomInput{Every: cfg.MailEvery}
+}
+
+// buildMailroom builds the mailroom when IMAP_URL is set: it makes requests for the tenants
+// whose chat store holds a subject, and starts and decides their workflows through
+// dispatch.
+func (a *App) buildMailroom(context.Context) error {
+	if a.Config.IMAPURL == "" {
+		return nil
+	}
+	keys, err := seal.New(a.Config.SecretKey)
+	if err != nil {
+		return err
+	}
+	cls := &classify.Classifier{}
+	if addr, err := mail.ParseAddress(a.Config.MailFrom); err == nil {
+		cls.OwnAddresses = append(cls.OwnAddresses, strings.ToLower(addr.Address))
+		if at := strings.LastIndexByte(addr.Address, '@'); at > 0 {
+			cls.OwnDomains = append(cls.OwnDomains, strings.ToLower(addr.Address[at+1:]))
+		}
+	}
+	a.Keys = keys
+	a.Room = &ingest.Room{
+		Store:      a.Store,
+		Keys:       keys,
+		Classifier: cls,
+		MailboxURL: a.Config.IMAPURL,
+		Holders:    a.ChatStore.HoldersOf,
+		Start:      a.Dispatch.Start,
+		Decide: func(ctx context.Context, requestID, update string, actor domain.Actor, reason string) error {
+			_, err := a.Dispatch.Decide(ctx, requestID, update, workflows.Decision{Actor: actor, Reason: reason})
+			return err
+		},
+		Vendors:   a.vendors,
+		Mailer:    a.Mailer,
+		PublicURL: a.Config.PublicURL,
+		Log:       a.Log.With(slog.String("component", "mailroom")),
+	}
+	a.Activities.Mailroom = a.Room
+	return nil
+}
+
+// buildHTTP builds the HTTP surface: the API, the dashboard, the subjects' pages when a
+// mailbox is configured, the probes and the metrics.
+func (a *App) buildHTTP(context.Context) error {
+	dash, err := dashboard.New(dashboard.Config{Store: a.Store, Users: auth.New(a.Store), Dispatch: a.Dispatch, Accounts: a.ChatStore,
+		PackageDir: a.packageDir(), Log: a.Log, MailboxConfigured: a.Room != nil})
+	if err != nil {
+		return err
+	}
+	opts := server.Options{
+		API: &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log},
+		Log: a.Log,
+		Ready: []server.Check{
+			{Name: "database", Fn: a.Migrated},
+			{Name: "temporal", Fn: a.Dispatch.Healthy},
+			{Name: "worker", Fn: func(ctx context.Context) error { return a.Dispatch.Polled(ctx, a.Config.TemporalNamespace) }},
+		},
+		Dashboard: dash,
+	}
+	if a.Room != nil {
+		opts.Subject = &subject.Pages{Room: a.Room, Keys: a.Keys, PackageDir: a.packageDir(), Log: a.Log, Poke: a.Dispatch.Poke}
+	}
+	a.Handler = server.New(opts)
+	return nil
+}
