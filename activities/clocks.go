@@ -1,11 +1,9 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"text/template"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,9 +11,9 @@ import (
 	"dsr/activities/contract"
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
+	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
-	"dsr/templates"
 )
 
 // Clock reads a request's clocks from the record.
@@ -99,35 +97,22 @@ func (a *Activities) NotifyDPO(ctx context.Context, in contract.NotifyInput) err
 	return err
 }
 
-var alarmTemplate = template.Must(template.New("alarm").Parse(templates.DPOAlarm))
-
-var alarmTitles = map[domain.EventKind]string{
-	domain.EventAtRisk:         "at risk of missing its target",
-	domain.EventTargetBreached: "missed its target",
-	domain.EventLegalWarning7d: "is 7 days from its legal deadline",
-	domain.EventLegalWarning1d: "is 1 day from its legal deadline",
-	domain.EventLegalBreached:  "missed its legal deadline",
-}
-
 func renderAlarm(in contract.NotifyInput, r store.Request, t store.Tenant) (string, string, error) {
-	title, ok := alarmTitles[in.Kind]
-	if !ok {
+	if !in.Kind.Alarm() {
 		return "", "", temporal.NewNonRetryableApplicationError("unknown alarm "+string(in.Kind), contract.ErrTypeInvalidRequest, nil)
 	}
-	subject := fmt.Sprintf("[%s] %s request %s", domain.Ref(r.ID), r.Type, title)
-	var b bytes.Buffer
 	reason := ""
 	if r.StatusReason != nil {
 		reason = *r.StatusReason
 	}
-	err := alarmTemplate.Execute(&b, map[string]any{
-		"Title": title, "Request": r, "Ref": domain.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
+	m, err := letters.Operator(letters.DPOAlarm, map[string]any{
+		"Kind": in.Kind, "Request": r, "Ref": domain.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
 		"Target": dateOrEmpty(r.TargetDue), "Legal": dateOrEmpty(r.LegalDue), "Extended": dateOrEmpty(r.ExtendedDue),
 	})
 	if err != nil {
 		return "", "", fmt.Errorf("render alarm mail: %w", err)
 	}
-	return subject, b.String(), nil
+	return m.Subject, m.Body, nil
 }
 
 func dateOrEmpty(t *time.Time) string {
@@ -152,7 +137,7 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 	if err != nil {
 		return err
 	}
-	if r.Source == "mail" {
+	if r.Source == domain.SourceMail {
 		// The mailroom tells a subject who wrote in, in their language: the extension
 		// queued its mail with the change.
 		return nil
@@ -167,10 +152,11 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 	if err != nil || sent {
 		return err
 	}
-	body := fmt.Sprintf("Your %s request (reference %s) needs more time than usual.\n\n"+
-		"Under Article 12(3) GDPR the time to answer it is extended to %s.\nReason: %s\n\n"+
-		"You may lodge a complaint with a supervisory authority.\n", r.Type, domain.Ref(r.ID), due, in.Reason)
-	if err := a.Mailer.Send(ctx, smtp.Message{To: r.SubjectEmail, Subject: "[" + domain.Ref(r.ID) + "] Your request: more time needed", Body: body,
+	m, err := letters.Operator(letters.SubjectExtended, map[string]any{"Type": r.Type, "Ref": domain.Ref(r.ID), "Due": due, "Reason": in.Reason})
+	if err != nil {
+		return err
+	}
+	if err := a.Mailer.Send(ctx, smtp.Message{To: r.SubjectEmail, Subject: m.Subject, Body: m.Body,
 		ID: "dsr-" + r.ID + "-extended"}); err != nil {
 		return err
 	}

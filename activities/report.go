@@ -10,6 +10,7 @@ import (
 	"dsr/activities/contract"
 	"dsr/internal/deadline"
 	"dsr/internal/documents/sla"
+	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 )
 
@@ -35,10 +36,13 @@ func (a *Activities) MailSLAReport(ctx context.Context, in contract.ReportInput)
 	if err := rep.PDF(&pdf); err != nil {
 		return fmt.Errorf("weekly SLA report: %w", err)
 	}
-	body := fmt.Sprintf("The SLA report of %s to %s is attached.\n\nReceived: %d. Closed: %d. Target breaches: %d. Open and at risk now: %d.\n",
-		in.From, in.To, rep.Total.Received, rep.Total.Closed, len(rep.Breaches), rep.AtRisk)
+	m, err := letters.Operator(letters.DPOSLAReport, map[string]any{"From": in.From, "To": in.To,
+		"Received": rep.Total.Received, "Closed": rep.Total.Closed, "Breaches": len(rep.Breaches), "AtRisk": rep.AtRisk})
+	if err != nil {
+		return err
+	}
 	return a.Mailer.Send(ctx, smtp.Message{
-		To: a.DPOEmail, Subject: "SLA report " + in.From + " to " + in.To, Body: body,
+		To: a.DPOEmail, Subject: m.Subject, Body: m.Body,
 		ID:          "dsr-sla-" + in.From + "-" + in.To,
 		Attachments: []smtp.Attachment{{Name: "sla-" + in.From + "-" + in.To + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}},
 	})

@@ -1,5 +1,8 @@
-// Package templates holds dsr's embedded texts: the Art. 15(1) facts that go into every access
-// package, and (as they come) mail, page and report templates. They are parsed once at start.
+// Package templates holds every text people read, embedded: the mail to data subjects in
+// each language (mail/subject), each language's words (lang), the mail to operators and
+// vendors (mail/*.txt), the subjects' and the dashboard's pages, the Art. 15(1) facts that
+// go into every access package, and the default sub-processor registry. They are parsed
+// once at start.
 package templates
 
 import (
@@ -15,10 +18,12 @@ var files embed.FS
 // not set (JSON; see package subprocessors).
 func DefaultSubprocessors() ([]byte, error) { return files.ReadFile("subprocessors.json") }
 
-// DPOAlarm is the text/template of the mail that tells the DPO about a clock alarm.
+// OperatorMail holds the English mail to the people who run dsr and to vendors, one
+// text/template each: mail/<name>.txt, its first line "Subject: ...", a blank line, then
+// the body. Package letters parses them once.
 //
-//go:embed mail/dpo_alarm.txt
-var DPOAlarm string
+//go:embed mail/*.txt
+var OperatorMail embed.FS
 
 // AccessFacts are the facts Art. 15(1)(a)-(h) GDPR requires in an answer to an access
 // request, beside the data itself.

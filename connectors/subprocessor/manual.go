@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -210,11 +211,14 @@ func (m *Manual) CheckJob(ctx context.Context, req connectors.Request, job domai
 			return domain.Outcome{}, err
 		}
 		if first {
-			body := fmt.Sprintf("Request %s (%s) waits for %s, which answers in about %d business days: expected %s, after the legal deadline %s.\n\n"+
-				"Chase the vendor (%s) or mark the task done once it confirms:\n  dsr subprocessors done --request %s --name %q\n",
-				domain.Ref(req.ID), req.Type, m.Entry.Name, turnaround, expected, legal.Format(time.DateOnly), m.Entry.Connector.Contact, req.ID, m.Entry.Name)
-			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: "[" + domain.Ref(req.ID) + "] " + m.Entry.Name + " may answer after the legal deadline",
-				Body: body, ID: letters.MessageID(domain.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
+			mail, err := letters.Operator(letters.DPOEscalation, map[string]any{"Ref": domain.Ref(req.ID), "Type": req.Type,
+				"Vendor": m.Entry.Name, "Turnaround": turnaround, "Expected": expected, "Legal": legal.Format(time.DateOnly),
+				"Contact": m.Entry.Connector.Contact, "RequestID": req.ID})
+			if err != nil {
+				return domain.Outcome{}, err
+			}
+			if err := m.Mailer.Send(ctx, smtp.Message{To: m.DPOEmail, Subject: mail.Subject, Body: mail.Body,
+				ID: letters.MessageID(domain.Ref(req.ID), "escalate."+slug(m.Entry.Name))}); err != nil {
 				return domain.Outcome{}, err
 			}
 		}
@@ -236,34 +240,22 @@ func (m *Manual) mail(ctx context.Context, req connectors.Request, reminder bool
 		return errors.New("the vendor is reached by mail, but SMTP_URL is not set")
 	}
 	ref := domain.Ref(req.ID)
-	what := map[domain.RequestType]string{
-		domain.Erasure:       "erase all personal data you hold about",
-		domain.Rectification: "rectify the personal data you hold about",
-		domain.Restriction:   "restrict the processing (keep, but do not use) of the personal data you hold about",
-		domain.Objection:     "stop processing, for " + domain.JoinNames(req.ObjectionPurposes) + ", the personal data you hold about",
-	}[req.Type]
-	subject := "[" + ref + "] Data-subject request: please " + strings.SplitN(what, " ", 2)[0]
-	body := fmt.Sprintf("Hello,\n\nas our sub-processor (%s), please %s the data subject with the email address\n\n  %s\n\n"+
-		"under Art. 28(3)(e) GDPR and our data processing agreement of %s.\n\n", m.Entry.Purpose, what, req.Subject.Email, m.Entry.DPADate)
-	if len(req.Rectification) > 0 {
-		keys := make([]string, 0, len(req.Rectification))
-		for k := range req.Rectification {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		body += "New values:\n"
-		for _, k := range keys {
-			body += fmt.Sprintf("  %s: %s\n", k, req.Rectification[k])
-		}
-		body += "\n"
+	type newValue struct{ Field, Value string }
+	var values []newValue
+	for _, k := range slices.Sorted(maps.Keys(req.Rectification)) {
+		values = append(values, newValue{k, req.Rectification[k]})
 	}
-	body += "Please reply to this mail, keeping the reference " + ref + " in the subject, once it is done.\n\nPrivacy team\n"
+	mail, err := letters.Operator(letters.VendorTask, map[string]any{"Reminder": reminder, "Ref": ref, "Type": req.Type,
+		"Purposes": domain.JoinNames(req.ObjectionPurposes), "Purpose": m.Entry.Purpose, "Email": req.Subject.Email,
+		"DPADate": m.Entry.DPADate, "NewValues": values})
+	if err != nil {
+		return err
+	}
 	id := letters.MessageID(ref, "task."+slug(m.Entry.Name))
 	if reminder {
-		subject = "Reminder: " + subject
 		id += fmt.Sprintf(".r%d", time.Now().Unix())
 	}
-	return m.Mailer.Send(ctx, smtp.Message{To: m.Entry.Connector.Contact, Subject: subject, Body: body, ID: id})
+	return m.Mailer.Send(ctx, smtp.Message{To: m.Entry.Connector.Contact, Subject: mail.Subject, Body: mail.Body, ID: id})
 }
 
 func slug(s string) string {

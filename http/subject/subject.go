@@ -58,31 +58,53 @@ func (p *Pages) show(c *gin.Context, status int, v view) {
 // reads the subject's mailbox; it is compared by its keyed hash.
 func (p *Pages) verify(c *gin.Context) {
 	cs, err := p.Room.VerifyToken(c, c.Param("token"))
-	lang := cs.Language
-	t := texts(lang)
-	v := view{Lang: t.lang, Reference: cs.Reference}
+	v := view{Reference: cs.Reference}
+	var outcome string
 	switch {
 	case err == nil:
-		v.Title, v.Message, v.Class = t.verifiedTitle, t.verified, "ok"
+		outcome, v.Class = "verified", "ok"
 		if p.Poke != nil {
 			p.Poke(c)
 		}
-		p.show(c, http.StatusOK, v)
 	case errors.Is(err, ingest.ErrUnknownToken):
-		v.Title, v.Message, v.Class = t.unknownTitle, t.unknown, "bad"
-		p.show(c, http.StatusNotFound, v)
+		outcome, v.Class = "unknown", "bad"
 	case errors.Is(err, ingest.ErrExpired):
-		v.Title, v.Message, v.Class = t.expiredTitle, t.expired, "bad"
-		p.show(c, http.StatusGone, v)
+		outcome, v.Class = "expired", "bad"
 	case errors.Is(err, ingest.ErrClosed):
-		v.Title, v.Message, v.Class = t.closedTitle, t.closed, "bad"
-		p.show(c, http.StatusGone, v)
+		outcome, v.Class = "closed", "bad"
 	default:
 		// Recorded or not, the verification is finished by the next sweep.
 		p.Log.Error("verify identity", slog.Any("error", err))
-		v.Title, v.Message, v.Class = t.laterTitle, t.later, "bad"
-		p.show(c, http.StatusServiceUnavailable, v)
+		outcome, v.Class = "later", "bad"
 	}
+	status := map[string]int{"verified": http.StatusOK, "unknown": http.StatusNotFound, "expired": http.StatusGone,
+		"closed": http.StatusGone, "later": http.StatusServiceUnavailable}[outcome]
+	if err := p.words(&v, cs.Language, outcome); err != nil {
+		p.Log.Error("verification page", slog.Any("error", err))
+		c.String(http.StatusInternalServerError, "this page could not be shown")
+		return
+	}
+	p.show(c, status, v)
+}
+
+// words fills the page's language, title and message for an outcome of the verification,
+// in the subject's language (English when dsr does not write theirs).
+func (p *Pages) words(v *view, lang, outcome string) error {
+	ls, err := templates.Languages()
+	if err != nil {
+		return err
+	}
+	l, ok := ls[lang]
+	if !ok {
+		l = ls["en"]
+	}
+	text := l.VerifyPage[outcome]
+	msg, err := text.Render(templates.PageFigures{VerifyDays: int(ingest.VerifyFor / (24 * time.Hour))})
+	if err != nil {
+		return err
+	}
+	v.Lang, v.Title, v.Message = l.Code, text.Title, msg
+	return nil
 }
 
 // download sends a package to whoever holds a valid signed link to it.

@@ -32,8 +32,17 @@ import (
 	"dsr/templates"
 )
 
-// Languages are the languages mail can be written in; English is the fallback.
-var Languages = []string{"en", "fr", "de", "es", "it", "nl", "pt"}
+// Languages are the languages mail can be written in, those of templates/lang; English is
+// the fallback.
+var Languages = mustCodes()
+
+func mustCodes() []string {
+	codes, err := templates.LanguageCodes()
+	if err != nil {
+		panic("letters: " + err.Error())
+	}
+	return codes
+}
 
 // Kinds of mail.
 const (
@@ -277,7 +286,7 @@ func funcs(l language) template.FuncMap {
 				return "", errors.New("datetime: no time given")
 			}
 			t = t.UTC()
-			return fmt.Sprintf(l.datetime, l.date(t), t.Hour(), t.Minute()), nil
+			return fmt.Sprintf(l.DatetimeFormat, l.date(t), t.Hour(), t.Minute()), nil
 		},
 		"right": l.right,
 		"rights": func(types []domain.RequestType) string {
@@ -295,104 +304,41 @@ func funcs(l language) template.FuncMap {
 	}
 }
 
-// language is what the template functions need to know about a language.
+// language is what the template functions need to know about a language: its words, from
+// templates/lang.
 type language struct {
-	months [12]string
-	// day writes the day of a date: "5", "1er", "5.".
-	day func(int) string
-	// dateFormat takes the day, the month's name and the year.
-	dateFormat string
-	// datetime takes the date, the hour and the minute.
-	datetime string
-	and      string
-	rights   map[domain.RequestType]string
-	// open and close are the quotation marks.
-	open, close string
+	templates.Language
+	rights map[domain.RequestType]string
 }
 
-func plainDay(d int) string { return fmt.Sprint(d) }
+// langs are the languages, by code.
+var langs = func() map[string]language {
+	ls, err := templates.Languages()
+	if err != nil {
+		panic("letters: " + err.Error())
+	}
+	out := make(map[string]language, len(ls))
+	for code, l := range ls {
+		rights := make(map[domain.RequestType]string, len(l.Rights))
+		for t, name := range l.Rights {
+			rights[domain.RequestType(t)] = name
+		}
+		out[code] = language{Language: l, rights: rights}
+	}
+	return out
+}()
 
-var langs = map[string]language{
-	"en": {
-		months:     [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		day:        plainDay,
-		dateFormat: "%s %s %d",
-		datetime:   "%s, %02d:%02d UTC",
-		and:        "and",
-		rights: map[domain.RequestType]string{"access": "access", "rectification": "rectification", "erasure": "erasure",
-			"restriction": "restriction of processing", "portability": "data portability", "objection": "objection"},
-		open: "“", close: "”",
-	},
-	"fr": {
-		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-		day: func(d int) string {
-			if d == 1 {
-				return "1er"
-			}
-			return plainDay(d)
-		},
-		dateFormat: "%s %s %d",
-		datetime:   "%s à %d h %02d UTC",
-		and:        "et",
-		rights: map[domain.RequestType]string{"access": "accès", "rectification": "rectification", "erasure": "effacement",
-			"restriction": "limitation du traitement", "portability": "portabilité", "objection": "opposition"},
-		open: "« ", close: " »",
-	},
-	"de": {
-		months:     [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
-		day:        plainDay,
-		dateFormat: "%s. %s %d",
-		datetime:   "%s, %02d:%02d Uhr UTC",
-		and:        "und",
-		rights: map[domain.RequestType]string{"access": "Auskunft", "rectification": "Berichtigung", "erasure": "Löschung",
-			"restriction": "Einschränkung der Verarbeitung", "portability": "Datenübertragbarkeit", "objection": "Widerspruch"},
-		open: "„", close: "“",
-	},
-	"es": {
-		months:     [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
-		day:        plainDay,
-		dateFormat: "%s de %s de %d",
-		datetime:   "%s, %02d:%02d UTC",
-		and:        "y",
-		rights: map[domain.RequestType]string{"access": "acceso", "rectification": "rectificación", "erasure": "supresión",
-			"restriction": "limitación del tratamiento", "portability": "portabilidad", "objection": "oposición"},
-		open: "«", close: "»",
-	},
-	"it": {
-		months:     [12]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"},
-		day:        plainDay,
-		dateFormat: "%s %s %d",
-		datetime:   "%s, ore %02d:%02d UTC",
-		and:        "e",
-		rights: map[domain.RequestType]string{"access": "accesso", "rectification": "rettifica", "erasure": "cancellazione",
-			"restriction": "limitazione del trattamento", "portability": "portabilità", "objection": "opposizione"},
-		open: "«", close: "»",
-	},
-	"nl": {
-		months:     [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-		day:        plainDay,
-		dateFormat: "%s %s %d",
-		datetime:   "%s om %02d:%02d uur UTC",
-		and:        "en",
-		rights: map[domain.RequestType]string{"access": "inzage", "rectification": "rectificatie", "erasure": "verwijdering",
-			"restriction": "beperking van de verwerking", "portability": "dataportabiliteit", "objection": "bezwaar"},
-		open: "“", close: "”",
-	},
-	"pt": {
-		months:     [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
-		day:        plainDay,
-		dateFormat: "%s de %s de %d",
-		datetime:   "%s, %dh%02d UTC",
-		and:        "e",
-		rights: map[domain.RequestType]string{"access": "acesso", "rectification": "retificação", "erasure": "apagamento",
-			"restriction": "limitação do tratamento", "portability": "portabilidade", "objection": "oposição"},
-		open: "«", close: "»",
-	},
+// day writes the day of a date: "5", or "1er" for the first where the language says so.
+func (l language) day(d int) string {
+	if d == 1 && l.FirstDay != "" {
+		return l.FirstDay
+	}
+	return fmt.Sprint(d)
 }
 
 // date writes t's calendar date, in t's location, with the month's name.
 func (l language) date(t time.Time) string {
-	return fmt.Sprintf(l.dateFormat, l.day(t.Day()), l.months[t.Month()-1], t.Year())
+	return fmt.Sprintf(l.DateFormat, l.day(t.Day()), l.Months[t.Month()-1], t.Year())
 }
 
 // right names a right; an unknown one keeps its key.
@@ -411,7 +357,7 @@ func (l language) join(items []string) string {
 	case 1:
 		return items[0]
 	}
-	and := l.and
+	and := l.And
 	if and == "y" && startsWithI(items[len(items)-1]) {
 		and = "e" // Spanish writes "e" before an /i/ sound: "Acme e Iberia".
 	}
@@ -452,8 +398,8 @@ func (l language) quote(s string) string {
 		}
 		out = append(out, line)
 	}
-	out[0] = l.open + out[0]
-	out[len(out)-1] += l.close
+	out[0] = l.OpenQuote + out[0]
+	out[len(out)-1] += l.CloseQuote
 	for i := range out {
 		out[i] = "  " + out[i]
 	}
