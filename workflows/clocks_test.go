@@ -31,7 +31,9 @@ func newClockSetup(t *testing.T, clock func(calls int) contract.ClockInfo) *cloc
 	env.RegisterWorkflow(DSR)
 	registerContract(env)
 	cs := &clockSetup{env: env, alarms: map[domain.EventKind][]time.Time{}, start: env.Now()}
+	mv := newMoves(t, domain.StatusReceived)
 	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(func(_ context.Context, c domain.Change) error {
+		mv.see(c)
 		cs.mu.Lock()
 		defer cs.mu.Unlock()
 		cs.kinds = append(cs.kinds, c.Kind)

@@ -22,12 +22,17 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	changes []domain.Change
+	// moves checks the statuses recorded; nil checks nothing.
+	moves *moves
 }
 
 func (r *recorder) record(_ context.Context, c domain.Change) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.changes = append(r.changes, c)
+	if r.moves != nil {
+		r.moves.see(c)
+	}
 	return nil
 }
 
@@ -64,7 +69,7 @@ func newSetup(t *testing.T) *setup {
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
 	registerContract(env)
-	rec := &recorder{}
+	rec := &recorder{moves: newMoves(t, domain.StatusReceived)}
 	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(rec.record)
 	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"chatstore"}, nil)
 	// Clocks far away, so that only the clock tests see alarms.
@@ -464,7 +469,7 @@ func TestConnectorFailureWaitsForTheOthers(t *testing.T) {
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(DSR)
 	registerContract(env)
-	rec := &recorder{}
+	rec := &recorder{moves: newMoves(t, domain.StatusReceived)}
 	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(rec.record)
 	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"broken", "chatstore"}, nil)
 	env.OnActivity(contract.Apply.Name, mock.Anything, contract.ConnectorInput{Connector: "broken", RequestID: "r1"}).

@@ -39,3 +39,26 @@ const AtRiskShare = 0.75
 // Unverified are the statuses of a request whose subject has not verified their identity
 // yet.
 var Unverified = []Status{StatusReceived, StatusVerifying}
+
+// Transitions are the moves between statuses that a request's workflow makes; it makes no
+// other. A request is recorded received; it waits for its subject to verify their identity
+// (verifying, requests by mail) and for approval (awaiting_approval, unless the controller
+// submitted it), is applied (in_progress), may wait on what blocks it or on recipients
+// (waiting), and ends completed, denied, canceled or failed. docs/architecture.md draws
+// them; a test keeps the picture, this table and the workflow in step.
+var Transitions = map[Status][]Status{
+	StatusReceived:         {StatusVerifying, StatusAwaitingApproval, StatusInProgress, StatusCanceled},
+	StatusVerifying:        {StatusAwaitingApproval, StatusInProgress, StatusCanceled, StatusFailed},
+	StatusAwaitingApproval: {StatusInProgress, StatusDenied, StatusCanceled},
+	StatusInProgress:       {StatusWaiting, StatusCompleted, StatusCanceled, StatusFailed},
+	StatusWaiting:          {StatusInProgress, StatusCanceled, StatusFailed},
+}
+
+// CanMove reports whether a request may go from one status to another: a transition of
+// the table, or staying in a status that is not final (a new reason).
+func CanMove(from, to Status) bool {
+	if from == to {
+		return !from.Final()
+	}
+	return slices.Contains(Transitions[from], to)
+}
