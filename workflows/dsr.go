@@ -298,7 +298,6 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 	cctx := workflow.WithActivityOptions(ctx, connectorOptions)
 	cctx = workflow.WithTaskQueue(cctx, RegionQueue(r.in.Region))
 	res := Result{}
-
 	if r.in.Type == domain.Objection && r.in.Carry == nil {
 		purposes, err := call(workflow.WithActivityOptions(ctx, recordOptions), contract.Suppress, contract.SuppressInput{RequestID: r.in.RequestID})
 		if err != nil {
@@ -309,85 +308,113 @@ func (r *run) apply(ctx workflow.Context, names []string) (Result, error) {
 			return Result{}, err
 		}
 	}
-
-	done := map[string]bool{}
-	var jobs []pendingJob
+	p := &pass{done: map[string]bool{}}
 	for {
-		if r.in.Type == domain.Erasure {
-			proceed, err := r.waitForBlockers(ctx, cctx, names)
-			var can *workflow.ContinueAsNewError
-			switch {
-			case errors.As(err, &can):
-				return Result{}, err
-			case err != nil:
-				return r.fail(ctx, "check what blocks the erasure", err, res)
-			case !proceed:
-				return r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled while blocked", res)
-			}
-		}
-		// A cancel accepted while the last record was written still counts; from here
-		// to the end of the pass nothing awaits, so none can slip in.
-		if r.canceled {
-			return r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled", res)
+		if ended, final, err := r.readyToApply(ctx, cctx, names, res); ended || err != nil {
+			return final, err
 		}
 		r.state.Applying = true
-
-		futures := make([]future[domain.Outcome], len(names))
-		for i, name := range names {
-			if done[name] {
-				continue
-			}
-			futures[i] = start(cctx, contract.Apply, contract.ConnectorInput{Connector: name, RequestID: r.in.RequestID, Override: r.override})
+		if err := r.applyPass(ctx, cctx, names, p, &res); err != nil {
+			return Result{}, err
 		}
-		// Wait for every connector, even after one failed: the others may have changed
-		// data, and their outcomes belong in the record.
-		blocked := false
-		var failed error
-		failedAt := ""
-		for i, name := range names {
-			if !futures[i].started() {
-				continue
-			}
-			out, err := futures[i].get(ctx)
-			var appErr *temporal.ApplicationError
-			switch {
-			case errors.As(err, &appErr) && appErr.Type() == contract.ErrTypeBlocked:
-				// Something opened between the check and the change; wait again.
-				blocked = true
-				continue
-			case err != nil:
-				if failed == nil {
-					failed, failedAt = err, name
-				}
-				continue
-			}
-			done[name] = true
-			if out.Job != nil {
-				// Goes on at the recipient: checked below, with durable timers.
-				jobs = append(jobs, pendingJob{connector: name, job: *out.Job})
-				if err := r.record(ctx, domain.EventConnectorStarted, "", domain.ActorSystem, fmt.Sprintf("%s at %s started: %s", out.Action, name, out.Job.Reason), out, nil); err != nil {
-					return Result{}, err
-				}
-				continue
-			}
-			if err := r.applied(ctx, &res, out); err != nil {
-				return Result{}, err
-			}
+		if p.failed != nil {
+			return r.fail(ctx, "apply at "+p.failedAt, p.failed, res)
 		}
-		if failed != nil {
-			return r.fail(ctx, "apply at "+failedAt, failed, res)
-		}
-		if !blocked {
+		if !p.blocked {
 			break
 		}
 		r.state.Applying = false
 	}
-	if len(jobs) > 0 {
-		if err := r.awaitJobs(ctx, cctx, jobs, &res); err != nil {
+	if len(p.jobs) > 0 {
+		if err := r.awaitJobs(ctx, cctx, p.jobs, &res); err != nil {
 			return r.fail(ctx, "finish at a recipient", err, res)
 		}
 	}
 	return r.finish(ctx, domain.StatusCompleted, Decision{Actor: domain.ActorSystem}, "request applied", res)
+}
+
+// readyToApply waits out what blocks an erasure; ended means the request ended meanwhile
+// (canceled, failed), with its result, or continues as a new run (the error).
+func (r *run) readyToApply(ctx, cctx workflow.Context, names []string, res Result) (bool, Result, error) {
+	if r.in.Type == domain.Erasure {
+		proceed, err := r.waitForBlockers(ctx, cctx, names)
+		var can *workflow.ContinueAsNewError
+		switch {
+		case errors.As(err, &can):
+			return true, Result{}, err
+		case err != nil:
+			final, err := r.fail(ctx, "check what blocks the erasure", err, res)
+			return true, final, err
+		case !proceed:
+			final, err := r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled while blocked", res)
+			return true, final, err
+		}
+	}
+	// A cancel accepted while the last record was written still counts; from here to the
+	// end of the pass nothing awaits, so none can slip in.
+	if r.canceled {
+		final, err := r.finish(ctx, domain.StatusCanceled, r.decisions[UpdateCancel], "canceled", res)
+		return true, final, err
+	}
+	return false, Result{}, nil
+}
+
+// pass is what the passes over the connectors have found so far.
+type pass struct {
+	// done are the connectors that applied the request (or started a job).
+	done map[string]bool
+	// jobs go on at recipients.
+	jobs []pendingJob
+	// blocked is set when a connector found a blocker that opened since the check.
+	blocked bool
+	// failed is the first failure, at failedAt.
+	failed   error
+	failedAt string
+}
+
+// applyPass applies the request at every connector not done yet, in parallel, and waits
+// for every one, even after one failed: the others may have changed data, and their
+// outcomes belong in the record. An error is one of recording.
+func (r *run) applyPass(ctx, cctx workflow.Context, names []string, p *pass, res *Result) error {
+	p.blocked = false
+	futures := make([]future[domain.Outcome], len(names))
+	for i, name := range names {
+		if !p.done[name] {
+			futures[i] = start(cctx, contract.Apply, contract.ConnectorInput{Connector: name, RequestID: r.in.RequestID, Override: r.override})
+		}
+	}
+	for i, name := range names {
+		if !futures[i].started() {
+			continue
+		}
+		out, err := futures[i].get(ctx)
+		var appErr *temporal.ApplicationError
+		switch {
+		case errors.As(err, &appErr) && appErr.Type() == contract.ErrTypeBlocked:
+			// Something opened between the check and the change; wait again.
+			p.blocked = true
+			continue
+		case err != nil:
+			if p.failed == nil {
+				p.failed, p.failedAt = err, name
+			}
+			continue
+		}
+		p.done[name] = true
+		if out.Job == nil {
+			if err := r.applied(ctx, res, out); err != nil {
+				return err
+			}
+			continue
+		}
+		// Goes on at the recipient: checked after the passes, with durable timers.
+		p.jobs = append(p.jobs, pendingJob{connector: name, job: *out.Job})
+		msg := fmt.Sprintf("%s at %s started: %s", out.Action, name, out.Job.Reason)
+		if err := r.record(ctx, domain.EventConnectorStarted, "", domain.ActorSystem, msg, out, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applied records a connector's final outcome in the result and the record.

@@ -338,183 +338,214 @@ func (s *suite) find(t *testing.T) {
 
 func (s *suite) erase(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-
 	for _, tt := range specs {
 		for _, scope := range domain.ErasureScopes {
-			t.Run("Removes"+tt.name+"Scope_"+string(scope), func(t *testing.T) {
-				t.Parallel()
-				subj := s.seed(t, tt.spec)
-				neighbour := s.seed(t, tt.spec)
-				before, err := s.c.Find(ctx, neighbour)
-				require.NoError(t, err)
-
-				req := s.request(t, domain.Erasure, subj)
-				req.ErasureScope = scope
-				out, err := s.c.Erase(ctx, req)
-				require.NoError(t, err)
-				require.False(t, out.Replayed)
-				require.Equal(t, s.c.Name(), out.Connector)
-				s.checkOutcome(t, out)
-				s.changedRows(t, out, "rows erased")
-				require.False(t, out.AppliedAt.IsZero(), "applied at")
-
-				s.erased(t, subj)
-				m, err := s.c.Find(ctx, subj)
-				require.NoError(t, err)
-				require.False(t, m.Found)
-
-				require.True(t, s.h.Has(t, s.c, neighbour), "the neighbour was erased too")
-				after, err := s.c.Find(ctx, neighbour)
-				require.NoError(t, err)
-				require.Equal(t, before, after, "the neighbour's records changed")
-			})
+			t.Run("Removes"+tt.name+"Scope_"+string(scope), func(t *testing.T) { s.eraseRemoves(t, tt.spec, scope) })
 		}
 	}
+	for _, sub := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"UnknownScope", s.eraseUnknownScope},
+		{"ReplaySameRequest", s.eraseReplaySameRequest},
+		{"NewRequestAfterErasure", s.eraseNewRequestAfterErasure},
+		{"UnknownSubject", s.eraseUnknownSubject},
+		{"ConcurrentSameRequest", s.eraseConcurrentSameRequest},
+		{"BlockedByOpenConversation", s.eraseBlockedByOpenConversation},
+		{"NotBlockedWithoutOpenConversation", s.eraseNotBlockedWithoutOpenConversation},
+	} {
+		t.Run(sub.name, sub.run)
+	}
+}
 
-	t.Run("UnknownScope", func(t *testing.T) {
-		t.Parallel()
-		subj := s.seed(t, endUser)
-		req := s.request(t, domain.Erasure, subj)
-		req.ErasureScope = "everything"
-		_, err := s.c.Erase(ctx, req)
-		require.ErrorIs(t, err, connectors.ErrInvalid)
-		require.True(t, s.h.Has(t, s.c, subj), "a rejected erasure removes nothing")
-		// Nothing was recorded under the request: the same request with a known scope acts.
-		req.ErasureScope = domain.ScopeFull
-		out, err := s.c.Erase(ctx, req)
-		require.NoError(t, err)
-		require.False(t, out.Replayed, "the rejected attempt left no receipt")
-		s.erased(t, subj)
-	})
-	t.Run("ReplaySameRequest", func(t *testing.T) {
-		t.Parallel()
-		subj := s.seed(t, endUser)
-		req := s.request(t, domain.Erasure, subj)
-		req.ErasureScope = domain.ScopeFull
-		first, err := s.c.Erase(ctx, req)
-		require.NoError(t, err)
-		require.False(t, first.Replayed)
-		s.checkOutcome(t, first)
+// eraseRemoves: an erasure of the scope removes the subject and nothing of a neighbour's.
+func (s *suite) eraseRemoves(t *testing.T, spec SubjectSpec, scope domain.ErasureScope) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, spec)
+	neighbour := s.seed(t, spec)
+	before, err := s.c.Find(ctx, neighbour)
+	require.NoError(t, err)
 
-		second, err := s.c.Erase(ctx, req)
-		require.NoError(t, err)
-		s.retried(t, first, second)
-		if second.Replayed {
-			require.True(t, first.AppliedAt.Equal(second.AppliedAt), "a replay reports the time of the first run")
+	req := s.request(t, domain.Erasure, subj)
+	req.ErasureScope = scope
+	out, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+	require.False(t, out.Replayed)
+	require.Equal(t, s.c.Name(), out.Connector)
+	s.checkOutcome(t, out)
+	s.changedRows(t, out, "rows erased")
+	require.False(t, out.AppliedAt.IsZero(), "applied at")
+
+	s.erased(t, subj)
+	m, err := s.c.Find(ctx, subj)
+	require.NoError(t, err)
+	require.False(t, m.Found)
+
+	require.True(t, s.h.Has(t, s.c, neighbour), "the neighbour was erased too")
+	after, err := s.c.Find(ctx, neighbour)
+	require.NoError(t, err)
+	require.Equal(t, before, after, "the neighbour's records changed")
+}
+
+// eraseUnknownScope: an unknown scope is refused and leaves nothing behind.
+func (s *suite) eraseUnknownScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, endUser)
+	req := s.request(t, domain.Erasure, subj)
+	req.ErasureScope = "everything"
+	_, err := s.c.Erase(ctx, req)
+	require.ErrorIs(t, err, connectors.ErrInvalid)
+	require.True(t, s.h.Has(t, s.c, subj), "a rejected erasure removes nothing")
+	// Nothing was recorded under the request: the same request with a known scope acts.
+	req.ErasureScope = domain.ScopeFull
+	out, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+	require.False(t, out.Replayed, "the rejected attempt left no receipt")
+	s.erased(t, subj)
+}
+
+// eraseReplaySameRequest: the same request again replays its receipt.
+func (s *suite) eraseReplaySameRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, endUser)
+	req := s.request(t, domain.Erasure, subj)
+	req.ErasureScope = domain.ScopeFull
+	first, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+	require.False(t, first.Replayed)
+	s.checkOutcome(t, first)
+
+	second, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+	s.retried(t, first, second)
+	if second.Replayed {
+		require.True(t, first.AppliedAt.Equal(second.AppliedAt), "a replay reports the time of the first run")
+	}
+	require.Equal(t, first.Exceptions, second.Exceptions)
+	s.erased(t, subj)
+}
+
+// eraseNewRequestAfterErasure: a new request for an erased subject acts, on nothing.
+func (s *suite) eraseNewRequestAfterErasure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, endUser)
+	req := s.request(t, domain.Erasure, subj)
+	_, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+
+	again, err := s.c.Erase(ctx, s.request(t, domain.Erasure, subj))
+	require.NoError(t, err)
+	require.False(t, again.Replayed, "a new request id is not a replay")
+	s.checkOutcome(t, again)
+	if !s.recordOnly {
+		require.Zero(t, sumRows(again), "nothing left to erase: %v", again.Rows)
+	}
+}
+
+// eraseUnknownSubject: erasing a subject the system does not hold touches no one.
+func (s *suite) eraseUnknownSubject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	known := s.seed(t, endUser)
+	unknown := connectors.Subject{TenantID: known.TenantID, Email: unknownEmail()}
+	out, err := s.c.Erase(ctx, s.request(t, domain.Erasure, unknown))
+	require.NoError(t, err)
+	s.checkOutcome(t, out)
+	if !s.recordOnly {
+		require.Zero(t, sumRows(out))
+	}
+	require.True(t, s.h.Has(t, s.c, known), "erasing an unknown subject touched a known one")
+}
+
+// eraseConcurrentSameRequest: two callers of the same request: one acts, the other replays.
+func (s *suite) eraseConcurrentSameRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, endUser)
+	req := s.request(t, domain.Erasure, subj)
+	req.ErasureScope = domain.ScopeFull
+
+	const callers = 2
+	outs := make([]domain.Outcome, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			outs[i], errs[i] = s.c.Erase(ctx, req)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	acted := 0
+	for i := range callers {
+		require.NoError(t, errs[i], "caller %d", i)
+		s.checkOutcome(t, outs[i])
+		if !outs[i].Replayed {
+			acted++
 		}
-		require.Equal(t, first.Exceptions, second.Exceptions)
-		s.erased(t, subj)
-	})
+	}
+	if s.recordOnly && acted == callers {
+		// Both recorded the change: harmless if they recorded the same.
+		s.retried(t, outs[0], outs[1])
+	} else {
+		require.Equal(t, 1, acted, "exactly one caller acts, the other replays")
+	}
+	require.Equal(t, outs[0].Rows, outs[1].Rows)
+	s.changedRows(t, outs[0], "rows erased")
+	s.erased(t, subj)
+}
 
-	t.Run("NewRequestAfterErasure", func(t *testing.T) {
-		t.Parallel()
-		subj := s.seed(t, endUser)
-		req := s.request(t, domain.Erasure, subj)
-		_, err := s.c.Erase(ctx, req)
-		require.NoError(t, err)
+// eraseBlockedByOpenConversation: an open conversation blocks the erasure until a DPO overrides.
+func (s *suite) eraseBlockedByOpenConversation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	subj := s.seed(t, SubjectSpec{Role: RoleEndUser, OpenConversation: true})
+	req := s.request(t, domain.Erasure, subj)
+	req.ErasureScope = domain.ScopeFull
 
-		again, err := s.c.Erase(ctx, s.request(t, domain.Erasure, subj))
-		require.NoError(t, err)
-		require.False(t, again.Replayed, "a new request id is not a replay")
-		s.checkOutcome(t, again)
-		if !s.recordOnly {
-			require.Zero(t, sumRows(again), "nothing left to erase: %v", again.Rows)
-		}
-	})
+	blockers, err := s.c.Blockers(ctx, req)
+	require.NoError(t, err)
+	require.Len(t, blockers, 1)
+	require.Equal(t, domain.BlockerOpenConversations, blockers[0].Code)
+	require.Positive(t, blockers[0].Count)
 
-	t.Run("UnknownSubject", func(t *testing.T) {
-		t.Parallel()
-		known := s.seed(t, endUser)
-		unknown := connectors.Subject{TenantID: known.TenantID, Email: unknownEmail()}
-		out, err := s.c.Erase(ctx, s.request(t, domain.Erasure, unknown))
-		require.NoError(t, err)
-		s.checkOutcome(t, out)
-		if !s.recordOnly {
-			require.Zero(t, sumRows(out))
-		}
-		require.True(t, s.h.Has(t, s.c, known), "erasing an unknown subject touched a known one")
-	})
+	before, err := s.c.Find(ctx, subj)
+	require.NoError(t, err)
+	_, err = s.c.Erase(ctx, req)
+	require.ErrorIs(t, err, connectors.ErrBlocked)
+	require.True(t, s.h.Has(t, s.c, subj), "a blocked erasure deleted the subject")
+	after, err := s.c.Find(ctx, subj)
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a blocked erasure changed something")
 
-	t.Run("ConcurrentSameRequest", func(t *testing.T) {
-		t.Parallel()
-		subj := s.seed(t, endUser)
-		req := s.request(t, domain.Erasure, subj)
-		req.ErasureScope = domain.ScopeFull
+	// The DPO overrides: the same request comes back, and must act rather than replay.
+	req.Override = true
+	out, err := s.c.Erase(ctx, req)
+	require.NoError(t, err)
+	require.False(t, out.Replayed, "the blocked attempt left a receipt")
+	s.checkOutcome(t, out)
+	s.changedRows(t, out, "rows erased")
+	s.erased(t, subj)
+}
 
-		const callers = 2
-		outs := make([]domain.Outcome, callers)
-		errs := make([]error, callers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range callers {
-			wg.Go(func() {
-				<-start
-				outs[i], errs[i] = s.c.Erase(ctx, req)
-			})
-		}
-		close(start)
-		wg.Wait()
-
-		acted := 0
-		for i := range callers {
-			require.NoError(t, errs[i], "caller %d", i)
-			s.checkOutcome(t, outs[i])
-			if !outs[i].Replayed {
-				acted++
-			}
-		}
-		if s.recordOnly && acted == callers {
-			// Both recorded the change: harmless if they recorded the same.
-			s.retried(t, outs[0], outs[1])
-		} else {
-			require.Equal(t, 1, acted, "exactly one caller acts, the other replays")
-		}
-		require.Equal(t, outs[0].Rows, outs[1].Rows)
-		s.changedRows(t, outs[0], "rows erased")
-		s.erased(t, subj)
-	})
-
-	t.Run("BlockedByOpenConversation", func(t *testing.T) {
-		t.Parallel()
-		subj := s.seed(t, SubjectSpec{Role: RoleEndUser, OpenConversation: true})
-		req := s.request(t, domain.Erasure, subj)
-		req.ErasureScope = domain.ScopeFull
-
-		blockers, err := s.c.Blockers(ctx, req)
-		require.NoError(t, err)
-		require.Len(t, blockers, 1)
-		require.Equal(t, domain.BlockerOpenConversations, blockers[0].Code)
-		require.Positive(t, blockers[0].Count)
-
-		before, err := s.c.Find(ctx, subj)
-		require.NoError(t, err)
-		_, err = s.c.Erase(ctx, req)
-		require.ErrorIs(t, err, connectors.ErrBlocked)
-		require.True(t, s.h.Has(t, s.c, subj), "a blocked erasure deleted the subject")
-		after, err := s.c.Find(ctx, subj)
-		require.NoError(t, err)
-		require.Equal(t, before, after, "a blocked erasure changed something")
-
-		// The DPO overrides: the same request comes back, and must act rather than replay.
-		req.Override = true
-		out, err := s.c.Erase(ctx, req)
-		require.NoError(t, err)
-		require.False(t, out.Replayed, "the blocked attempt left a receipt")
-		s.checkOutcome(t, out)
-		s.changedRows(t, out, "rows erased")
-		s.erased(t, subj)
-	})
-
-	t.Run("NotBlockedWithoutOpenConversation", func(t *testing.T) {
-		t.Parallel()
-		for _, tt := range specs {
-			subj := s.seed(t, tt.spec)
-			blockers, err := s.c.Blockers(ctx, s.request(t, domain.Erasure, subj))
-			require.NoError(t, err, tt.name)
-			require.Empty(t, blockers, tt.name)
-		}
-	})
+// eraseNotBlockedWithoutOpenConversation: no blocker without an open conversation.
+func (s *suite) eraseNotBlockedWithoutOpenConversation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range specs {
+		subj := s.seed(t, tt.spec)
+		blockers, err := s.c.Blockers(ctx, s.request(t, domain.Erasure, subj))
+		require.NoError(t, err, tt.name)
+		require.Empty(t, blockers, tt.name)
+	}
 }
 
 func (s *suite) rectify(t *testing.T) {
