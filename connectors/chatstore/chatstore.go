@@ -9,8 +9,11 @@ import (
 	"github.com/lib/pq"
 
 	"dsr/connectors"
+	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/platform/objectstore"
+	"dsr/internal/platform/postgres"
+	"dsr/schema"
 )
 
 // Role names reported in connectors.Match.Roles.
@@ -200,4 +203,31 @@ func (c *Connector) EnsureAccount(ctx context.Context, id, name string) error {
 		return fmt.Errorf("open the account of tenant %s in the chat store: %w", id, err)
 	}
 	return nil
+}
+
+// Open connects to the chat store at url, creating its database when missing, and applies
+// its migrations (schema/chatstore); Close closes it.
+func Open(ctx context.Context, url string, opts ...Option) (*Connector, error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schema.Migrate(ctx, db, schema.ChatStore); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return New(db, opts...), nil
+}
+
+// Close closes the connector's database.
+func (c *Connector) Close() error { return c.db.Close() }
+
+// Pending counts the chat store's migrations not applied yet (readiness).
+func (c *Connector) Pending(ctx context.Context) (int, error) {
+	return schema.Pending(ctx, c.db, schema.ChatStore)
+}
+
+// SeedDemo fills the chat store with synthetic data for a tenant (package demo).
+func (c *Connector) SeedDemo(ctx context.Context, o demo.Options) (demo.Stats, error) {
+	return demo.Seed(ctx, c.db, o)
 }

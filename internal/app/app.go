@@ -89,9 +89,9 @@ type Base struct {
 	// ChatStore is the chat store's connector; nil for OpenRecord.
 	ChatStore *chatstore.Connector
 	// Objects holds the attachment files; nil for OpenRecord.
-	Objects    objectstore.Store
-	orch, chat *sqlx.DB
-	closers    []func()
+	Objects objectstore.Store
+	orch    *sqlx.DB
+	closers []func()
 }
 
 // Open opens and migrates both databases and the attachments' object store.
@@ -117,16 +117,20 @@ func open(ctx context.Context, cfg Config, o options, withChat bool) (*Base, err
 	if !withChat {
 		return b, nil
 	}
-	if b.chat, err = b.database(ctx, o.chat, cfg.ChatStoreURL, schema.ChatStore); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("chat store: %w", err)
-	}
 	// Attachment files: a full erasure deletes them from here too.
 	if b.Objects, err = objectstore.Open(cfg.ObjectStoreURL); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("OBJECT_STORE_URL: %w", err)
 	}
-	b.ChatStore = chatstore.New(b.chat, chatstore.WithObjects(b.Objects))
+	if o.chat != nil {
+		b.ChatStore = chatstore.New(o.chat, chatstore.WithObjects(b.Objects))
+		return b, nil
+	}
+	if b.ChatStore, err = chatstore.Open(ctx, cfg.ChatStoreURL, chatstore.WithObjects(b.Objects)); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("chat store: %w", err)
+	}
+	b.closers = append(b.closers, func() { b.ChatStore.Close() })
 	return b, nil
 }
 
@@ -156,20 +160,18 @@ func (b *Base) Close() {
 
 // Migrated checks that both databases answer and have every migration.
 func (b *Base) Migrated(ctx context.Context) error {
-	for _, db := range []struct {
-		db  *sqlx.DB
-		set schema.Set
-	}{{b.orch, schema.Orchestrator}, {b.chat, schema.ChatStore}} {
-		if db.db == nil {
-			continue
+	n, err := schema.Pending(ctx, b.orch, schema.Orchestrator)
+	if err == nil && n == 0 && b.ChatStore != nil {
+		n, err = b.ChatStore.Pending(ctx)
+		if err == nil && n > 0 {
+			return fmt.Errorf("%s: %d migrations pending", schema.ChatStore, n)
 		}
-		n, err := schema.Pending(ctx, db.db, db.set)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%s: %d migrations pending", db.set, n)
-		}
+	}
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%s: %d migrations pending", schema.Orchestrator, n)
 	}
 	return nil
 }
@@ -407,7 +409,7 @@ func (b *Base) SeedDemo(ctx context.Context, tenantID string, endUsers, messages
 		return demo.Stats{}, err
 	}
 	start := time.Now()
-	stats, err := demo.Seed(ctx, b.chat, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: endUsers, Messages: messages})
+	stats, err := b.ChatStore.SeedDemo(ctx, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: endUsers, Messages: messages})
 	stats.Duration = time.Since(start)
 	return stats, err
 }
