@@ -17,8 +17,9 @@ import (
 
 // Rectifiable fields per table. The names double as column names.
 var (
-	// EndUserFields are the end-user profile fields Rectify accepts.
-	EndUserFields = []string{"name", "display_name", "email", "avatar_url", "phone", "locale"}
+	// EndUserFields are the end-user profile fields Rectify accepts: every field a
+	// rectification may set.
+	EndUserFields = domain.RectifiableFields
 	// AgentFields are the agent profile fields Rectify accepts.
 	AgentFields = []string{"name", "display_name", "email", "avatar_url"}
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -82,6 +83,18 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	require.NoError(t, chromedp.Do(sctx, actions...), what)
+}
+
+// clickNow clicks the element sel selects from the page's own script, once it is there: the
+// request page reloads itself when the request changes, and htmx settles swapped rows, so
+// a node looked up first and clicked after can be gone by then.
+func clickNow(sel string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](fmt.Sprintf(
+		`(() => { const el = document.querySelector(%q); if (!el) return false; el.click(); return true; })()`, sel))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, t)
+		return chromedp.Void{}, err
+	}
 }
 
 // value runs one action that returns a value, with a time limit.
@@ -191,7 +204,7 @@ func downloads(t *testing.T, ctx context.Context) func(sel string) []byte {
 		wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 		defer cancel()
 		events := chromedp.BrowserEvents(wctx, cdpbrowser.DownloadProgress)
-		require.NoError(t, chromedp.Do(wctx, chromedp.Click(chromedp.CSS(sel))), "click %s", sel)
+		require.NoError(t, chromedp.Do(wctx, clickNow(sel)), "click %s", sel)
 		for ev, err := range events {
 			require.NoError(t, err, "wait for the download of %s", sel)
 			switch ev.State {
@@ -303,18 +316,18 @@ func TestBrowser(t *testing.T) {
 		require.NotContains(t, text(t, ctx, "#queue-results"), "visitor2@example.com", "subjects are masked in the queue")
 		require.Contains(t, text(t, ctx, row), "on time")
 
-		step(t, ctx, "open the request", chromedp.Click(chromedp.CSS(row+" a.req-link")), chromedp.WaitVisible(chromedp.ID("approve")))
+		step(t, ctx, "open the request", clickNow(row+" a.req-link"), chromedp.WaitVisible(chromedp.ID("approve")))
 		require.Equal(t, "v••••2@example.com", text(t, ctx, "#subject-email"))
 
 		// Revealing the subject is recorded with the DPO's name.
-		step(t, ctx, "reveal", chromedp.Click(chromedp.ID("reveal")))
+		step(t, ctx, "reveal", clickNow("#reveal"))
 		value(t, ctx, "the revealed subject", chromedp.Poll[bool](`document.getElementById('subject-email').textContent === 'visitor2@example.com'`))
 		events, err := e.Store.Events(ctx, req.ID)
 		require.NoError(t, err)
 		require.Equal(t, domain.EventSubjectRevealed, events[len(events)-1].Kind)
 		require.Equal(t, domain.Actor("dpo:"+dpo), events[len(events)-1].Actor)
 
-		step(t, ctx, "approve", chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("flash")))
+		step(t, ctx, "approve", clickNow("#approve"), chromedp.WaitVisible(chromedp.ID("flash")))
 		require.Equal(t, "Approved.", text(t, ctx, "#flash"))
 		// The page reloads by itself when the state changes; restriction completes.
 		step(t, ctx, "wait for completion", chromedp.WaitVisible(chromedp.CSS("#status .st-completed")), chromedp.WaitVisible(chromedp.ID("runs")))

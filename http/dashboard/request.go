@@ -78,7 +78,7 @@ func runs(events []store.Event, result workflows.Result) []run {
 		out = append(out, r)
 	}
 	for _, e := range events {
-		if e.Kind != "connector_applied" {
+		if e.Kind != domain.EventConnectorApplied {
 			continue
 		}
 		var o domain.Outcome
@@ -278,7 +278,7 @@ func (h *Dashboard) reveal(c *gin.Context) {
 	_, err := h.Store.Record(c, domain.Change{
 		RequestID: it.ID,
 		DedupeKey: "subject_revealed:" + uuid.NewString(),
-		Kind:      "subject_revealed",
+		Kind:      domain.EventSubjectRevealed,
 		Actor:     u.Actor(),
 		Message:   "the subject's email was revealed on the dashboard",
 	})
@@ -364,7 +364,7 @@ func (h *Dashboard) pkg(c *gin.Context) {
 	defer f.Close() //nolint:errcheck // read only
 	u := user(c)
 	if _, err := h.Store.Record(c, domain.Change{
-		RequestID: it.ID, DedupeKey: "package_downloaded:" + uuid.NewString(), Kind: "package_downloaded",
+		RequestID: it.ID, DedupeKey: "package_downloaded:" + uuid.NewString(), Kind: domain.EventPackageDownloaded,
 		Actor: u.Actor(), Message: "the package was downloaded from the dashboard",
 	}); err != nil {
 		h.fail(c, http.StatusInternalServerError, "The download could not be recorded, so it was not started.", err)

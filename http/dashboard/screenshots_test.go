@@ -118,10 +118,10 @@ func TestScreenshots(t *testing.T) {
 
 	// The DPO overrides the block; the erasure completes, the subject is revealed.
 	step(t, c, "override",
-		chromedp.Click(chromedp.ID("override")),
+		clickNow("#override"),
 		chromedp.WaitVisible(chromedp.CSS("#status .st-completed")),
 		chromedp.WaitVisible(chromedp.ID("runs")),
-		chromedp.Click(chromedp.ID("reveal")),
+		clickNow("#reveal"),
 		chromedp.WaitVisible(chromedp.CSS(".tag-warn")),
 	)
 	shot(c, "dashboard-request-completed.png")
