@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -75,7 +76,10 @@ func (r *run) clocks(ctx workflow.Context) {
 			c.info, c.dirty, c.paused, c.extended = &info, false, info.Paused, info.Extended
 		}
 		if d := c.pendingExtend; d != nil {
-			c.actionErr = r.clockAction(ctx, contract.Extend, *d, 1)
+			c.actionErr = r.canExtend(ctx)
+			if c.actionErr == nil {
+				c.actionErr = r.clockAction(ctx, contract.Extend, *d, 1)
+			}
 			c.extended = c.actionErr == nil
 			c.pendingExtend, c.extendDone, c.dirty = nil, true, true
 			continue
@@ -181,6 +185,19 @@ func (r *run) recordKeyed(ctx workflow.Context, key string, kind domain.EventKin
 	return err
 }
 
+// canExtend says why the legal deadline cannot be extended now, by the clocks as loaded;
+// nil when it can: within the first month of a started clock (Art. 12(3)).
+func (r *run) canExtend(ctx workflow.Context) error {
+	c := &r.clock
+	if !c.info.Started {
+		return notAllowed("the legal clock has not started: the subject's identity is not verified yet")
+	}
+	if !workflow.Now(ctx).Before(c.info.FirstMonthEnd) {
+		return notAllowed("the first month ended on %s: an extension must be decided within it (Art. 12(3))", c.info.LegalDue)
+	}
+	return nil
+}
+
 // clockUpdates are the updates that act on the clocks: extend, pause and resume.
 func (r *run) clockUpdates() []update {
 	c := &r.clock
@@ -203,10 +220,13 @@ func (r *run) clockUpdates() []update {
 		return nil
 	}
 	actionErr := func() error {
-		if c.actionErr != nil {
-			return fmt.Errorf("the change could not be recorded: %w", c.actionErr)
+		switch {
+		case c.actionErr == nil:
+			return nil
+		case errors.Is(c.actionErr, ErrNotAllowed):
+			return c.actionErr
 		}
-		return nil
+		return fmt.Errorf("the change could not be recorded: %w", c.actionErr)
 	}
 	return []update{
 		{
@@ -218,8 +238,12 @@ func (r *run) clockUpdates() []update {
 				if c.extended {
 					return notAllowed("the deadline was extended already")
 				}
-				if !workflow.Now(ctx).Before(c.info.FirstMonthEnd) {
-					return notAllowed("the first month ended on %s: an extension must be decided within it (Art. 12(3))", c.info.LegalDue)
+				// Clocks being reloaded (identity was just verified) are checked once they
+				// are, before the extension is made.
+				if !c.dirty {
+					if err := r.canExtend(ctx); err != nil {
+						return err
+					}
 				}
 				return needReason(d, "an extension")
 			},

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"dsr/activities/contract"
 	"dsr/internal/domain"
@@ -139,4 +140,47 @@ func TestCancelAcceptedAsBlockersClear(t *testing.T) {
 	require.Nil(t, cancel.rejected)
 	require.Equal(t, domain.StatusCanceled, res.Status)
 	s.env.AssertNotCalled(t, contract.Apply.Name, mock.Anything, mock.Anything)
+}
+
+// TestExtendRightAfterVerification extends a request whose clocks are being reloaded after
+// its subject verified: the extension waits for them, rather than being refused on the
+// clock that had not started.
+func TestExtendRightAfterVerification(t *testing.T) {
+	t.Parallel()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(DSR)
+	registerContract(env)
+	rec := &recorder{moves: newMoves(t, domain.StatusReceived)}
+	env.OnActivity(contract.Record.Name, mock.Anything, mock.Anything).Return(rec.record)
+	env.OnActivity(contract.ConnectorNames.Name, mock.Anything).Return([]string{"chatstore"}, nil).Maybe()
+	env.OnActivity(contract.NotifyDPO.Name, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(contract.StartClock.Name, mock.Anything, mock.Anything).Return(nil).Once()
+	// Not started until verified; the reload after verification takes a minute.
+	env.OnActivity(contract.Clock.Name, mock.Anything, mock.Anything).Return(contract.ClockInfo{Start: env.Now()}, nil).Once()
+	env.OnActivity(contract.Clock.Name, mock.Anything, mock.Anything).After(time.Minute).Return(clockAt(env.Now(), 400*24*time.Hour), nil)
+	env.OnActivity(contract.Extend.Name, mock.Anything, mock.Anything).Return(nil).Once()
+
+	early, verify, extend := &updateCallbacks{}, &updateCallbacks{}, &updateCallbacks{}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateExtend, "", early, Decision{Actor: "dpo:ann", Reason: "too early"})
+	}, 30*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateVerify, "", verify, Decision{Actor: domain.ActorSubjectByReply})
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateExtend, "", extend, Decision{Actor: "dpo:ann", Reason: "several years of conversations"})
+	}, time.Hour+30*time.Second)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCancel, "", &updateCallbacks{}, Decision{Actor: "tenant:t1"})
+	}, 2*time.Hour)
+
+	env.ExecuteWorkflow(DSR, mailInput(domain.Restriction))
+
+	require.ErrorContains(t, early.rejected, "has not started", "before verification there is no deadline to extend")
+	require.Nil(t, verify.rejected)
+	require.Nil(t, extend.rejected, "accepted while the clocks reload")
+	require.True(t, extend.done)
+	require.NoError(t, extend.err)
+	env.AssertExpectations(t)
 }
