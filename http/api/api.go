@@ -10,10 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net/http"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	apibody "dsr/http/api/body"
 	"dsr/internal/deadline"
 	"dsr/internal/documents/bundle"
 	"dsr/internal/documents/evidence"
@@ -65,6 +65,7 @@ const (
 	CodeUnauthorized = "unauthorized"
 	CodeNotFound     = "not_found"
 	CodeBadRequest   = "bad_request"
+	CodeTooLarge     = "body_too_large"
 	CodeInvalid      = "invalid_request"
 	CodeConflict     = "conflict"
 	CodeIdempotency  = "idempotency_key_reused"
@@ -133,27 +134,27 @@ func (b *createBody) validate() error {
 		return fmt.Errorf("type must be one of %s", domain.JoinNames(domain.RequestTypes))
 	}
 	email := strings.TrimSpace(b.Subject.Email)
-	addr, err := mail.ParseAddress(email)
-	if email == "" || err != nil || addr.Address != email || len(email) > 320 {
-		return errors.New("subject.email must be a plain email address")
+	if email == "" {
+		return errors.New("subject.email must be a plain email address: it is missing")
+	}
+	if err := domain.CheckEmail(email); err != nil {
+		return fmt.Errorf("subject.email must be a plain email address: it %w", err)
 	}
 	b.Subject.Email = email
 	if b.Type == domain.Rectification {
 		if len(b.Rectification) == 0 {
 			return fmt.Errorf("rectification needs at least one field to set (%s)", strings.Join(domain.RectifiableFields, ", "))
 		}
-		for f, v := range b.Rectification {
+		fields := slices.Sorted(maps.Keys(b.Rectification))
+		for _, f := range fields {
 			if !slices.Contains(domain.RectifiableFields, f) {
 				return fmt.Errorf("rectification.%s cannot be set; fields: %s", f, strings.Join(domain.RectifiableFields, ", "))
 			}
-			if len(v) > 1000 {
-				return fmt.Errorf("rectification.%s is longer than 1000 characters", f)
+			v, err := domain.CheckRectification(f, b.Rectification[f])
+			if err != nil {
+				return fmt.Errorf("rectification.%s %w", f, err)
 			}
-			if f == "email" {
-				if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-					return errors.New("rectification.email must be a plain email address")
-				}
-			}
+			b.Rectification[f] = v
 		}
 	} else if len(b.Rectification) > 0 {
 		return errors.New("rectification goes only with type rectification")
@@ -183,29 +184,60 @@ func (b *createBody) validate() error {
 	} else if len(b.ObjectionPurposes) > 0 {
 		return errors.New("objection_purposes goes only with type objection")
 	}
-	if len(b.Reference) > 200 {
-		return errors.New("reference is longer than 200 characters")
+	if err := domain.CheckLine(b.Reference, domain.MaxReferenceLen); err != nil {
+		return fmt.Errorf("reference %w", err)
+	}
+	// An empty list or object is the same as none: one value, one encoding.
+	if len(b.Rectification) == 0 {
+		b.Rectification = nil
+	}
+	if len(b.ObjectionPurposes) == 0 {
+		b.ObjectionPurposes = nil
 	}
 	return nil
 }
 
-func decodeStrict(r io.Reader, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON object")
+// Decoders of the API's bodies: a request, and a decision's {"reason"} (optional).
+var (
+	createDecoder   = apibody.Decoder{Limit: 64 << 10}
+	decisionDecoder = apibody.Decoder{Limit: 16 << 10, AllowEmpty: true}
+)
+
+// decisionBody is the body of the decision routes (approve, deny, extend, ...).
+type decisionBody struct {
+	Reason string `json:"reason"`
+}
+
+// validate checks the reason's text.
+func (b decisionBody) validate() error {
+	if err := domain.CheckText(b.Reason, domain.MaxReasonLen); err != nil {
+		return fmt.Errorf("reason %w", err)
 	}
 	return nil
+}
+
+// failBody answers a body the decoder refused: 413, 422 or 400 with the field's path.
+func (h *API) failBody(c *gin.Context, what string, err error) {
+	var be *apibody.Error
+	if !errors.As(err, &be) {
+		h.fail(c, http.StatusBadRequest, CodeBadRequest, "the body could not be read", nil)
+		return
+	}
+	code := CodeBadRequest
+	switch be.Status() {
+	case http.StatusRequestEntityTooLarge:
+		code = CodeTooLarge
+	case http.StatusUnprocessableEntity:
+		code = CodeInvalid
+	}
+	h.fail(c, be.Status(), code, "body is not valid JSON for "+what+": "+be.Error(), nil)
 }
 
 func (h *API) create(c *gin.Context) {
 	t := tenant(c)
 	var body createBody
-	if err := decodeStrict(c.Request.Body, &body); err != nil {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "body is not valid JSON for a request: "+err.Error(), nil)
+	if err := createDecoder.Decode(c.Request.Body, &body); err != nil {
+		h.failBody(c, "a request", err)
 		return
 	}
 	if err := body.validate(); err != nil {
@@ -278,6 +310,10 @@ func (h *API) create(c *gin.Context) {
 }
 
 func (h *API) load(c *gin.Context) (store.Request, bool) {
+	if !domain.ValidID(c.Param("id")) {
+		h.fail(c, http.StatusNotFound, CodeNotFound, "no such request: a request id is a lower-case UUID", nil)
+		return store.Request{}, false
+	}
 	req, err := h.Store.GetRequest(c, tenant(c).ID, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		h.fail(c, http.StatusNotFound, CodeNotFound, "no request "+c.Param("id"), nil)
@@ -313,7 +349,7 @@ func (h *API) list(c *gin.Context) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "type must be one of "+domain.JoinNames(domain.RequestTypes), nil)
 		return
 	}
-	if f.After != "" && !validID(f.After) {
+	if f.After != "" && !domain.ValidID(f.After) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
 		return
 	}
@@ -344,23 +380,6 @@ func (h *API) list(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func validID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if r != '-' {
-				return false
-			}
-		case !strings.ContainsRune("0123456789abcdef", r):
-			return false
-		}
-	}
-	return true
-}
-
 // action handles the updates a tenant may send: cancel, approve, deny.
 func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -368,14 +387,14 @@ func (h *API) action(update string, needReason bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		var body struct {
-			Reason string `json:"reason"`
+		var body decisionBody
+		if err := decisionDecoder.Decode(c.Request.Body, &body); err != nil {
+			h.failBody(c, `a decision (like {"reason": "..."})`, err)
+			return
 		}
-		if c.Request.ContentLength != 0 {
-			if err := decodeStrict(c.Request.Body, &body); err != nil && !errors.Is(err, io.EOF) {
-				h.fail(c, http.StatusBadRequest, CodeBadRequest, "body must be a JSON object like {\"reason\": \"...\"}: "+err.Error(), nil)
-				return
-			}
+		if err := body.validate(); err != nil {
+			h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, err.Error(), nil)
+			return
 		}
 		if needReason && strings.TrimSpace(body.Reason) == "" {
 			h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, update+" needs a reason", nil)

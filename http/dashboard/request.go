@@ -200,6 +200,10 @@ func available(it store.QueueItem) map[string]bool {
 
 // load reads the request of the route's id with its clocks, or fails with 404.
 func (h *Dashboard) load(c *gin.Context) (store.QueueItem, bool) {
+	if !domain.ValidID(c.Param("id")) {
+		h.fail(c, http.StatusNotFound, "There is no such request: a request id is a lower-case UUID.", nil)
+		return store.QueueItem{}, false
+	}
 	it, err := h.Store.QueueItem(c, c.Param("id"), h.now())
 	if errors.Is(err, store.ErrNotFound) {
 		h.fail(c, http.StatusNotFound, "There is no request "+c.Param("id")+".", nil)
@@ -251,6 +255,10 @@ func (h *Dashboard) request(c *gin.Context) {
 // poll answers the request page's poll: 204 while the state is the one the page shows,
 // otherwise an empty answer that tells htmx to reload the page.
 func (h *Dashboard) poll(c *gin.Context) {
+	if !domain.ValidID(c.Param("id")) {
+		h.fail(c, http.StatusNotFound, "There is no such request.", nil)
+		return
+	}
 	r, err := h.Store.GetRequest(c, "", c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		h.fail(c, http.StatusNotFound, "There is no such request.", nil)
@@ -313,8 +321,8 @@ func (h *Dashboard) act(a action) gin.HandlerFunc {
 			h.flash(c, "error", "To "+a.name+" the request, give a reason: it is kept in the record.", back)
 			return
 		}
-		if len(reason) > 2000 {
-			h.flash(c, "error", "The reason is longer than 2000 characters.", back)
+		if err := domain.CheckText(reason, domain.MaxReasonLen); err != nil {
+			h.flash(c, "error", "The reason "+err.Error()+": write it as plain text.", back)
 			return
 		}
 		if !it.Open {

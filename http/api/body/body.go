@@ -258,7 +258,7 @@ func shape(t reflect.Type) (reflect.Type, bool) {
 func (w *walker) token(path string) (json.Token, error) {
 	tok, err := w.dec.Token()
 	if err == io.EOF {
-		return nil, &Error{Kind: KindSyntax, Path: path, Msg: "the JSON ends too early"}
+		return nil, &Error{Kind: KindSyntax, Path: path, Msg: "not valid JSON: it ends too early"}
 	}
 	if err != nil {
 		var se *json.SyntaxError
