@@ -201,7 +201,7 @@ func available(it store.QueueItem) map[string]bool {
 // load reads the request of the route's id with its clocks, or fails with 404.
 func (h *Dashboard) load(c *gin.Context) (store.QueueItem, bool) {
 	if !domain.ValidID(c.Param("id")) {
-		h.fail(c, http.StatusNotFound, "There is no such request: a request id is a lower-case UUID.", nil)
+		h.fail(c, http.StatusNotFound, "There is no request with this id: a request id is a lower-case UUID.", nil)
 		return store.QueueItem{}, false
 	}
 	it, err := h.Store.QueueItem(c, c.Param("id"), h.now())
