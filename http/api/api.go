@@ -45,6 +45,7 @@ const tenantKey = "dsr.tenant"
 
 // Register adds the v1 routes to r.
 func (h *API) Register(r gin.IRouter) {
+	r.GET("/v1/openapi.json", serveOpenAPI)
 	v1 := r.Group("/v1", h.authenticate)
 	v1.POST("/requests", h.create)
 	v1.GET("/requests", h.list)
@@ -62,16 +63,21 @@ func (h *API) Register(r gin.IRouter) {
 
 // Error codes of the JSON error shape.
 const (
-	CodeUnauthorized = "unauthorized"
-	CodeNotFound     = "not_found"
-	CodeBadRequest   = "bad_request"
-	CodeTooLarge     = "body_too_large"
-	CodeInvalid      = "invalid_request"
-	CodeConflict     = "conflict"
-	CodeIdempotency  = "idempotency_key_reused"
-	CodeUnavailable  = "unavailable"
-	CodeInternal     = "internal"
+	CodeBadRequest       = "bad_request"
+	CodeUnauthorized     = "unauthorized"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeTooLarge         = "body_too_large"
+	CodeConflict         = "conflict"
+	CodeInvalid          = "invalid_request"
+	CodeIdempotency      = "idempotency_key_reused"
+	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
 )
+
+// ErrorCodes are every code of the JSON error shape; the OpenAPI document lists the same.
+var ErrorCodes = []string{CodeBadRequest, CodeUnauthorized, CodeNotFound, CodeMethodNotAllowed, CodeTooLarge, CodeConflict,
+	CodeInvalid, CodeIdempotency, CodeInternal, CodeUnavailable}
 
 // Fail writes the JSON error shape. Server errors are logged and hidden from the caller.
 func Fail(c *gin.Context, log *slog.Logger, status int, code, message string, err error) {

@@ -18,8 +18,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/http/api"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
+	"dsr/internal/testkit/oapitest"
 	"dsr/internal/testkit/smtptest"
 	"dsr/internal/testkit/testenv"
 )
@@ -51,21 +53,38 @@ func (r response) errorCode(t *testing.T) (string, string) {
 	return e["code"].(string), e["message"].(string)
 }
 
+// do makes a call through a client that validates it against the OpenAPI document. A body
+// is sent as JSON.
 func (c *client) do(method, path, body string, headers ...string) response {
+	c.t.Helper()
+	return c.send(context.Background(), method, path, body, headers...)
+}
+
+// doOffDocument makes a call to a path or method the OpenAPI document does not describe, on
+// purpose: the answer must be the document's error shape.
+func (c *client) doOffDocument(method, path string) response {
+	c.t.Helper()
+	return c.send(oapitest.OffDocument(context.Background()), method, path, "")
+}
+
+func (c *client) send(ctx context.Context, method, path, body string, headers ...string) response {
 	c.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	require.NoError(c.t, err)
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := api.OpenAPIClient(c.t).Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -162,8 +181,10 @@ func TestValidation(t *testing.T) {
 		r := c.do("GET", "/v1/requests"+q, "")
 		require.Equal(t, http.StatusBadRequest, r.Status, q)
 	}
-	r = c.do("GET", "/v1/nothing", "")
+	r = c.doOffDocument("GET", "/v1/nothing")
 	require.Equal(t, http.StatusNotFound, r.Status)
+	r = c.doOffDocument("DELETE", "/v1/requests")
+	require.Equal(t, http.StatusMethodNotAllowed, r.Status)
 }
 
 func TestIsolation(t *testing.T) {

@@ -10,6 +10,9 @@ import (
 	"dsr/internal/documents/sla"
 )
 
+// reportFormats are the formats of the SLA report, with their content types.
+var reportFormats = map[string]string{"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
 // slaReport handles GET /v1/reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD&format=pdf|csv: the
 // SLA report of the caller's tenant over a period, as a PDF (the default) or a CSV download.
 func (h *API) slaReport(c *gin.Context) {
@@ -28,7 +31,7 @@ func (h *API) slaReport(c *gin.Context) {
 		dates[i] = d
 	}
 	format := c.DefaultQuery("format", "pdf")
-	contentType, ok := map[string]string{"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}[format]
+	contentType, ok := reportFormats[format]
 	if !ok {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "format must be pdf or csv", nil)
 		return

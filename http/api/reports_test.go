@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,9 +53,22 @@ func reportServer(t *testing.T) (*gin.Engine, store.Tenant) {
 func TestSLAReportHandler(t *testing.T) {
 	t.Parallel()
 	srv, _ := reportServer(t)
-	get := func(query string) *httptest.ResponseRecorder {
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	get := func(t *testing.T, query string) *httptest.ResponseRecorder {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, hs.URL+"/v1/reports/sla?"+query, nil)
+		require.NoError(t, err)
+		// The server sets the tenant itself; the key only satisfies the document.
+		req.Header.Set("Authorization", "Bearer dsr_test")
+		resp, err := openAPICheck.Client(t).Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close() //nolint:errcheck // read in full
 		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/reports/sla?"+query, nil))
+		maps.Copy(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		_, err = io.Copy(w, resp.Body)
+		require.NoError(t, err)
 		return w
 	}
 
@@ -75,7 +90,7 @@ func TestSLAReportHandler(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				w := get(tt.query)
+				w := get(t, tt.query)
 				require.Equal(t, http.StatusBadRequest, w.Code)
 				var body struct {
 					Error struct{ Code, Message string }
@@ -89,7 +104,7 @@ func TestSLAReportHandler(t *testing.T) {
 
 	t.Run("pdf by default", func(t *testing.T) {
 		t.Parallel()
-		w := get("from=2026-04-01&to=2026-04-30")
+		w := get(t, "from=2026-04-01&to=2026-04-30")
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		require.Equal(t, "application/pdf", w.Header().Get("Content-Type"))
 		require.Equal(t, `attachment; filename="sla-2026-04-01-2026-04-30.pdf"`, w.Header().Get("Content-Disposition"))
@@ -98,7 +113,7 @@ func TestSLAReportHandler(t *testing.T) {
 
 	t.Run("csv of the caller's tenant only", func(t *testing.T) {
 		t.Parallel()
-		w := get("from=2026-04-01&to=2026-04-30&format=csv")
+		w := get(t, "from=2026-04-01&to=2026-04-30&format=csv")
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		require.Equal(t, "text/csv; charset=utf-8", w.Header().Get("Content-Type"))
 		require.Equal(t, `attachment; filename="sla-2026-04-01-2026-04-30.csv"`, w.Header().Get("Content-Disposition"))

@@ -105,7 +105,7 @@ func New(o Options) http.Handler {
 		api.Fail(c, o.Log, http.StatusNotFound, api.CodeNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
-		api.Fail(c, o.Log, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
+		api.Fail(c, o.Log, http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
 	return r
 }

@@ -11,15 +11,28 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"dsr/internal/testkit/oapitest"
 )
 
+// get calls path on a server of h through a client that validates the call against the
+// OpenAPI document; a path the document does not describe is called on purpose.
 func get(t *testing.T, h http.Handler, path string) (int, string) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-	b, err := io.ReadAll(rec.Body)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx := context.Background()
+	if path == "/nowhere" {
+		ctx = oapitest.OffDocument(ctx)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
 	require.NoError(t, err)
-	return rec.Code, string(b)
+	resp, err := openAPICheck.Client(t).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close() //nolint:errcheck // read in full
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
 }
 
 func TestProbesAndMetrics(t *testing.T) {
