@@ -63,6 +63,19 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 			return c, err
 		}
 	}
+	for name, dst := range map[string]*[]byte{"DSR_OPENDSR_KEY": &c.OpenDSRKey, "DSR_OPENDSR_CERT": &c.OpenDSRCert} {
+		v, err := secret(name)
+		if err != nil {
+			return c, err
+		}
+		*dst = []byte(v)
+	}
+	c.OpenDSRDomain = os.Getenv("DSR_OPENDSR_PROCESSOR_DOMAIN")
+	if v := os.Getenv("DSR_OPENDSR_LOOPBACK_CALLBACKS"); v != "" {
+		if c.OpenDSRLoopbackCallbacks, err = strconv.ParseBool(v); err != nil {
+			return c, fmt.Errorf("DSR_OPENDSR_LOOPBACK_CALLBACKS: %q is not true or false", v)
+		}
+	}
 	return c, c.Validate()
 }
 

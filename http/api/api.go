@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -99,16 +100,36 @@ func (h *API) now() time.Time {
 	return time.Now()
 }
 
-func (h *API) authenticate(c *gin.Context) {
-	auth := c.GetHeader("Authorization")
-	key, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || key == "" {
-		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <api key>", nil)
-		return
+// ErrUnauthorized is returned by TenantOf for a missing, unknown or revoked API key; its
+// message says which, for the caller.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// TenantOf returns the tenant whose API key the Authorization header carries as a Bearer
+// token. A missing, unknown or revoked key is an error wrapping ErrUnauthorized.
+func (h *API) TenantOf(ctx context.Context, authorization string) (store.Tenant, error) {
+	key, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok || strings.TrimSpace(key) == "" {
+		return store.Tenant{}, fmt.Errorf("missing API key: send Authorization: Bearer <api key>: %w", ErrUnauthorized)
 	}
-	t, err := h.Store.TenantByAPIKey(c, strings.TrimSpace(key))
+	t, err := h.Store.TenantByAPIKey(ctx, strings.TrimSpace(key))
 	if errors.Is(err, store.ErrNotFound) {
-		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "unknown or revoked API key", nil)
+		return t, fmt.Errorf("unknown or revoked API key: %w", ErrUnauthorized)
+	}
+	if err != nil {
+		return t, fmt.Errorf("check the API key: %w", err)
+	}
+	return t, nil
+}
+
+// UnauthorizedMessage is what the caller is told of an error wrapping ErrUnauthorized.
+func UnauthorizedMessage(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+ErrUnauthorized.Error())
+}
+
+func (h *API) authenticate(c *gin.Context) {
+	t, err := h.TenantOf(c, c.GetHeader("Authorization"))
+	if errors.Is(err, ErrUnauthorized) {
+		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, UnauthorizedMessage(err), nil)
 		return
 	}
 	if err != nil {
@@ -239,6 +260,70 @@ func (h *API) failBody(c *gin.Context, what string, err error) {
 	h.fail(c, be.Status(), code, "body is not valid JSON for "+what+": "+be.Error(), nil)
 }
 
+// Submission is a controller's request, validated, as Submit records it.
+type Submission struct {
+	Type         domain.RequestType
+	SubjectEmail string
+	Params       store.Params
+	Reference    string
+	// IdempotencyKey, when set, makes a repeated submission return the first request.
+	IdempotencyKey string
+	// Canonical is the submission in a canonical encoding: a repeat with the same key and
+	// a different encoding is refused with store.ErrIdempotencyMismatch.
+	Canonical []byte
+}
+
+// NotStartedError is returned by Submit when the request was recorded but its workflow
+// could not be started yet; the resume pass starts it, or a repeat of the submission.
+type NotStartedError struct {
+	RequestID string
+	Err       error
+}
+
+func (e *NotStartedError) Error() string { return e.Err.Error() }
+func (e *NotStartedError) Unwrap() error { return e.Err }
+
+// Submit records a controller's request with its deadlines and starts its workflow, as
+// every API that takes requests from a controller does: such a request needs no identity
+// verification nor approval. created is false for a repeat of an earlier submission (same
+// idempotency key and canonical body), whose request it returns.
+func (h *API) Submit(ctx context.Context, t store.Tenant, s Submission) (req store.Request, created bool, err error) {
+	sum := sha256.Sum256(s.Canonical)
+	received := h.now().UTC()
+	due, err := deadline.Compute(received, deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
+	if err != nil {
+		return req, false, fmt.Errorf("compute the deadlines of tenant %s: %w", t.ID, err)
+	}
+	req, created, err = h.Store.CreateRequest(ctx, store.NewRequest{
+		TenantID:       t.ID,
+		Type:           s.Type,
+		Source:         domain.SourceAPI,
+		SubjectEmail:   s.SubjectEmail,
+		Params:         s.Params,
+		Reference:      s.Reference,
+		IdempotencyKey: s.IdempotencyKey,
+		RequestHash:    hex.EncodeToString(sum[:]),
+		ReceivedAt:     received,
+		ClockStartedAt: &received,
+		TargetDue:      due.Target.Time(),
+		LegalDue:       due.Legal.Time(),
+		ExtendedDue:    due.Extended.Time(),
+	})
+	if err != nil {
+		return req, false, err
+	}
+	// Start (or, on a replay, make sure of) the workflow before answering: a request
+	// answered as created is running. If this fails the row stays and the resume pass
+	// starts it.
+	if err := h.Dispatch.Start(ctx, t, req); err != nil {
+		return req, created, &NotStartedError{RequestID: req.ID, Err: err}
+	}
+	if created {
+		h.Log.Info("request created", slog.String("request_id", req.ID), slog.String("tenant_id", t.ID), slog.String("type", string(req.Type)))
+	}
+	return req, created, nil
+}
+
 func (h *API) create(c *gin.Context) {
 	t := tenant(c)
 	var body createBody
@@ -260,18 +345,8 @@ func (h *API) create(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not record the request", err)
 		return
 	}
-	sum := sha256.Sum256(canonical)
-
-	received := h.now().UTC()
-	due, err := deadline.Compute(received, deadline.Policy{Country: t.Country, TZ: t.TZ, TargetDays: t.TargetDays})
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not compute the deadlines for this tenant", err)
-		return
-	}
-	req, created, err := h.Store.CreateRequest(c, store.NewRequest{
-		TenantID:     t.ID,
+	req, created, err := h.Submit(c, t, Submission{
 		Type:         body.Type,
-		Source:       domain.SourceAPI,
 		SubjectEmail: body.Subject.Email,
 		Params: store.Params{
 			Rectification:     body.Rectification,
@@ -280,32 +355,23 @@ func (h *API) create(c *gin.Context) {
 		},
 		Reference:      body.Reference,
 		IdempotencyKey: key,
-		RequestHash:    hex.EncodeToString(sum[:]),
-		ReceivedAt:     received,
-		ClockStartedAt: &received,
-		TargetDue:      due.Target.Time(),
-		LegalDue:       due.Legal.Time(),
-		ExtendedDue:    due.Extended.Time(),
+		Canonical:      canonical,
 	})
-	if errors.Is(err, store.ErrIdempotencyMismatch) {
+	var notStarted *NotStartedError
+	switch {
+	case errors.Is(err, store.ErrIdempotencyMismatch):
 		h.fail(c, http.StatusUnprocessableEntity, CodeIdempotency, "this Idempotency-Key was used with a different request body", nil)
 		return
-	}
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not record the request", err)
-		return
-	}
-	// Start (or, on a replay, make sure of) the workflow before answering 201: a request
-	// answered 201 is running. If this fails the row stays and the resume pass starts it.
-	if err := h.Dispatch.Start(c, t, req); err != nil {
+	case errors.As(err, &notStarted):
 		h.fail(c, http.StatusServiceUnavailable, CodeUnavailable,
-			"the request "+req.ID+" was recorded but could not be started yet; it will start automatically, or retry with the same Idempotency-Key", err)
+			"the request "+notStarted.RequestID+" was recorded but could not be started yet; it will start automatically, or retry with the same Idempotency-Key", err)
+		return
+	case err != nil:
+		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not record the request", err)
 		return
 	}
 	if !created {
 		c.Header("Idempotent-Replayed", "true")
-	} else {
-		h.Log.Info("request created", slog.String("request_id", req.ID), slog.String("tenant_id", t.ID), slog.String("type", string(req.Type)))
 	}
 	events, err := h.Store.Events(c, req.ID)
 	if err != nil {

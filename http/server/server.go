@@ -35,6 +35,8 @@ type Options struct {
 	Dashboard interface{ Register(gin.IRouter) }
 	// Subject, when set, adds the pages data subjects reach from their mail (package subject).
 	Subject interface{ Register(gin.IRouter) }
+	// OpenDSR, when set, adds the OpenDSR processor API (package opendsr).
+	OpenDSR interface{ Register(gin.IRouter) }
 }
 
 // New returns the HTTP handler.
@@ -100,6 +102,9 @@ func New(o Options) http.Handler {
 	}
 	if o.Subject != nil {
 		o.Subject.Register(r)
+	}
+	if o.OpenDSR != nil {
+		o.OpenDSR.Register(r)
 	}
 	r.NoRoute(func(c *gin.Context) {
 		api.Fail(c, o.Log, http.StatusNotFound, api.CodeNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)

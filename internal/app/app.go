@@ -20,6 +20,7 @@ import (
 	"dsr/connectors"
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
+	"dsr/http/opendsr"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
@@ -227,6 +228,9 @@ type App struct {
 	Keys *seal.Keys
 	// Handler is the HTTP surface (ModeAll only).
 	Handler http.Handler
+	// OpenDSR is the OpenDSR processor API (ModeAll only); its Callbacks is where status
+	// callbacks go (none by default) and its Notify builds and hands them over.
+	OpenDSR *opendsr.Handler
 
 	engine  *engine.Server
 	workers *workers.Set

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"dsr/internal/domain"
+	"dsr/internal/platform/signing"
 )
 
 // Mode is what a process runs.
@@ -65,6 +66,15 @@ type Config struct {
 	// Secret reads a secret the sub-processor registry names (an environment variable, or
 	// the file its *_FILE variant names); "" when it is not set.
 	Secret func(name string) (string, error)
+	// OpenDSRKey and OpenDSRCert are the OpenDSR processor's private key and certificate
+	// chain (PEM, leaf first): both or neither. With neither, a self-signed pair is
+	// generated at start (OpenDSRSigner).
+	OpenDSRKey, OpenDSRCert []byte
+	// OpenDSRDomain is the processor domain the certificate is issued for; empty for the
+	// host of PublicURL.
+	OpenDSRDomain string
+	// OpenDSRLoopbackCallbacks accepts OpenDSR status callback URLs on loopback hosts.
+	OpenDSRLoopbackCallbacks bool
 }
 
 // The default databases: a local PostgreSQL with trust authentication.
@@ -151,6 +161,9 @@ func (c Config) Validate() error {
 	} else if strings.TrimSpace(c.ObjectStoreURL) == "" {
 		errs = append(errs, errors.New("OBJECT_STORE_URL must not be blank"))
 	}
+	if err := c.validateOpenDSR(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.MailEvery < time.Second {
 		errs = append(errs, fmt.Errorf("DSR_MAIL_EVERY: %s is shorter than 1s", c.MailEvery))
 	}
@@ -225,4 +238,59 @@ func (c Config) keptKey() ([]byte, string, error) {
 		return nil, path, nil
 	}
 	return []byte(key), path, nil
+}
+
+// OpenDSRProcessorDomain is the OpenDSR processor domain: DSR_OPENDSR_PROCESSOR_DOMAIN, or
+// the host of DSR_PUBLIC_URL.
+func (c Config) OpenDSRProcessorDomain() string {
+	if c.OpenDSRDomain != "" {
+		return c.OpenDSRDomain
+	}
+	if u, err := url.Parse(c.PublicURL); err == nil {
+		return u.Hostname()
+	}
+	return ""
+}
+
+// validateOpenDSR checks the OpenDSR signing settings: the key and the certificate go
+// together, and the key matches a certificate issued for the processor domain.
+func (c Config) validateOpenDSR() error {
+	d := c.OpenDSRProcessorDomain()
+	if d == "" || strings.ContainsAny(d, "/ :@") {
+		return fmt.Errorf("DSR_OPENDSR_PROCESSOR_DOMAIN %q is not a host name", d)
+	}
+	switch {
+	case len(c.OpenDSRKey) == 0 && len(c.OpenDSRCert) == 0:
+		return nil
+	case len(c.OpenDSRKey) == 0:
+		return errors.New("DSR_OPENDSR_KEY (or DSR_OPENDSR_KEY_FILE) is needed with DSR_OPENDSR_CERT")
+	case len(c.OpenDSRCert) == 0:
+		return errors.New("DSR_OPENDSR_CERT (or DSR_OPENDSR_CERT_FILE) is needed with DSR_OPENDSR_KEY")
+	}
+	if _, err := signing.Load(c.OpenDSRKey, c.OpenDSRCert, d); err != nil {
+		return fmt.Errorf("DSR_OPENDSR_KEY_FILE/DSR_OPENDSR_CERT_FILE: %w", err)
+	}
+	return nil
+}
+
+// OpenDSRSigner is the OpenDSR processor's signing identity: the configured key and
+// certificate, or, when none is configured, an ephemeral self-signed pair generated now
+// (with a warning): controllers that check the chain will refuse it, which is right for
+// an install nobody configured for them.
+func (c Config) OpenDSRSigner(log *slog.Logger) (*signing.Signer, error) {
+	d := c.OpenDSRProcessorDomain()
+	if len(c.OpenDSRKey) > 0 || len(c.OpenDSRCert) > 0 {
+		s, err := signing.Load(c.OpenDSRKey, c.OpenDSRCert, d)
+		if err != nil {
+			return nil, fmt.Errorf("DSR_OPENDSR_KEY_FILE/DSR_OPENDSR_CERT_FILE: %w", err)
+		}
+		return s, nil
+	}
+	s, err := signing.Ephemeral(d)
+	if err != nil {
+		return nil, err
+	}
+	log.Warn("DSR_OPENDSR_KEY_FILE and DSR_OPENDSR_CERT_FILE are not set: OpenDSR responses are signed with an ephemeral self-signed certificate that controllers will not trust; set them in production",
+		slog.String("processor_domain", d))
+	return s, nil
 }

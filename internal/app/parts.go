@@ -14,6 +14,7 @@ import (
 	"dsr/connectors/subprocessor"
 	"dsr/http/api"
 	"dsr/http/dashboard"
+	"dsr/http/opendsr"
 	"dsr/http/server"
 	"dsr/http/subject"
 	"dsr/internal/auth"
@@ -142,16 +143,24 @@ func (a *App) buildMailroom(context.Context) error {
 }
 
 // buildHTTP builds the HTTP surface: the API, the dashboard, the subjects' pages when a
-// mailbox is configured, the probes and the metrics.
+// mailbox is configured, the OpenDSR processor API, the probes and the metrics.
 func (a *App) buildHTTP(context.Context) error {
 	dash, err := dashboard.New(dashboard.Config{Store: a.Store, Users: auth.New(a.Store), Dispatch: a.Dispatch, Accounts: a.ChatStore,
 		PackageDir: a.packageDir(), Log: a.Log, MailboxConfigured: a.Room != nil})
 	if err != nil {
 		return err
 	}
+	v1 := &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log}
+	signer, err := a.Config.OpenDSRSigner(a.Log)
+	if err != nil {
+		return err
+	}
+	a.OpenDSR = &opendsr.Handler{API: v1, Store: a.Store, Dispatch: a.Dispatch, Identities: a.ChatStore, Signer: signer,
+		PublicURL: a.Config.PublicURL, AllowLoopbackCallbacks: a.Config.OpenDSRLoopbackCallbacks, Log: a.Log}
 	opts := server.Options{
-		API: &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log},
-		Log: a.Log,
+		API:     v1,
+		OpenDSR: a.OpenDSR,
+		Log:     a.Log,
 		Ready: []server.Check{
 			{Name: "database", Fn: a.Migrated},
 			{Name: "temporal", Fn: a.Dispatch.Healthy},

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,5 +34,23 @@ func TestFinal(t *testing.T) {
 			t.Parallel()
 			require.Equal(t, tc.final, tc.status.Final())
 		})
+	}
+}
+
+func TestEveryStatusHasAnOpenDSRStatus(t *testing.T) {
+	t.Parallel()
+	for _, s := range domain.Statuses {
+		o := s.OpenDSR()
+		if !slices.Contains(domain.OpenDSRStatuses, o) {
+			t.Errorf("%s maps to %q, not an OpenDSR status", s, o)
+		}
+		if s.Final() != (o == domain.OpenDSRCompleted || o == domain.OpenDSRCancelled) {
+			t.Errorf("%s (final %v) maps to %s", s, s.Final(), o)
+		}
+	}
+	for _, ty := range domain.OpenDSRTypes {
+		if !ty.Right().Valid() {
+			t.Errorf("OpenDSR type %s has no right", ty)
+		}
 	}
 }

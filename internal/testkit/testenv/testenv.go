@@ -59,6 +59,10 @@ type Options struct {
 	// IMAPURL, when set, is the privacy mailbox: Env.Room takes it in (the tests call its
 	// Poll, Sweep and Send, or start the mailroom workflow themselves).
 	IMAPURL string
+	// OpenDSRKey, OpenDSRCert and OpenDSRDomain configure the OpenDSR signing identity
+	// (PEM); without them the install generates an ephemeral one.
+	OpenDSRKey, OpenDSRCert []byte
+	OpenDSRDomain           string
 }
 
 // SecretKey is the environment's DSR_SECRET_KEY.
@@ -90,6 +94,8 @@ func New(t *testing.T, o Options) *Env {
 	cfg.SecretKey = SecretKey
 	cfg.BlockerRecheck = o.RecheckEvery
 	cfg.SMTPURL, cfg.DPOEmail, cfg.MailFrom, cfg.IMAPURL = o.SMTPURL, o.DPOEmail, "privacy@dsr.example", o.IMAPURL
+	cfg.OpenDSRKey, cfg.OpenDSRCert, cfg.OpenDSRDomain = o.OpenDSRKey, o.OpenDSRCert, o.OpenDSRDomain
+	cfg.OpenDSRLoopbackCallbacks = true
 	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
 	require.NoError(t, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600), "no sub-processor but those the test adds")
 	opts := []app.Option{app.WithLogger(log), app.WithDatabases(orch.DB, chat.DB), app.WithEngineLogLevel("error")}
