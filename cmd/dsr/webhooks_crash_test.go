@@ -126,5 +126,5 @@ type atomicString struct {
 	s  string
 }
 
-func (a *atomicString) get() string { a.mu.Lock(); defer a.mu.Unlock(); return a.s }
+func (a *atomicString) get() string  { a.mu.Lock(); defer a.mu.Unlock(); return a.s }
 func (a *atomicString) set(s string) { a.mu.Lock(); defer a.mu.Unlock(); a.s = s }

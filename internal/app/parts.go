@@ -3,11 +3,11 @@ package app
 import (
 	"context"
 	"crypto/x509"
-	"os"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"path/filepath"
 	"strings"
 

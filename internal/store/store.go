@@ -32,7 +32,9 @@ type Store struct {
 // OnDeliveriesQueued sets fn to be called, after each commit of a change that queued
 // webhook deliveries, with their ids (to start their delivery at once); set it once, before
 // the store is used concurrently. What fn does not start, the resume pass does.
-func (s *Store) OnDeliveriesQueued(fn func(ctx context.Context, ids []string)) { s.deliveriesQueued = fn }
+func (s *Store) OnDeliveriesQueued(fn func(ctx context.Context, ids []string)) {
+	s.deliveriesQueued = fn
+}
 
 // New returns a Store on db.
 func New(db *sqlx.DB) *Store { return &Store{db: db} }
