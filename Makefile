@@ -18,7 +18,7 @@ postgres: ## start the local PostgreSQL cluster if it is installed and not runni
 	@sh .ci/postgres
 
 run: postgres build ## build and run `dsr serve` with the embedded defaults (API on 127.0.0.1:8080)
-	./$(BIN) serve
+	DSR_WEBHOOK_ALLOW_NETS=$${DSR_WEBHOOK_ALLOW_NETS-127.0.0.0/8,::1/128} ./$(BIN) serve
 
 packages: ## install the Debian packages the tests use, when missing (root only)
 	@bash .ci/packages

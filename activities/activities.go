@@ -24,6 +24,7 @@ import (
 	"dsr/internal/mail/letters"
 	"dsr/internal/mail/smtp"
 	"dsr/internal/store"
+	"dsr/internal/webhooks"
 )
 
 // Activities are the DSR workflow's activities.
@@ -43,6 +44,17 @@ type Activities struct {
 	// Mailroom takes in the privacy mailbox and sends subjects their mail; nil when
 	// IMAP_URL is not set.
 	Mailroom *ingest.Room
+	// Webhooks makes the attempts of webhook deliveries.
+	Webhooks *webhooks.Deliverer
+}
+
+// DeliverWebhook makes one attempt of a webhook delivery and records it.
+func (a *Activities) DeliverWebhook(ctx context.Context, deliveryID string) (contract.WebhookAttempt, error) {
+	o, err := a.Webhooks.Attempt(ctx, deliveryID)
+	if err != nil {
+		return contract.WebhookAttempt{}, err
+	}
+	return contract.WebhookAttempt{Done: o.Done, Status: o.Status, Wait: o.Wait}, nil
 }
 
 // Record writes a state change and its event to the orchestrator database. A retried

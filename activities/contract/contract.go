@@ -99,11 +99,19 @@ var (
 	MailSLAReport = Activity[ReportInput, None]{"MailSLAReport"}
 )
 
+// The activities of webhooks.
+var (
+	// DeliverWebhook makes one attempt of a webhook delivery (its input is the delivery's
+	// id), records it, and says whether the delivery is done or when to try again.
+	DeliverWebhook = Activity[string, WebhookAttempt]{"DeliverWebhook"}
+)
+
 // All are every activity, for checking that each is implemented.
 var All = []Declared{
 	Record, ConnectorNames, Blockers, Apply, CheckJob, BuildPackage, Suppress,
 	Clock, NotifyDPO, StartClock, Extend, Pause, Resume,
 	PollMailbox, SweepCases, SendMail, MailSLAReport,
+	DeliverWebhook,
 }
 
 // Stable error types, for workflows to tell failures that no retry can fix.
@@ -205,4 +213,12 @@ type PollResult struct {
 	ByFolder map[string]int `json:"by_folder"`
 	// More is set when the mailbox holds more than one poll takes.
 	More bool `json:"more"`
+}
+
+// WebhookAttempt is where an attempt left its delivery: done (delivered, failed for good,
+// or gone), or to be tried again after Wait.
+type WebhookAttempt struct {
+	Done   bool                  `json:"done"`
+	Status domain.DeliveryStatus `json:"status,omitempty"`
+	Wait   time.Duration         `json:"wait,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 
 	"dsr/internal/app"
 	"dsr/internal/domain"
+	"dsr/internal/webhooks"
 )
 
 // loadConfig reads dsr's configuration from the environment over app.Defaults, and
@@ -48,6 +49,9 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 		if r = strings.TrimSpace(r); r != "" {
 			c.Regions = append(c.Regions, domain.Region(r))
 		}
+	}
+	if err := loadWebhookConfig(&c.Webhooks); err != nil {
+		return c, err
 	}
 	key, err := secret("DSR_SECRET_KEY")
 	if err != nil {
@@ -100,4 +104,28 @@ func secret(name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE: %w", name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// loadWebhookConfig reads the DSR_WEBHOOK_* variables over the defaults in w.
+func loadWebhookConfig(w *app.WebhookConfig) error {
+	nets, err := webhooks.ParseNets(os.Getenv("DSR_WEBHOOK_ALLOW_NETS"))
+	if err != nil {
+		return fmt.Errorf("DSR_WEBHOOK_ALLOW_NETS: %w", err)
+	}
+	w.AllowNets = nets
+	w.CAFile = os.Getenv("DSR_WEBHOOK_CA_FILE")
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{
+		{"DSR_WEBHOOK_TIMEOUT", &w.Timeout}, {"DSR_WEBHOOK_RETRY_BASE", &w.RetryBase}, {"DSR_WEBHOOK_RETRY_CAP", &w.RetryCap},
+		{"DSR_WEBHOOK_RETRY_FOR", &w.RetryFor}, {"DSR_WEBHOOK_SECRET_OVERLAP", &w.SecretOverlap},
+	} {
+		v, err := time.ParseDuration(env(d.name, d.v.String()))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a duration (e.g. 30s, 6h)", d.name, os.Getenv(d.name))
+		}
+		*d.v = v
+	}
+	return nil
 }

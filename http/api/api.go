@@ -40,6 +40,8 @@ type API struct {
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Webhooks, when set, serves the tenant's webhook subscriptions under /v1/webhooks.
+	Webhooks *Webhooks
 }
 
 const tenantKey = "dsr.tenant"
@@ -60,6 +62,9 @@ func (h *API) Register(r gin.IRouter) {
 	v1.POST("/requests/:id/pause", h.action(workflows.UpdatePause, true))
 	v1.POST("/requests/:id/resume", h.action(workflows.UpdateResume, true))
 	v1.GET("/reports/sla", h.slaReport)
+	if h.Webhooks != nil {
+		h.Webhooks.Register(v1.Group("/webhooks"))
+	}
 }
 
 // Error codes of the JSON error shape.

@@ -32,6 +32,7 @@ import (
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/temporal/engine"
 	"dsr/internal/temporal/workers"
+	"dsr/internal/webhooks"
 	"dsr/schema"
 )
 
@@ -223,9 +224,12 @@ type App struct {
 	Activities *activities.Activities
 	// Mailer sends mail; nil when SMTP_URL is not set.
 	Mailer *smtp.Mailer
-	// Room is the mailroom and Keys its keys; nil when IMAP_URL is not set.
+	// Room is the mailroom; nil when IMAP_URL is not set.
 	Room *ingest.Room
+	// Keys seal secrets at rest (the mail kept, webhook secrets) and sign links.
 	Keys *seal.Keys
+	// WebhookGuard decides which addresses webhooks may reach.
+	WebhookGuard *webhooks.Guard
 	// Handler is the HTTP surface (ModeAll only).
 	Handler http.Handler
 	// OpenDSR is the OpenDSR processor API (ModeAll only); its Callbacks is where status
@@ -272,7 +276,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (_ *App, err error) {
 	if err := a.CheckKey(ctx, cfg.SecretKey); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{a.connectTemporal, a.buildMailer, a.buildConnectors, a.buildActivities, a.buildMailroom}
+	steps := []func(context.Context) error{a.connectTemporal, a.buildMailer, a.buildConnectors, a.buildActivities, a.buildWebhooks, a.buildMailroom}
 	if cfg.Mode == ModeAll {
 		steps = append(steps, a.buildHTTP)
 	}

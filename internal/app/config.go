@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"dsr/internal/domain"
 	"dsr/internal/platform/signing"
+	"dsr/internal/webhooks"
 )
 
 // Mode is what a process runs.
@@ -63,6 +65,8 @@ type Config struct {
 	ObjectStoreURL string
 	// SubprocessorsFile is the sub-processor registry; empty for the embedded one.
 	SubprocessorsFile string
+	// Webhooks configures the delivery of webhooks.
+	Webhooks WebhookConfig
 	// Secret reads a secret the sub-processor registry names (an environment variable, or
 	// the file its *_FILE variant names); "" when it is not set.
 	Secret func(name string) (string, error)
@@ -96,7 +100,59 @@ func Defaults() Config {
 		MailFrom:          "privacy@dsr.localhost",
 		LogLevel:          slog.LevelInfo,
 		BlockerRecheck:    15 * time.Minute,
+		Webhooks: WebhookConfig{
+			Timeout:       webhooks.DefaultPolicy.Timeout,
+			RetryBase:     webhooks.DefaultPolicy.Base,
+			RetryCap:      webhooks.DefaultPolicy.Cap,
+			RetryFor:      webhooks.DefaultPolicy.Budget,
+			SecretOverlap: 24 * time.Hour,
+		},
 	}
+}
+
+// WebhookConfig configures webhooks (DSR_WEBHOOK_*).
+type WebhookConfig struct {
+	// AllowNets are internal networks webhooks may reach nevertheless
+	// (DSR_WEBHOOK_ALLOW_NETS, e.g. 127.0.0.0/8,::1/128 for a receiver on loopback).
+	AllowNets []netip.Prefix
+	// CAFile holds PEM certificates trusted for receivers besides the system's roots
+	// (DSR_WEBHOOK_CA_FILE).
+	CAFile string
+	// Timeout bounds one attempt (DSR_WEBHOOK_TIMEOUT).
+	Timeout time.Duration
+	// RetryBase is the first wait after a failed attempt, doubled each time up to RetryCap
+	// (DSR_WEBHOOK_RETRY_BASE, DSR_WEBHOOK_RETRY_CAP), for RetryFor after the first
+	// attempt (DSR_WEBHOOK_RETRY_FOR).
+	RetryBase time.Duration
+	RetryCap  time.Duration
+	RetryFor  time.Duration
+	// SecretOverlap is how long a rotated-out secret still signs (DSR_WEBHOOK_SECRET_OVERLAP).
+	SecretOverlap time.Duration
+}
+
+// Policy is the delivery policy the configuration makes.
+func (w WebhookConfig) Policy() webhooks.Policy {
+	return webhooks.Policy{Timeout: w.Timeout, Base: w.RetryBase, Factor: 2, Cap: w.RetryCap, Budget: w.RetryFor}
+}
+
+func (w WebhookConfig) validate() []error {
+	var errs []error
+	if w.Timeout < 100*time.Millisecond || w.Timeout > 2*time.Minute {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_TIMEOUT: %s is not between 100ms and 2m", w.Timeout))
+	}
+	if w.RetryBase < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_RETRY_BASE: %s is shorter than 10ms", w.RetryBase))
+	}
+	if w.RetryCap < w.RetryBase {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_RETRY_CAP: %s is shorter than DSR_WEBHOOK_RETRY_BASE", w.RetryCap))
+	}
+	if w.RetryFor < w.RetryBase {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_RETRY_FOR: %s is shorter than DSR_WEBHOOK_RETRY_BASE", w.RetryFor))
+	}
+	if w.SecretOverlap < 0 {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_SECRET_OVERLAP: %s is negative", w.SecretOverlap))
+	}
+	return errs
 }
 
 // DefaultPublicURL is where subjects reach an install that serves on addr.
@@ -170,6 +226,7 @@ func (c Config) Validate() error {
 	if c.BlockerRecheck < time.Second {
 		errs = append(errs, fmt.Errorf("DSR_BLOCKER_RECHECK: %s is shorter than 1s", c.BlockerRecheck))
 	}
+	errs = append(errs, c.Webhooks.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,6 +24,7 @@ import (
 	"dsr/internal/mail/classify"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/platform/seal"
+	"dsr/internal/webhooks"
 	"dsr/workflows"
 )
 
@@ -98,6 +101,37 @@ func (a *App) buildActivities(context.Context) error {
 	return nil
 }
 
+// buildWebhooks makes the deliverer of webhooks (and the keys that seal their secrets),
+// and has every change that queues deliveries start them once committed.
+func (a *App) buildWebhooks(context.Context) error {
+	keys, err := seal.New(a.Config.SecretKey)
+	if err != nil {
+		return err
+	}
+	a.Keys = keys
+	w := a.Config.Webhooks
+	a.WebhookGuard = &webhooks.Guard{Allow: w.AllowNets}
+	var roots *x509.CertPool
+	if w.CAFile != "" {
+		pem, err := os.ReadFile(w.CAFile)
+		if err != nil {
+			return fmt.Errorf("DSR_WEBHOOK_CA_FILE: %w", err)
+		}
+		if roots, err = webhooks.RootsWith(pem); err != nil {
+			return fmt.Errorf("DSR_WEBHOOK_CA_FILE %s: %w", w.CAFile, err)
+		}
+	}
+	a.Activities.Webhooks = &webhooks.Deliverer{
+		Store:   a.Store,
+		Secrets: webhooks.Secrets{Keys: keys},
+		Guard:   a.WebhookGuard,
+		Policy:  w.Policy(),
+		Client:  a.WebhookGuard.Client(w.Timeout, roots),
+	}
+	a.Store.OnDeliveriesQueued(a.Dispatch.StartDeliveries)
+	return nil
+}
+
 // mailroomInput configures the mailroom workflow.
 func mailroomInput(cfg Config) workflows.MailroomInput {
 	return workflows.MailroomInput{Every: cfg.MailEvery}
@@ -110,10 +144,7 @@ func (a *App) buildMailroom(context.Context) error {
 	if a.Config.IMAPURL == "" {
 		return nil
 	}
-	keys, err := seal.New(a.Config.SecretKey)
-	if err != nil {
-		return err
-	}
+	keys := a.Keys
 	cls := &classify.Classifier{}
 	if addr, err := mail.ParseAddress(a.Config.MailFrom); err == nil {
 		cls.OwnAddresses = append(cls.OwnAddresses, strings.ToLower(addr.Address))
@@ -121,7 +152,6 @@ func (a *App) buildMailroom(context.Context) error {
 			cls.OwnDomains = append(cls.OwnDomains, strings.ToLower(addr.Address[at+1:]))
 		}
 	}
-	a.Keys = keys
 	a.Room = &ingest.Room{
 		Store:      a.Store,
 		Keys:       keys,
@@ -150,7 +180,9 @@ func (a *App) buildHTTP(context.Context) error {
 	if err != nil {
 		return err
 	}
-	v1 := &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log}
+	v1 := &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log,
+		Webhooks: &api.Webhooks{Store: a.Store, Dispatch: a.Dispatch, Secrets: webhooks.Secrets{Keys: a.Keys},
+			Guard: a.WebhookGuard, Overlap: a.Config.Webhooks.SecretOverlap, Log: a.Log}}
 	signer, err := a.Config.OpenDSRSigner(a.Log)
 	if err != nil {
 		return err

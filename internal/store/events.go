@@ -67,9 +67,9 @@ func (s *Store) Record(ctx context.Context, c domain.Change) (bool, error) {
 // code's decision (letters.ForChange).
 func (s *Store) RecordNotifying(ctx context.Context, c domain.Change, mailKind string) (bool, error) {
 	var recorded bool
-	err := s.inRecordTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inRecordTx(ctx, func(tx *sqlx.Tx, queued *[]string) error {
 		var err error
-		if recorded, err = recordTx(ctx, tx, c); err != nil || !recorded {
+		if recorded, err = recordTx(ctx, tx, c, queued); err != nil || !recorded {
 			return err
 		}
 		return queueSubjectMail(ctx, tx, c.RequestID, mailKind)
@@ -82,8 +82,21 @@ func (s *Store) RecordNotifying(ctx context.Context, c domain.Change, mailKind s
 
 // inRecordTx runs fn in a transaction that holds the audit chain's lock: one writer at a
 // time extends the global chain. The writers of this process wait for the lock one at a
-// time, without each holding a connection that the rest of the process needs.
-func (s *Store) inRecordTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+// time, without each holding a connection that the rest of the process needs. fn adds the
+// webhook deliveries it queues to queued; once committed, they are handed to the function
+// OnDeliveriesQueued set.
+func (s *Store) inRecordTx(ctx context.Context, fn func(tx *sqlx.Tx, queued *[]string) error) error {
+	var queued []string
+	if err := s.recordLocked(ctx, fn, &queued); err != nil {
+		return err
+	}
+	if len(queued) > 0 && s.deliveriesQueued != nil {
+		s.deliveriesQueued(ctx, queued)
+	}
+	return nil
+}
+
+func (s *Store) recordLocked(ctx context.Context, fn func(tx *sqlx.Tx, queued *[]string) error, queued *[]string) error {
 	s.record.Lock()
 	defer s.record.Unlock()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -94,7 +107,7 @@ func (s *Store) inRecordTx(ctx context.Context, fn func(tx *sqlx.Tx) error) erro
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLockKey); err != nil {
 		return fmt.Errorf("lock the audit chain: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, queued); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -103,9 +116,10 @@ func (s *Store) inRecordTx(ctx context.Context, fn func(tx *sqlx.Tx) error) erro
 	return nil
 }
 
-// recordTx appends the change's event, chained, and applies the change to its request;
-// false when the request has the change already.
-func recordTx(ctx context.Context, tx *sqlx.Tx, c domain.Change) (bool, error) {
+// recordTx appends the change's event, chained, applies the change to its request and
+// queues the webhook deliveries it makes (adding them to queued); false when the request
+// has the change already.
+func recordTx(ctx context.Context, tx *sqlx.Tx, c domain.Change, queued *[]string) (bool, error) {
 	var dup bool
 	if err := tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM request_events WHERE request_id = $1 AND dedupe_key = $2)`,
 		c.RequestID, c.DedupeKey); err != nil {
@@ -129,12 +143,21 @@ func recordTx(ctx context.Context, tx *sqlx.Tx, c domain.Change) (bool, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
+	before, err := requestBefore(ctx, tx, c)
+	if err != nil {
+		return false, err
+	}
 	if err := applyStatus(ctx, tx, c); err != nil {
 		return false, err
 	}
 	if err := applyClock(ctx, tx, c.RequestID, c.Clock); err != nil {
 		return false, err
 	}
+	ids, err := queueWebhooks(ctx, tx, c, before)
+	if err != nil {
+		return false, err
+	}
+	*queued = append(*queued, ids...)
 	return true, nil
 }
 

@@ -4,6 +4,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,15 @@ type Store struct {
 	// advisory lock: the others wait here, without holding a database connection that the
 	// rest of the process needs.
 	record sync.Mutex
+	// deliveriesQueued hears of the webhook deliveries a record queued, after its commit.
+	deliveriesQueued func(ctx context.Context, ids []string)
+}
+
+// OnDeliveriesQueued sets fn to be called, after each commit of a change that queued
+// webhook deliveries, with their ids (to start their delivery at once); set it once, before
+// the store is used concurrently. What fn does not start, the resume pass does.
+func (s *Store) OnDeliveriesQueued(fn func(ctx context.Context, ids []string)) {
+	s.deliveriesQueued = fn
 }
 
 // New returns a Store on db.

@@ -85,7 +85,7 @@ func (s *Store) TaskEscalated(ctx context.Context, requestID, recipient string) 
 func (s *Store) CloseTask(ctx context.Context, requestID, recipient string, by domain.Actor,
 	event func(closed bool, doneBy domain.Actor) *domain.Change) (bool, error) {
 	var closed bool
-	err := s.inRecordTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inRecordTx(ctx, func(tx *sqlx.Tx, queued *[]string) error {
 		res, err := tx.ExecContext(ctx, `UPDATE manual_tasks SET done_at = now(), done_by = $3
 			WHERE request_id = $1 AND recipient = $2 AND done_at IS NULL`, requestID, recipient, by)
 		if err != nil {
@@ -108,7 +108,7 @@ func (s *Store) CloseTask(ctx context.Context, requestID, recipient string, by d
 		if c == nil {
 			return nil
 		}
-		_, err = recordTx(ctx, tx, *c)
+		_, err = recordTx(ctx, tx, *c, queued)
 		return err
 	})
 	if err != nil {

@@ -108,11 +108,15 @@ func (d *Client) Resume(ctx context.Context) (int, error) {
 	return len(open), errors.Join(errs...)
 }
 
-// KeepResuming runs Resume now and then every interval until ctx ends, logging failures.
+// KeepResuming runs Resume and ResumeDeliveries now and then every interval until ctx
+// ends, logging failures.
 func (d *Client) KeepResuming(ctx context.Context, interval time.Duration) {
 	for {
 		if _, err := d.Resume(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("resume open requests", slog.Any("error", err))
+		}
+		if _, err := d.ResumeDeliveries(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("resume webhook deliveries", slog.Any("error", err))
 		}
 		select {
 		case <-ctx.Done():

@@ -34,6 +34,7 @@ func Start(c client.Client, acts *activities.Activities, regions []domain.Region
 			w.RegisterWorkflow(workflows.DSR)
 			w.RegisterWorkflow(workflows.WeeklySLAReport)
 			w.RegisterWorkflow(workflows.Mailroom)
+			w.RegisterWorkflow(workflows.WebhookDelivery)
 		}
 		w.RegisterActivity(acts)
 		if err := w.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -63,6 +64,9 @@ type Options struct {
 	// (PEM); without them the install generates an ephemeral one.
 	OpenDSRKey, OpenDSRCert []byte
 	OpenDSRDomain           string
+	// Webhooks, when set, changes the webhook configuration (by default receivers on
+	// loopback are allowed, 127.0.0.0/8 and ::1/128).
+	Webhooks func(*app.WebhookConfig)
 }
 
 // SecretKey is the environment's DSR_SECRET_KEY.
@@ -96,6 +100,10 @@ func New(t *testing.T, o Options) *Env {
 	cfg.SMTPURL, cfg.DPOEmail, cfg.MailFrom, cfg.IMAPURL = o.SMTPURL, o.DPOEmail, "privacy@dsr.example", o.IMAPURL
 	cfg.OpenDSRKey, cfg.OpenDSRCert, cfg.OpenDSRDomain = o.OpenDSRKey, o.OpenDSRCert, o.OpenDSRDomain
 	cfg.OpenDSRLoopbackCallbacks = true
+	cfg.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	if o.Webhooks != nil {
+		o.Webhooks(&cfg.Webhooks)
+	}
 	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
 	require.NoError(t, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600), "no sub-processor but those the test adds")
 	opts := []app.Option{app.WithLogger(log), app.WithDatabases(orch.DB, chat.DB), app.WithEngineLogLevel("error")}
