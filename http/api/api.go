@@ -41,11 +41,23 @@ type API struct {
 	Now func() time.Time
 }
 
-const tenantKey = "dsr.tenant"
+// Keys of what authenticate puts in the request's context.
+const (
+	tenantKey = "dsr.tenant"
+	callerKey = "dsr.caller"
+)
 
-// Register adds the v1 routes to r.
+// Register adds the v1 routes to r. Every route needs an API key; the requests' routes
+// the scope requests (which admin grants), the keys' routes the scope admin.
 func (h *API) Register(r gin.IRouter) {
-	v1 := r.Group("/v1", h.authenticate)
+	auth := r.Group("/v1", h.authenticate)
+	admin := auth.Group("", h.RequireScope(domain.KeyScopeAdmin))
+	admin.GET("/keys", h.listKeys)
+	admin.POST("/keys", h.createKey)
+	admin.POST("/keys/:id/revoke", h.revokeKey)
+	admin.POST("/keys/:id/rotate", h.rotateKey)
+
+	v1 := auth.Group("", h.RequireScope(domain.KeyScopeRequests))
 	v1.POST("/requests", h.create)
 	v1.GET("/requests", h.list)
 	v1.GET("/requests/:id", h.get)
@@ -63,6 +75,7 @@ func (h *API) Register(r gin.IRouter) {
 // Error codes of the JSON error shape.
 const (
 	CodeUnauthorized = "unauthorized"
+	CodeForbidden    = "forbidden"
 	CodeNotFound     = "not_found"
 	CodeBadRequest   = "bad_request"
 	CodeInvalid      = "invalid_request"
@@ -99,16 +112,34 @@ func (h *API) authenticate(c *gin.Context) {
 		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <api key>", nil)
 		return
 	}
-	t, err := h.Store.TenantByAPIKey(c, strings.TrimSpace(key))
+	// Checked in PostgreSQL on every call, never cached: a revocation holds at once on
+	// every replica.
+	caller, err := h.Store.AuthenticateAPIKey(c, strings.TrimSpace(key), h.now())
 	if errors.Is(err, store.ErrNotFound) {
-		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "unknown or revoked API key", nil)
+		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, "unknown, revoked or expired API key", nil)
 		return
 	}
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not check the API key", err)
 		return
 	}
-	c.Set(tenantKey, t)
+	c.Set(tenantKey, caller.Tenant)
+	c.Set(callerKey, caller)
+}
+
+// RequireScope is the middleware of a route group that needs an API key with scope (or
+// one that grants it: admin grants every scope); other keys get 403 forbidden naming it.
+// It goes after authentication.
+func (h *API) RequireScope(scope domain.KeyScope) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		caller := caller(c)
+		if !scope.GrantedBy(caller.Scopes) {
+			h.fail(c, http.StatusForbidden, CodeForbidden, fmt.Sprintf("this API key has scope %s; this call needs scope %s",
+				domain.JoinNames(caller.Scopes), scope), nil)
+			return
+		}
+		c.Next()
+	}
 }
 
 func tenant(c *gin.Context) store.Tenant {
