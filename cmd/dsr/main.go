@@ -30,6 +30,14 @@ Usage:
   dsr worker                     worker only, against TEMPORAL_ADDRESS
   dsr migrate                    apply the schema to DATABASE_URL and CHATSTORE_URL
   dsr tenant create --name N [--region eu] [--country FR] [--tz Europe/Paris] [--target-days 4]
+                                 prints {"id","api_key"}: the tenant's first (admin) key, shown once
+  dsr tenant list                tenants as a JSON array
+  dsr tenant keys list --tenant ID
+                                 the tenant's API keys as a JSON array (never their secrets)
+  dsr tenant keys create --tenant ID --name N [--scopes requests,admin]
+                                 a new key (default scope: requests); prints {"id","api_key",...} once
+  dsr tenant keys revoke --tenant ID --key KEY_ID
+                                 refused from now on, on every replica (--id is the same as --key)
   dsr demo seed --tenant ID [--end-users N] [--messages M]
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
@@ -88,6 +96,10 @@ func run(args []string, out io.Writer) error {
 		return migrate(ctx, rest, out)
 	case "tenant create":
 		return tenantCreate(ctx, rest, out)
+	case "tenant list":
+		return tenantList(ctx, rest, out)
+	case "tenant keys":
+		return tenantKeys(ctx, rest, out)
 	case "demo seed":
 		return demoSeed(ctx, rest, out)
 	case "sla due":

@@ -44,12 +44,24 @@ type API struct {
 	Webhooks *Webhooks
 }
 
-const tenantKey = "dsr.tenant"
+// Keys of what authenticate puts in the request's context.
+const (
+	tenantKey = "dsr.tenant"
+	callerKey = "dsr.caller"
+)
 
-// Register adds the v1 routes to r.
+// Register adds the v1 routes to r. Every route needs an API key; the requests' routes
+// the scope requests (which admin grants), the keys' routes the scope admin.
 func (h *API) Register(r gin.IRouter) {
 	r.GET("/v1/openapi.json", serveOpenAPI)
-	v1 := r.Group("/v1", h.authenticate)
+	auth := r.Group("/v1", h.authenticate)
+	admin := auth.Group("", h.RequireScope(domain.KeyScopeAdmin))
+	admin.GET("/keys", h.listKeys)
+	admin.POST("/keys", h.createKey)
+	admin.POST("/keys/:id/revoke", h.revokeKey)
+	admin.POST("/keys/:id/rotate", h.rotateKey)
+
+	v1 := auth.Group("", h.RequireScope(domain.KeyScopeRequests))
 	v1.POST("/requests", h.create)
 	v1.GET("/requests", h.list)
 	v1.GET("/requests/:id", h.get)
@@ -63,7 +75,7 @@ func (h *API) Register(r gin.IRouter) {
 	v1.POST("/requests/:id/resume", h.action(workflows.UpdateResume, true))
 	v1.GET("/reports/sla", h.slaReport)
 	if h.Webhooks != nil {
-		h.Webhooks.Register(v1.Group("/webhooks"))
+		h.Webhooks.Register(admin.Group("/webhooks"))
 	}
 }
 
@@ -71,6 +83,7 @@ func (h *API) Register(r gin.IRouter) {
 const (
 	CodeBadRequest       = "bad_request"
 	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeTooLarge         = "body_too_large"
@@ -110,20 +123,30 @@ func (h *API) now() time.Time {
 var ErrUnauthorized = errors.New("unauthorized")
 
 // TenantOf returns the tenant whose API key the Authorization header carries as a Bearer
-// token. A missing, unknown or revoked key is an error wrapping ErrUnauthorized.
+// token. A missing, unknown, revoked or expired key is an error wrapping ErrUnauthorized.
 func (h *API) TenantOf(ctx context.Context, authorization string) (store.Tenant, error) {
+	caller, err := h.CallerOf(ctx, authorization)
+	return caller.Tenant, err
+}
+
+// CallerOf returns the API key (with its tenant and scopes) the Authorization header
+// carries as a Bearer token. A missing, unknown, revoked or expired key is an error
+// wrapping ErrUnauthorized.
+func (h *API) CallerOf(ctx context.Context, authorization string) (store.Caller, error) {
 	key, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok || strings.TrimSpace(key) == "" {
-		return store.Tenant{}, fmt.Errorf("missing API key: send Authorization: Bearer <api key>: %w", ErrUnauthorized)
+		return store.Caller{}, fmt.Errorf("missing API key: send Authorization: Bearer <api key>: %w", ErrUnauthorized)
 	}
-	t, err := h.Store.TenantByAPIKey(ctx, strings.TrimSpace(key))
+	// Checked in PostgreSQL on every call, never cached: a revocation holds at once on
+	// every replica.
+	caller, err := h.Store.AuthenticateAPIKey(ctx, strings.TrimSpace(key), h.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return t, fmt.Errorf("unknown or revoked API key: %w", ErrUnauthorized)
+		return caller, fmt.Errorf("unknown, revoked or expired API key: %w", ErrUnauthorized)
 	}
 	if err != nil {
-		return t, fmt.Errorf("check the API key: %w", err)
+		return caller, fmt.Errorf("check the API key: %w", err)
 	}
-	return t, nil
+	return caller, nil
 }
 
 // UnauthorizedMessage is what the caller is told of an error wrapping ErrUnauthorized.
@@ -132,7 +155,7 @@ func UnauthorizedMessage(err error) string {
 }
 
 func (h *API) authenticate(c *gin.Context) {
-	t, err := h.TenantOf(c, c.GetHeader("Authorization"))
+	caller, err := h.CallerOf(c, c.GetHeader("Authorization"))
 	if errors.Is(err, ErrUnauthorized) {
 		h.fail(c, http.StatusUnauthorized, CodeUnauthorized, UnauthorizedMessage(err), nil)
 		return
@@ -141,7 +164,23 @@ func (h *API) authenticate(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not check the API key", err)
 		return
 	}
-	c.Set(tenantKey, t)
+	c.Set(tenantKey, caller.Tenant)
+	c.Set(callerKey, caller)
+}
+
+// RequireScope is the middleware of a route group that needs an API key with scope (or
+// one that grants it: admin grants every scope); other keys get 403 forbidden naming it.
+// It goes after authentication.
+func (h *API) RequireScope(scope domain.KeyScope) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		caller := caller(c)
+		if !scope.GrantedBy(caller.Scopes) {
+			h.fail(c, http.StatusForbidden, CodeForbidden, fmt.Sprintf("this API key has scope %s; this call needs scope %s",
+				domain.JoinNames(caller.Scopes), scope), nil)
+			return
+		}
+		c.Next()
+	}
 }
 
 func tenant(c *gin.Context) store.Tenant {
@@ -250,9 +289,15 @@ func (b decisionBody) validate() error {
 
 // failBody answers a body the decoder refused: 413, 422 or 400 with the field's path.
 func (h *API) failBody(c *gin.Context, what string, err error) {
+	FailBody(c, h.Log, what, err)
+}
+
+// FailBody answers a body an apibody.Decoder refused: 413, 422 or 400 with the field's
+// path; what names the body ("a request").
+func FailBody(c *gin.Context, log *slog.Logger, what string, err error) {
 	var be *apibody.Error
 	if !errors.As(err, &be) {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "the body could not be read", nil)
+		Fail(c, log, http.StatusBadRequest, CodeBadRequest, "the body could not be read", nil)
 		return
 	}
 	code := CodeBadRequest
@@ -262,7 +307,7 @@ func (h *API) failBody(c *gin.Context, what string, err error) {
 	case http.StatusUnprocessableEntity:
 		code = CodeInvalid
 	}
-	h.fail(c, be.Status(), code, "body is not valid JSON for "+what+": "+be.Error(), nil)
+	Fail(c, log, be.Status(), code, "body is not valid JSON for "+what+": "+be.Error(), nil)
 }
 
 // Submission is a controller's request, validated, as Submit records it.

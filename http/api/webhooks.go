@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	apibody "dsr/http/api/body"
 	"dsr/internal/domain"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
@@ -121,10 +122,12 @@ func cleanText(s string) bool {
 	return true
 }
 
+var webhookDecoder = apibody.Decoder{Limit: 16 << 10}
+
 func (h *Webhooks) decode(c *gin.Context, creating bool) (webhookBody, bool) {
 	var b webhookBody
-	if err := decodeStrict(c.Request.Body, &b); err != nil {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "body is not valid JSON for a webhook: "+err.Error(), nil)
+	if err := webhookDecoder.Decode(c.Request.Body, &b); err != nil {
+		FailBody(c, h.Log, "a webhook", err)
 		return b, false
 	}
 	if err := h.check(c, &b, creating); err != nil {
@@ -182,7 +185,7 @@ func (h *Webhooks) list(c *gin.Context) {
 // load reads the subscription named in the path; 404 for a non-UUID or another tenant's.
 func (h *Webhooks) load(c *gin.Context) (store.Webhook, bool) {
 	id := c.Param("id")
-	if !validID(id) {
+	if !domain.ValidID(id) {
 		h.fail(c, http.StatusNotFound, CodeNotFound, "no webhook "+id, nil)
 		return store.Webhook{}, false
 	}
@@ -312,7 +315,7 @@ func (h *Webhooks) deliveries(c *gin.Context) {
 		return
 	}
 	f := store.DeliveryFilter{TenantID: w.TenantID, SubscriptionID: w.ID, Before: c.Query("cursor"), Limit: 50}
-	if f.Before != "" && !validID(f.Before) {
+	if f.Before != "" && !domain.ValidID(f.Before) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
 		return
 	}
@@ -345,7 +348,7 @@ func (h *Webhooks) deliveries(c *gin.Context) {
 // loadDelivery reads the delivery named in the path with its attempts.
 func (h *Webhooks) loadDelivery(c *gin.Context, w store.Webhook) (store.Delivery, []store.Attempt, bool) {
 	did := c.Param("did")
-	if !validID(did) {
+	if !domain.ValidID(did) {
 		h.fail(c, http.StatusNotFound, CodeNotFound, "no delivery "+did, nil)
 		return store.Delivery{}, nil, false
 	}

@@ -71,7 +71,7 @@ type Dashboard struct {
 }
 
 // pageNames are the templates under templates/dashboard, each with layout.html.
-var pageNames = []string{"login", "queue", "request", "triage", "reports", "tenants", "webhooks", "users", "error"}
+var pageNames = []string{"login", "queue", "request", "triage", "reports", "tenants", "tenant", "webhooks", "users", "error"}
 
 // New parses the templates and returns the dashboard.
 func New(cfg Config) (*Dashboard, error) {
@@ -130,6 +130,10 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	admin := in.Group("", h.need(domain.RoleAdmin))
 	admin.GET("/tenants", h.tenants)
 	admin.POST("/tenants", h.createTenant)
+	admin.GET("/tenants/:id", h.tenant)
+	admin.POST("/tenants/:id/keys", h.createKey)
+	admin.POST("/tenants/:id/keys/:key/revoke", h.revokeKey)
+	admin.POST("/tenants/:id/keys/:key/rotate", h.rotateKey)
 	admin.GET("/tenants/:id/webhooks", h.webhooks)
 	admin.POST("/tenants/:id/webhooks/:wid/deliveries/:did/redeliver", h.redeliver)
 	admin.GET("/users", h.users)

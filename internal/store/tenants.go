@@ -2,13 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,7 +40,7 @@ func (s *Store) CreateTenantWithKey(ctx context.Context, t Tenant) (Tenant, stri
 	if t, err = createTenant(ctx, tx, t); err != nil {
 		return Tenant{}, "", err
 	}
-	key, err := createAPIKey(ctx, tx, t.ID)
+	_, key, err := createAPIKey(ctx, tx, NewAPIKey{TenantID: t.ID, Name: FirstKeyName, Scopes: []domain.KeyScope{domain.KeyScopeAdmin}}, time.Now())
 	if err != nil {
 		return Tenant{}, "", err
 	}
@@ -88,45 +84,12 @@ func (s *Store) GetTenant(ctx context.Context, id string) (Tenant, error) {
 	return t, nil
 }
 
-const keyPrefix = "dsr_"
-
-// CreateAPIKey makes a new random API key for the tenant and returns it in the clear; only
-// its hash is stored, so this is the one time it can be shown.
-func (s *Store) CreateAPIKey(ctx context.Context, tenantID string) (string, error) {
-	return createAPIKey(ctx, s.db, tenantID)
-}
-
-func createAPIKey(ctx context.Context, q sqlx.ExecerContext, tenantID string) (string, error) {
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return "", fmt.Errorf("create api key: random: %w", err)
-	}
-	key := keyPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	sum := sha256.Sum256([]byte(key))
-	_, err := q.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, key_hash) VALUES ($1, $2, $3, $4)`,
-		uuid.NewString(), tenantID, key[:len(keyPrefix)+6], sum[:])
+// Tenants returns every tenant, oldest first.
+func (s *Store) Tenants(ctx context.Context) ([]Tenant, error) {
+	out := []Tenant{}
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, region, country, tz, target_days, created_at FROM tenants ORDER BY created_at, id`)
 	if err != nil {
-		return "", fmt.Errorf("create api key for tenant %s: %w", tenantID, err)
+		return nil, fmt.Errorf("list tenants: %w", err)
 	}
-	return key, nil
-}
-
-// TenantByAPIKey returns the tenant that owns an unrevoked key.
-func (s *Store) TenantByAPIKey(ctx context.Context, key string) (Tenant, error) {
-	if !strings.HasPrefix(key, keyPrefix) {
-		return Tenant{}, ErrNotFound
-	}
-	sum := sha256.Sum256([]byte(key))
-	var t Tenant
-	err := s.db.GetContext(ctx, &t, `
-		SELECT t.id, t.name, t.region, t.country, t.tz, t.target_days, t.created_at
-		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-		WHERE k.key_hash = $1 AND k.revoked_at IS NULL`, sum[:])
-	if errors.Is(err, sql.ErrNoRows) {
-		return Tenant{}, ErrNotFound
-	}
-	if err != nil {
-		return Tenant{}, fmt.Errorf("look up api key: %w", err)
-	}
-	return t, nil
+	return out, nil
 }
