@@ -39,6 +39,9 @@ type API struct {
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// RefuseDuplicates answers 409 duplicate_request to a request for a subject and right
+	// that the tenant has an open request for (DSR_DUPLICATES).
+	RefuseDuplicates bool
 }
 
 const tenantKey = "dsr.tenant"
@@ -68,6 +71,7 @@ const (
 	CodeInvalid      = "invalid_request"
 	CodeConflict     = "conflict"
 	CodeIdempotency  = "idempotency_key_reused"
+	CodeDuplicate    = "duplicate_request"
 	CodeUnavailable  = "unavailable"
 	CodeInternal     = "internal"
 )
@@ -248,7 +252,13 @@ func (h *API) create(c *gin.Context) {
 		TargetDue:      due.Target.Time(),
 		LegalDue:       due.Legal.Time(),
 		ExtendedDue:    due.Extended.Time(),
+
+		RefuseDuplicates: h.RefuseDuplicates,
 	})
+	if dup := (*store.DuplicateError)(nil); errors.As(err, &dup) {
+		h.duplicate(c, dup.Open)
+		return
+	}
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
 		h.fail(c, http.StatusUnprocessableEntity, CodeIdempotency, "this Idempotency-Key was used with a different request body", nil)
 		return
@@ -275,6 +285,17 @@ func (h *API) create(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, view(req, events, true))
+}
+
+// duplicate answers a request that repeats the open request open: 409 with its id, in the
+// message, the error's request_id and the Location header.
+func (h *API) duplicate(c *gin.Context, open store.Request) {
+	c.Header("Location", "/v1/requests/"+open.ID)
+	c.AbortWithStatusJSON(http.StatusConflict, gin.H{"error": gin.H{
+		"code":       CodeDuplicate,
+		"message":    "request " + open.ID + " for the same subject and right is open (" + string(open.Status) + "); follow it instead",
+		"request_id": open.ID,
+	}})
 }
 
 func (h *API) load(c *gin.Context) (store.Request, bool) {

@@ -136,6 +136,8 @@ func (a *App) buildMailroom(context.Context) error {
 		Mailer:    a.Mailer,
 		PublicURL: a.Config.PublicURL,
 		Log:       a.Log.With(slog.String("component", "mailroom")),
+
+		DuplicateWindow: a.Config.MailDuplicateWindow,
 	}
 	a.Activities.Mailroom = a.Room
 	return nil
@@ -150,7 +152,8 @@ func (a *App) buildHTTP(context.Context) error {
 		return err
 	}
 	opts := server.Options{
-		API: &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log},
+		API: &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log,
+			RefuseDuplicates: a.Config.Duplicates},
 		Log: a.Log,
 		Ready: []server.Check{
 			{Name: "database", Fn: a.Migrated},

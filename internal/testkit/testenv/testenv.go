@@ -59,6 +59,8 @@ type Options struct {
 	// IMAPURL, when set, is the privacy mailbox: Env.Room takes it in (the tests call its
 	// Poll, Sweep and Send, or start the mailroom workflow themselves).
 	IMAPURL string
+	// DuplicatesOff turns the API's refusal of duplicates off (DSR_DUPLICATES=off).
+	DuplicatesOff bool
 }
 
 // SecretKey is the environment's DSR_SECRET_KEY.
@@ -89,6 +91,7 @@ func New(t *testing.T, o Options) *Env {
 	cfg.PublicURL = srv.URL
 	cfg.SecretKey = SecretKey
 	cfg.BlockerRecheck = o.RecheckEvery
+	cfg.Duplicates = !o.DuplicatesOff
 	cfg.SMTPURL, cfg.DPOEmail, cfg.MailFrom, cfg.IMAPURL = o.SMTPURL, o.DPOEmail, "privacy@dsr.example", o.IMAPURL
 	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
 	require.NoError(t, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600), "no sub-processor but those the test adds")
