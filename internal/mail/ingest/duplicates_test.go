@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -62,13 +63,7 @@ func joinedEvents(t *testing.T, w *world, requestID string) []store.Event {
 	t.Helper()
 	events, err := w.env.Store.Events(context.Background(), requestID)
 	require.NoError(t, err)
-	var out []store.Event
-	for _, e := range events {
-		if e.Kind == domain.EventDuplicateJoined {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.DeleteFunc(events, func(e store.Event) bool { return e.Kind != domain.EventDuplicateJoined })
 }
 
 // TestDuplicateMailJoinsOpenCase sends a sender's request for a right twice, in one poll
