@@ -42,6 +42,15 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 	if c.BlockerRecheck, err = time.ParseDuration(env("DSR_BLOCKER_RECHECK", c.BlockerRecheck.String())); err != nil {
 		return c, fmt.Errorf("DSR_BLOCKER_RECHECK: %q is not a duration of at least 1s (e.g. 15m)", os.Getenv("DSR_BLOCKER_RECHECK"))
 	}
+	switch v := env("DSR_DUPLICATES", "on"); v {
+	case "on", "off":
+		c.Duplicates = v == "on"
+	default:
+		return c, fmt.Errorf("DSR_DUPLICATES: %q is neither on nor off", v)
+	}
+	if c.MailDuplicateWindow, err = time.ParseDuration(env("DSR_MAIL_DUPLICATE_WINDOW", c.MailDuplicateWindow.String())); err != nil {
+		return c, fmt.Errorf("DSR_MAIL_DUPLICATE_WINDOW: %q is not a duration (e.g. 720h; 0 turns joining off)", os.Getenv("DSR_MAIL_DUPLICATE_WINDOW"))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("DSR_LOG_LEVEL", c.LogLevel.String()))); err != nil {
 		return c, fmt.Errorf("DSR_LOG_LEVEL: %w", err)
 	}

@@ -42,6 +42,9 @@ type API struct {
 	Now func() time.Time
 	// Webhooks, when set, serves the tenant's webhook subscriptions under /v1/webhooks.
 	Webhooks *Webhooks
+	// RefuseDuplicates answers 409 duplicate_request to a request for a subject and right
+	// that the tenant has an open request for (DSR_DUPLICATES).
+	RefuseDuplicates bool
 }
 
 // Keys of what authenticate puts in the request's context.
@@ -88,6 +91,7 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeTooLarge         = "body_too_large"
 	CodeConflict         = "conflict"
+	CodeDuplicate        = "duplicate_request"
 	CodeInvalid          = "invalid_request"
 	CodeIdempotency      = "idempotency_key_reused"
 	CodeInternal         = "internal"
@@ -95,8 +99,8 @@ const (
 )
 
 // ErrorCodes are every code of the JSON error shape; the OpenAPI document lists the same.
-var ErrorCodes = []string{CodeBadRequest, CodeUnauthorized, CodeNotFound, CodeMethodNotAllowed, CodeTooLarge, CodeConflict,
-	CodeInvalid, CodeIdempotency, CodeInternal, CodeUnavailable}
+var ErrorCodes = []string{CodeBadRequest, CodeUnauthorized, CodeForbidden, CodeNotFound, CodeMethodNotAllowed, CodeTooLarge, CodeConflict,
+	CodeDuplicate, CodeInvalid, CodeIdempotency, CodeInternal, CodeUnavailable}
 
 // Fail writes the JSON error shape. Server errors are logged and hidden from the caller.
 func Fail(c *gin.Context, log *slog.Logger, status int, code, message string, err error) {
@@ -321,6 +325,9 @@ type Submission struct {
 	// Canonical is the submission in a canonical encoding: a repeat with the same key and
 	// a different encoding is refused with store.ErrIdempotencyMismatch.
 	Canonical []byte
+	// RefuseDuplicates refuses the submission with a *store.DuplicateError while the
+	// tenant has an open request for the same subject and right.
+	RefuseDuplicates bool
 }
 
 // NotStartedError is returned by Submit when the request was recorded but its workflow
@@ -358,6 +365,8 @@ func (h *API) Submit(ctx context.Context, t store.Tenant, s Submission) (req sto
 		TargetDue:      due.Target.Time(),
 		LegalDue:       due.Legal.Time(),
 		ExtendedDue:    due.Extended.Time(),
+
+		RefuseDuplicates: s.RefuseDuplicates,
 	})
 	if err != nil {
 		return req, false, err
@@ -406,9 +415,16 @@ func (h *API) create(c *gin.Context) {
 		Reference:      body.Reference,
 		IdempotencyKey: key,
 		Canonical:      canonical,
+		// A controller's tool may send the same request twice; refused, or joined
+		// by its Idempotency-Key.
+		RefuseDuplicates: h.RefuseDuplicates,
 	})
 	var notStarted *NotStartedError
+	var dup *store.DuplicateError
 	switch {
+	case errors.As(err, &dup):
+		h.duplicate(c, dup.Open)
+		return
 	case errors.Is(err, store.ErrIdempotencyMismatch):
 		h.fail(c, http.StatusUnprocessableEntity, CodeIdempotency, "this Idempotency-Key was used with a different request body", nil)
 		return
@@ -429,6 +445,17 @@ func (h *API) create(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, view(req, events, true))
+}
+
+// duplicate answers a request that repeats the open request open: 409 with its id, in the
+// message, the error's request_id and the Location header.
+func (h *API) duplicate(c *gin.Context, open store.Request) {
+	c.Header("Location", "/v1/requests/"+open.ID)
+	c.AbortWithStatusJSON(http.StatusConflict, gin.H{"error": gin.H{
+		"code":       CodeDuplicate,
+		"message":    "request " + open.ID + " for the same subject and right is open (" + string(open.Status) + "); follow it instead",
+		"request_id": open.ID,
+	}})
 }
 
 func (h *API) load(c *gin.Context) (store.Request, bool) {

@@ -211,9 +211,12 @@ func TestIsolation(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, r.Status)
 }
 
+// TestIdempotency runs with duplicates allowed (DSR_DUPLICATES=off): the same request
+// without a key is then two requests, as it was before duplicates were refused.
 func TestIdempotency(t *testing.T) {
 	t.Parallel()
-	env, c := setup(t)
+	env := testenv.New(t, testenv.Options{DuplicatesOff: true})
+	c := tenantClient(t, env)
 	body := `{"type":"restriction","subject":{"email":"visitor4@example.com"},"reference":"ticket-9"}`
 	first := c.do("POST", "/v1/requests", body, "Idempotency-Key", "k-1")
 	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)

@@ -67,6 +67,12 @@ type Config struct {
 	SubprocessorsFile string
 	// Webhooks configures the delivery of webhooks.
 	Webhooks WebhookConfig
+	// Duplicates refuses, in the API, a request for a subject and right that the tenant has
+	// an open request for (DSR_DUPLICATES, on or off).
+	Duplicates bool
+	// MailDuplicateWindow is how far back a mail asking for a right joins the sender's
+	// open case for it instead of opening another; zero opens a case for every mail.
+	MailDuplicateWindow time.Duration
 	// Secret reads a secret the sub-processor registry names (an environment variable, or
 	// the file its *_FILE variant names); "" when it is not set.
 	Secret func(name string) (string, error)
@@ -107,6 +113,9 @@ func Defaults() Config {
 			RetryFor:      webhooks.DefaultPolicy.Budget,
 			SecretOverlap: 24 * time.Hour,
 		},
+
+		Duplicates:          true,
+		MailDuplicateWindow: 30 * 24 * time.Hour,
 	}
 }
 
@@ -227,6 +236,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("DSR_BLOCKER_RECHECK: %s is shorter than 1s", c.BlockerRecheck))
 	}
 	errs = append(errs, c.Webhooks.validate()...)
+	if c.MailDuplicateWindow < 0 {
+		errs = append(errs, fmt.Errorf("DSR_MAIL_DUPLICATE_WINDOW: %s is negative (0 turns joining off)", c.MailDuplicateWindow))
+	}
 	return errors.Join(errs...)
 }
 

@@ -167,6 +167,8 @@ func (a *App) buildMailroom(context.Context) error {
 		Mailer:    a.Mailer,
 		PublicURL: a.Config.PublicURL,
 		Log:       a.Log.With(slog.String("component", "mailroom")),
+
+		DuplicateWindow: a.Config.MailDuplicateWindow,
 	}
 	a.Activities.Mailroom = a.Room
 	return nil
@@ -182,7 +184,8 @@ func (a *App) buildHTTP(context.Context) error {
 	}
 	v1 := &api.API{Store: a.Store, Dispatch: a.Dispatch, PackageDir: a.packageDir(), Log: a.Log,
 		Webhooks: &api.Webhooks{Store: a.Store, Dispatch: a.Dispatch, Secrets: webhooks.Secrets{Keys: a.Keys},
-			Guard: a.WebhookGuard, Overlap: a.Config.Webhooks.SecretOverlap, Log: a.Log}}
+			Guard: a.WebhookGuard, Overlap: a.Config.Webhooks.SecretOverlap, Log: a.Log},
+		RefuseDuplicates: a.Config.Duplicates}
 	signer, err := a.Config.OpenDSRSigner(a.Log)
 	if err != nil {
 		return err

@@ -53,6 +53,16 @@ const (
 	EventBackupReplayed EventKind = "backup_replayed"
 )
 
+// Events of duplicates, recorded on the open request a duplicate would have repeated.
+const (
+	// EventDuplicateRefused is a submission of the same right for the same subject that
+	// the API refused (409) while this request is open.
+	EventDuplicateRefused EventKind = "duplicate_refused"
+	// EventDuplicateJoined is a mail asking again for this request's right that joined
+	// its case instead of opening another.
+	EventDuplicateJoined EventKind = "duplicate_joined"
+)
+
 // EventKinds are every kind of event.
 var EventKinds = []EventKind{
 	EventWorkflowStarted, EventIdentityVerified, EventApproved, EventStatusChanged, EventSuppressed,
@@ -62,6 +72,7 @@ var EventKinds = []EventKind{
 	EventAtRisk, EventTargetBreached, EventLegalWarning7d, EventLegalWarning1d, EventLegalBreached,
 	EventMailSent, EventMailSkipped, EventSubjectReplied, EventVerificationFailed, EventVerificationRefused,
 	EventRecipientReplied, EventRecipientConfirmed, EventSubjectRevealed, EventPackageDownloaded, EventBackupReplayed,
+	EventDuplicateRefused, EventDuplicateJoined,
 }
 
 // Alarms are the clock alarms, in the order they come.

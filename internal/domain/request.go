@@ -51,6 +51,16 @@ func (t RequestType) Exports() bool { return slices.Contains(ExportTypes, t) }
 // ExportTypes are the rights that deliver a package.
 var ExportTypes = []RequestType{Access, Portability}
 
+// ParamsDistinct are the rights whose requests differ by what they ask, not only by whose
+// data: a rectification to other values, or an objection to other purposes, is a request
+// of its own. Any other right asked again for a subject while a request for it is open is
+// a duplicate of that request, whatever its parameters (an erasure's scope, say).
+var ParamsDistinct = []RequestType{Rectification, Objection}
+
+// ParamsDistinct reports whether two requests of this right differ when their parameters
+// do (see ParamsDistinct).
+func (t RequestType) ParamsDistinct() bool { return slices.Contains(ParamsDistinct, t) }
+
 // rank places the rights in the order they are carried out for one subject: the copies
 // first (access, portability), then what changes data, erasure last.
 func (t RequestType) rank() int {

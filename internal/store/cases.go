@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -254,4 +255,57 @@ func (s *Store) VerifiedCasesUnanswered(ctx context.Context) ([]Case, error) {
 		return nil, fmt.Errorf("list unanswered cases: %w", err)
 	}
 	return cs, nil
+}
+
+// OpenCase is a sender's open case as a new mail from them sees it.
+type OpenCase struct {
+	ID        string `db:"id"`
+	Reference string `db:"reference"`
+	// Email is the subject's email in lower case.
+	Email      string    `db:"email"`
+	ReceivedAt time.Time `db:"received_at"`
+	// Types are the rights still open in the case: all of its rights until it is verified
+	// and routed, then those of its requests that are not final.
+	Types Array[domain.RequestType] `db:"open_types"`
+}
+
+// OpenCasesOf returns the open cases of the senders of emails (any letter case) received
+// since since: not closed, not past an unverified expiry at now, with a right still
+// open; newest first. One query serves a whole batch of mail.
+func (s *Store) OpenCasesOf(ctx context.Context, emails []string, since, now time.Time) ([]OpenCase, error) {
+	lower := make([]string, len(emails))
+	for i, e := range emails {
+		lower[i] = strings.ToLower(strings.TrimSpace(e))
+	}
+	var out []OpenCase
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT id, reference, email, received_at, open_types FROM (
+			SELECT c.id, c.reference, lower(c.subject_email) AS email, c.received_at,
+				CASE WHEN c.verified_at IS NULL OR c.routed_at IS NULL THEN c.types
+				ELSE ARRAY(SELECT DISTINCT r.type FROM mail_case_requests cr JOIN requests r ON r.id = cr.request_id
+					WHERE cr.case_id = c.id AND r.status <> ALL($3::text[]))
+				END AS open_types
+			FROM mail_cases c
+			WHERE lower(c.subject_email) = ANY($1::text[]) AND c.received_at >= $2 AND c.closed_at IS NULL
+				AND (c.verified_at IS NOT NULL OR c.expires_at > $4)
+		) o
+		WHERE cardinality(open_types) > 0
+		ORDER BY received_at DESC, id DESC`, pq.StringArray(lower), since, finalStatuses(), now)
+	if err != nil {
+		return nil, fmt.Errorf("look for open cases of senders: %w", err)
+	}
+	return out, nil
+}
+
+// OpenCaseRequests returns the ids of the case's requests of the rights types that are
+// not final.
+func (s *Store) OpenCaseRequests(ctx context.Context, caseID string, types []domain.RequestType) ([]string, error) {
+	var ids []string
+	err := s.db.SelectContext(ctx, &ids, `SELECT r.id FROM mail_case_requests cr JOIN requests r ON r.id = cr.request_id
+		WHERE cr.case_id = $1 AND r.type = ANY($2::text[]) AND r.status <> ALL($3::text[]) ORDER BY r.id`,
+		caseID, pq.Array(domain.Strings(types)), finalStatuses())
+	if err != nil {
+		return nil, fmt.Errorf("read the open requests of a case: %w", err)
+	}
+	return ids, nil
 }

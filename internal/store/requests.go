@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"dsr/internal/domain"
@@ -85,17 +86,55 @@ type NewRequest struct {
 	TargetDue      time.Time
 	LegalDue       time.Time
 	ExtendedDue    time.Time
+	// RefuseDuplicates refuses the request while the tenant has an open one for the same
+	// subject and right (see CreateRequest).
+	RefuseDuplicates bool
 }
+
+// DuplicateError is CreateRequest refusing a request because the tenant has an open one
+// for the same subject and right (domain.ParamsDistinct says when the parameters count).
+type DuplicateError struct {
+	// Open is the open request the refused one would have repeated.
+	Open Request
+}
+
+func (e *DuplicateError) Error() string {
+	return "request " + e.Open.ID + " for the same subject and right is open"
+}
+
+// duplicateLockClass is the first key of the advisory locks that serialise the creations
+// of requests of one tenant, right and subject (the second is a hash of those).
+const duplicateLockClass = 0x64737203
 
 // CreateRequest records a new request with status received. With an idempotency key that
 // the tenant used before, it returns the earlier request and created=false, or
-// ErrIdempotencyMismatch when the bodies differ.
+// ErrIdempotencyMismatch when the bodies differ. With n.RefuseDuplicates, a request of the
+// tenant for the same subject (email in any letter case) and right that is not final
+// refuses it: a *DuplicateError naming it, recorded as an event on it. Creations of one
+// tenant, right and subject take turns, so that of two at once one is refused.
 func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, created bool, err error) {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return Request{}, false, fmt.Errorf("create request: new id: %w", err)
 	}
-	err = s.db.GetContext(ctx, &req, `
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Request{}, false, fmt.Errorf("create request: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+	if n.RefuseDuplicates {
+		req, found, err := earlierOrOpen(ctx, tx, n)
+		if err != nil {
+			return Request{}, false, fmt.Errorf("create request: %w", err)
+		}
+		if found {
+			if err := tx.Rollback(); err != nil {
+				return Request{}, false, fmt.Errorf("create request: %w", err)
+			}
+			return s.refused(ctx, n, req, id.String())
+		}
+	}
+	err = tx.GetContext(ctx, &req, `
 		INSERT INTO requests (id, tenant_id, type, status, source, subject_email, params, reference,
 			idempotency_key, request_hash, received_at, clock_started_at, target_due, legal_due, extended_due)
 		VALUES ($1, $2, $3, $15, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14)
@@ -104,17 +143,24 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 		id.String(), n.TenantID, n.Type, n.Source, n.SubjectEmail, n.Params, n.Reference,
 		n.IdempotencyKey, n.RequestHash, n.ReceivedAt, n.ClockStartedAt, nullDate(n.TargetDue), nullDate(n.LegalDue), nullDate(n.ExtendedDue), domain.StatusReceived)
 	if err == nil {
+		if err := tx.Commit(); err != nil {
+			return Request{}, false, fmt.Errorf("create request: commit: %w", err)
+		}
 		return req, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Request{}, false, fmt.Errorf("create request: %w", err)
 	}
 	// The key was used before: a replay, or a mistake.
-	err = s.db.GetContext(ctx, &req, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = $1 AND idempotency_key = $2`,
-		n.TenantID, n.IdempotencyKey)
-	if err != nil {
+	if req, err = byIdempotencyKey(ctx, tx, n); err != nil {
 		return Request{}, false, fmt.Errorf("create request: read earlier request for idempotency key: %w", err)
 	}
+	return replayed(req, n)
+}
+
+// replayed is the earlier request of an idempotency key, or ErrIdempotencyMismatch when it
+// was made from another body.
+func replayed(req Request, n NewRequest) (Request, bool, error) {
 	stored := ""
 	if req.RequestHash != nil {
 		stored = *req.RequestHash
@@ -123,6 +169,77 @@ func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (req Request, c
 		return Request{}, false, ErrIdempotencyMismatch
 	}
 	return req, false, nil
+}
+
+func byIdempotencyKey(ctx context.Context, tx *sqlx.Tx, n NewRequest) (Request, error) {
+	var req Request
+	err := tx.GetContext(ctx, &req, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = $1 AND idempotency_key = $2`,
+		n.TenantID, n.IdempotencyKey)
+	return req, err
+}
+
+// earlierOrOpen takes the lock of n's tenant, right and subject for the transaction, then
+// finds the request n's idempotency key made before, or else an open request that n would
+// repeat; found is false when there is neither.
+func earlierOrOpen(ctx context.Context, tx *sqlx.Tx, n NewRequest) (Request, bool, error) {
+	subject := strings.ToLower(strings.TrimSpace(n.SubjectEmail))
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
+		duplicateLockClass, n.TenantID+" "+string(n.Type)+" "+subject); err != nil {
+		return Request{}, false, fmt.Errorf("lock the subject's requests: %w", err)
+	}
+	if n.IdempotencyKey != "" {
+		req, err := byIdempotencyKey(ctx, tx, n)
+		if err == nil {
+			return req, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Request{}, false, fmt.Errorf("read earlier request for idempotency key: %w", err)
+		}
+	}
+	// The parameters count only for the rights they tell apart; an objection's purposes
+	// are a set.
+	var params any
+	if n.Type.ParamsDistinct() {
+		b, err := json.Marshal(n.Params)
+		if err != nil {
+			return Request{}, false, fmt.Errorf("encode parameters: %w", err)
+		}
+		params = b
+	}
+	var open Request
+	err := tx.GetContext(ctx, &open, `SELECT `+requestColumns+` FROM requests
+		WHERE tenant_id = $1 AND type = $2 AND lower(subject_email) = $3 AND status <> ALL($4::text[])
+		  AND ($5::jsonb IS NULL OR (
+		      params - 'objection_purposes' = $5::jsonb - 'objection_purposes'
+		      AND ARRAY(SELECT jsonb_array_elements_text(COALESCE(params->'objection_purposes', '[]')) ORDER BY 1)
+		        = ARRAY(SELECT jsonb_array_elements_text(COALESCE($5::jsonb->'objection_purposes', '[]')) ORDER BY 1)))
+		ORDER BY received_at, id LIMIT 1`, n.TenantID, n.Type, subject, finalStatuses(), params)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Request{}, false, nil
+	}
+	if err != nil {
+		return Request{}, false, fmt.Errorf("look for an open request of the subject: %w", err)
+	}
+	return open, true, nil
+}
+
+// refused answers a creation that found req: the replay of its idempotency key, or a
+// duplicate of it, recorded on it as an event (with ids only) under the refused
+// submission's own id.
+func (s *Store) refused(ctx context.Context, n NewRequest, req Request, refusedID string) (Request, bool, error) {
+	if n.IdempotencyKey != "" && req.IdempotencyKey != nil && *req.IdempotencyKey == n.IdempotencyKey {
+		return replayed(req, n)
+	}
+	_, err := s.Record(ctx, domain.Change{
+		RequestID: req.ID, DedupeKey: "duplicate_refused:" + refusedID, Kind: domain.EventDuplicateRefused,
+		Actor:   domain.TenantActor(n.TenantID),
+		Message: "a new " + string(n.Type) + " request for the same subject was refused while this one is open",
+		Detail:  map[string]any{"source": n.Source},
+	})
+	if err != nil {
+		return Request{}, false, fmt.Errorf("create request: record the refused duplicate: %w", err)
+	}
+	return Request{}, false, &DuplicateError{Open: req}
 }
 
 // nullDate stores a zero date as NULL: a request whose clock has not started has none.

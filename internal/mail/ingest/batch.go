@@ -51,6 +51,10 @@ func (r *Room) takeMany(ctx context.Context, mails []fetched) (map[string][]uint
 		return filed, err
 	}
 
+	if err := r.joinOpen(ctx, preps); err != nil {
+		return filed, err
+	}
+
 	// A reply to a reference dsr knows, or to a case this batch opens, is taken on its own
 	// after the batch; one to a reference it does not know goes to triage with the batch.
 	var refs []string
@@ -107,12 +111,16 @@ func (r *Room) takeMany(ctx context.Context, mails []fetched) (map[string][]uint
 		again[i] = true
 	}
 	taken := 0
+	var errJoined []error
 	for i, t := range batch {
 		if again[i] {
 			continue
 		}
 		filed[t.Mail.Folder] = append(filed[t.Mail.Folder], mails[idx[i]].uid)
 		taken++
+		if j := preps[idx[i]].joined; j != nil {
+			errJoined = append(errJoined, r.noteJoined(ctx, t.Mail.ID, *j))
+		}
 	}
 	if taken > 0 {
 		r.log().Info("mail taken", "mails", taken, "requests", len(made))
@@ -132,8 +140,11 @@ func (r *Room) takeMany(ctx context.Context, mails []fetched) (map[string][]uint
 			continue
 		}
 		filed[m.Folder] = append(filed[m.Folder], mails[i].uid)
+		if j := preps[i].joined; j != nil && m.ID == preps[i].m.ID {
+			errAlone = append(errAlone, r.noteJoined(ctx, m.ID, *j))
+		}
 	}
-	return filed, errors.Join(errAlone...)
+	return filed, errors.Join(append(errJoined, errAlone...)...)
 }
 
 // recordMany routes the batch's cases and records the batch.

@@ -78,6 +78,9 @@ type Room struct {
 	MaxSize int64
 	// Country and TZ date acknowledgements; DefaultCountry and DefaultTZ when empty.
 	Country, TZ string
+	// DuplicateWindow is how far back a request mail joins its sender's open case for the
+	// same rights instead of opening another; zero turns joining off.
+	DuplicateWindow time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger

@@ -36,6 +36,9 @@ type prepared struct {
 	// c and out are the case a request opens and the mail it queues.
 	c   *store.Case
 	out []store.Outgoing
+	// joined, when set, is the sender's open case the mail asks again for (some of) the
+	// rights of.
+	joined *joining
 }
 
 // reply tells a mail that answers one of dsr's: where it goes depends on what is recorded.
@@ -133,6 +136,11 @@ func (r *Room) finish(ctx context.Context, m store.Mail) error {
 	c, err := r.Store.GetCase(ctx, *m.CaseID)
 	if err != nil {
 		return err
+	}
+	if j := joinedEarlier(m, c); j != nil {
+		// A mail that joined an open case: its events, in case the take that recorded it
+		// stopped before them.
+		return r.noteJoined(ctx, m.ID, *j)
 	}
 	if c.RoutedAt != nil {
 		return nil

@@ -67,6 +67,8 @@ type Options struct {
 	// Webhooks, when set, changes the webhook configuration (by default receivers on
 	// loopback are allowed, 127.0.0.0/8 and ::1/128).
 	Webhooks func(*app.WebhookConfig)
+	// DuplicatesOff turns the API's refusal of duplicates off (DSR_DUPLICATES=off).
+	DuplicatesOff bool
 }
 
 // SecretKey is the environment's DSR_SECRET_KEY.
@@ -97,6 +99,7 @@ func New(t *testing.T, o Options) *Env {
 	cfg.PublicURL = srv.URL
 	cfg.SecretKey = SecretKey
 	cfg.BlockerRecheck = o.RecheckEvery
+	cfg.Duplicates = !o.DuplicatesOff
 	cfg.SMTPURL, cfg.DPOEmail, cfg.MailFrom, cfg.IMAPURL = o.SMTPURL, o.DPOEmail, "privacy@dsr.example", o.IMAPURL
 	cfg.OpenDSRKey, cfg.OpenDSRCert, cfg.OpenDSRDomain = o.OpenDSRKey, o.OpenDSRCert, o.OpenDSRDomain
 	cfg.OpenDSRLoopbackCallbacks = true
