@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,27 +54,14 @@ func listKeys(t *testing.T, c *client) []keyJSON {
 	return out.Keys
 }
 
-// settableClock is a clock a test moves.
-type settableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// skewClock is the wall clock moved ahead by what a test sets.
+type skewClock struct{ ahead atomic.Int64 }
 
-func (c *settableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *settableClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+func (c *skewClock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
 
 // replica serves the API from a second process's view: its own pool on the same
 // database, its own HTTP server, its own clock.
-func replica(t *testing.T, dbURL string, clock *settableClock) string {
+func replica(t *testing.T, dbURL string, clock *skewClock) string {
 	t.Helper()
 	db, err := sqlx.Open("postgres", dbURL)
 	require.NoError(t, err)
@@ -91,7 +78,7 @@ func replica(t *testing.T, dbURL string, clock *settableClock) string {
 func TestKeyManagement(t *testing.T) {
 	t.Parallel()
 	env, admin := setup(t)
-	clock := &settableClock{now: time.Now()}
+	clock := &skewClock{}
 	second := replica(t, env.Orch.URL, clock)
 	on := func(base string, c *client) *client { return &client{t: c.t, base: base, key: c.key} }
 
@@ -191,7 +178,6 @@ func TestKeyManagement(t *testing.T) {
 	require.True(t, revoked.RevokedAt.Equal(*decodeKey(t, r).RevokedAt))
 
 	// Rotation with an overlap: both keys work until it is over, then only the new one.
-	clock.Set(time.Now())
 	r = on(second, admin).do("POST", "/v1/keys/"+first.ID+"/rotate", `{"overlap":"2h"}`)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	rotated := decodeKey(t, r)
@@ -201,9 +187,9 @@ func TestKeyManagement(t *testing.T) {
 	require.NotNil(t, rotated.ReplacedExpiresAt)
 	require.WithinDuration(t, clock.Now().Add(2*time.Hour), *rotated.ReplacedExpiresAt, time.Second)
 	next := &client{t: t, base: second, key: rotated.APIKey}
-	clock.Set(clock.Now().Add(119 * time.Minute))
+	clock.ahead.Store(int64(119 * time.Minute))
 	require.Equal(t, http.StatusOK, on(second, admin).do("GET", "/v1/keys", "").Status, "the old key, within the overlap")
-	clock.Set(clock.Now().Add(2 * time.Minute))
+	clock.ahead.Store(int64(121 * time.Minute))
 	r = on(second, admin).do("GET", "/v1/keys", "")
 	require.Equal(t, http.StatusUnauthorized, r.Status, "the old key, after the overlap: %s", r.Body)
 	require.Equal(t, http.StatusOK, next.do("GET", "/v1/keys", "").Status)

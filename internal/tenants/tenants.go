@@ -1,5 +1,6 @@
 // Package tenants sets up a tenant (a controller): its record with region, country and
-// time zone, its chat-store account, and its first API key, shown once.
+// time zone, its chat-store account, and its first API key, shown once; then the further
+// keys it asks for (a name and scopes) and how long a rotated key keeps working.
 package tenants
 
 import (
