@@ -154,7 +154,7 @@ var badDecisionBodies = []badBody{
 	{"bidi override", `{"reason":"\u202eevil"}`, 422, "reason contains a bidirectional"},
 	{"bidi isolate", `{"reason":"a\u2067b"}`, 422, "reason contains a bidirectional"},
 	{"escape char", `{"reason":"a\u001b[31mb"}`, 422, "reason contains a control"},
-	{"bell", "{\"reason\":\"a\u0007\"}", 422, "reason contains a control"},
+	{"raw bell", "{\"reason\":\"a\u0007\"}", 422, "contains a control character (U+0007"},
 	{"too long", `{"reason":"` + strings.Repeat("é", 2001) + `"}`, 422, "reason is longer than 2000"},
 }
 

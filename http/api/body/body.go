@@ -4,8 +4,9 @@
 //
 // In order, a body is refused when it is
 //   - larger than the limit (413, KindTooLarge);
-//   - not valid UTF-8, or holds a NUL (raw or \u0000) or an unpaired surrogate escape
-//     anywhere (422, KindEncoding);
+//   - not valid UTF-8, or holds a NUL (raw or \u0000), another raw control character
+//     (other than tab and line ends) or an unpaired surrogate escape anywhere (422,
+//     KindEncoding);
 //   - not one JSON value (KindSyntax), followed by more data (KindTrailing), holding an
 //     object key twice (KindDuplicate), a key the target has no field for (KindUnknown) or
 //     has only in another letter case (KindCase), null where the target cannot hold it
@@ -184,6 +185,11 @@ func checkEncoding(data []byte) error {
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return &Error{Kind: KindEncoding, Msg: fmt.Sprintf("contains a NUL byte (at byte %d)", i)}
+	}
+	// Raw control characters other than JSON's white space are text that cannot be
+	// stored as sent, not only bad syntax.
+	if i := bytes.IndexFunc(data, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }); i >= 0 {
+		return &Error{Kind: KindEncoding, Msg: fmt.Sprintf("contains a control character (U+%04X at byte %d)", data[i], i)}
 	}
 	for i := 0; i < len(data); i++ {
 		if data[i] != '\\' || i+1 >= len(data) {

@@ -87,6 +87,7 @@ func TestDecodeRefused(t *testing.T) {
 		{"empty", ``, body.KindEmpty, 400, ""},
 		{"too deep", `{"extra":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, body.KindDepth, 400, "extra" + strings.Repeat("[0]", 31)},
 		{"raw NUL", "{\"type\":\"a\x00\"}", body.KindEncoding, 422, ""},
+		{"raw control character", "{\"type\":\"a\x1b\"}", body.KindEncoding, 422, ""},
 		{"escaped NUL", `{"type":"a\u0000"}`, body.KindEncoding, 422, ""},
 		{"escaped NUL in key", `{"ty\u0000pe":"a"}`, body.KindEncoding, 422, ""},
 		{"invalid UTF-8", "{\"type\":\"\xff\"}", body.KindEncoding, 422, ""},
