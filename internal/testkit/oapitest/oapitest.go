@@ -88,10 +88,6 @@ func New(doc []byte) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the OpenAPI model: %w", err)
 	}
-	errSchema := model.Model.Components.Schemas.GetOrZero("Error")
-	if errSchema == nil {
-		return nil, errors.New("the OpenAPI document has no components.schemas.Error")
-	}
 	v, errs := validator.NewValidator(d,
 		config.WithFormatAssertions(),
 		config.WithStandardBodyDecoders(),
@@ -107,6 +103,10 @@ func New(doc []byte) (*Checker, error) {
 	if ok, verrs := v.ValidateDocument(); !ok {
 		return nil, fmt.Errorf("the OpenAPI document is not valid: %s", describe(verrs))
 	}
+	if model.Model.Components == nil || model.Model.Components.Schemas.GetOrZero("Error") == nil {
+		return nil, errors.New("the OpenAPI document has no components.schemas.Error, the error shape")
+	}
+	errSchema := model.Model.Components.Schemas.GetOrZero("Error")
 	return &Checker{
 		validator: v, errSchema: errSchema.Schema(), schemas: schema_validation.NewSchemaValidator(),
 		counts: Counts{ByClass: map[string]int{}},
