@@ -498,18 +498,9 @@ func (h *API) list(c *gin.Context) {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "type must be one of "+domain.JoinNames(domain.RequestTypes), nil)
 		return
 	}
-	if f.After != "" && !domain.ValidID(f.After) {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
+	var ok bool
+	if f.After, f.Limit, ok = page(c, h.Log); !ok {
 		return
-	}
-	f.Limit = 50
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			h.fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 200", nil)
-			return
-		}
-		f.Limit = n
 	}
 	reqs, more, err := h.Store.ListRequests(c, f)
 	if err != nil {
@@ -527,6 +518,25 @@ func (h *API) list(c *gin.Context) {
 		out.NextCursor = reqs[len(reqs)-1].ID
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// page reads a list's cursor (an id this API gave out) and limit (1 to 200, default 50);
+// false when it answered 400.
+func page(c *gin.Context, log *slog.Logger) (cursor string, limit int, ok bool) {
+	cursor, limit = c.Query("cursor"), 50
+	if cursor != "" && !domain.ValidID(cursor) {
+		Fail(c, log, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
+		return "", 0, false
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			Fail(c, log, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 200", nil)
+			return "", 0, false
+		}
+		limit = n
+	}
+	return cursor, limit, true
 }
 
 // action handles the updates a tenant may send: cancel, approve, deny.

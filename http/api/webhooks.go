@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -314,18 +313,9 @@ func (h *Webhooks) deliveries(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := store.DeliveryFilter{TenantID: w.TenantID, SubscriptionID: w.ID, Before: c.Query("cursor"), Limit: 50}
-	if f.Before != "" && !domain.ValidID(f.Before) {
-		h.fail(c, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)
+	f := store.DeliveryFilter{TenantID: w.TenantID, SubscriptionID: w.ID}
+	if f.Before, f.Limit, ok = page(c, h.Log); !ok {
 		return
-	}
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			h.fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 200", nil)
-			return
-		}
-		f.Limit = n
 	}
 	ds, more, err := h.Store.Deliveries(c, f)
 	if err != nil {
