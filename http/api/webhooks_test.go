@@ -226,7 +226,10 @@ func TestWebhooks(t *testing.T) {
 		require.Equal(t, 204, *full.AttemptLog[2].StatusCode)
 		require.Nil(t, full.AttemptLog[2].Error)
 	}
-	require.NotContains(t, string(c.do("GET", "/v1/webhooks/"+hook.ID+"/deliveries/"+ds[0].ID, "").Body), "never kept")
+	logged := c.do("GET", "/v1/webhooks/"+hook.ID+"/deliveries/"+ds[0].ID, "")
+	require.NotContains(t, string(logged.Body), "never kept")
+	t.Logf("delivery log: %s", c.do("GET", "/v1/webhooks/"+hook.ID+"/deliveries", "").Body)
+	t.Logf("one delivery: %s", logged.Body)
 
 	// The receiver verifies each request with the secret; a wrong secret or a late check
 	// is refused.

@@ -251,6 +251,7 @@ func TestConformance(t *testing.T) {
 		body := submission(id, tc.typ, ident(tc.format, value))
 		r := c.do("OpenDSR", "POST", "/opendsr/requests", body)
 		require.Equal(t, http.StatusCreated, r.Status, "%s %s: %s", tc.typ, tc.format, r.Body)
+		t.Logf("POST /opendsr/requests %s\n-> %d X-OpenDSR-Signature: %s\n   %s", body, r.Status, r.Header.Get("X-OpenDSR-Signature"), r.Body)
 		m := r.json(t)
 		require.Equal(t, id, m["subject_request_id"])
 		require.Equal(t, tn.ID, m["controller_id"])
@@ -285,6 +286,7 @@ func TestConformance(t *testing.T) {
 			return m["request_status"] == "completed"
 		}, 90*time.Second, 200*time.Millisecond, "request %s (%s) completes", s.id, s.typ)
 		require.Greater(t, m["results_count"].(float64), float64(0), "%s finds data", s.typ)
+		t.Logf("GET /opendsr/requests/%s -> %v", s.id, m)
 		if s.typ == "erasure" {
 			require.NotContains(t, m, "results_url")
 			continue
