@@ -489,6 +489,9 @@ func (h *API) get(c *gin.Context) {
 }
 
 func (h *API) list(c *gin.Context) {
+	if !single(c, h.Log, "status", "type") {
+		return
+	}
 	f := store.ListFilter{TenantID: tenant(c).ID, Status: domain.Status(c.Query("status")), Type: domain.RequestType(c.Query("type")), After: c.Query("cursor")}
 	if f.Status != "" && !f.Status.Valid() {
 		h.fail(c, http.StatusBadRequest, CodeBadRequest, "status must be one of "+domain.JoinNames(domain.Statuses), nil)
@@ -520,9 +523,24 @@ func (h *API) list(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// single answers 400 and returns false when one of the query parameters names is given
+// more than once: which one counts would be a guess.
+func single(c *gin.Context, log *slog.Logger, names ...string) bool {
+	for _, name := range names {
+		if len(c.QueryArray(name)) > 1 {
+			Fail(c, log, http.StatusBadRequest, CodeBadRequest, name+" is given more than once", nil)
+			return false
+		}
+	}
+	return true
+}
+
 // page reads a list's cursor (an id this API gave out) and limit (1 to 200, default 50);
 // false when it answered 400.
 func page(c *gin.Context, log *slog.Logger) (cursor string, limit int, ok bool) {
+	if !single(c, log, "cursor", "limit") {
+		return "", 0, false
+	}
 	cursor, limit = c.Query("cursor"), 50
 	if cursor != "" && !domain.ValidID(cursor) {
 		Fail(c, log, http.StatusBadRequest, CodeBadRequest, "cursor is not one this API gave out", nil)

@@ -181,6 +181,14 @@ func TestValidation(t *testing.T) {
 		r := c.do("GET", "/v1/requests"+q, "")
 		require.Equal(t, http.StatusBadRequest, r.Status, q)
 	}
+	// A repeated parameter is refused, even when each value would do: which one counts
+	// would be a guess.
+	for _, q := range []string{"?limit=1&limit=x", "?limit=5&limit=5", "?status=waiting&status=completed", "?type=access&type=erasure", "?cursor=&cursor="} {
+		r := c.do("GET", "/v1/requests"+q, "")
+		require.Equal(t, http.StatusBadRequest, r.Status, q)
+		_, msg := r.errorCode(t)
+		require.Contains(t, msg, "is given more than once", q)
+	}
 	r = c.doOffDocument("GET", "/v1/nothing")
 	require.Equal(t, http.StatusNotFound, r.Status)
 	r = c.doOffDocument("DELETE", "/v1/requests")

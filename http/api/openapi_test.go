@@ -102,6 +102,10 @@ func TestOpenAPIEnums(t *testing.T) {
 	ifType := func(i int) string {
 		return fmt.Sprintf("/components/schemas/CreateRequest/allOf/%d/if/properties/type/const", i)
 	}
+	// Each webhook's payload names its event type.
+	webhookType := func(e domain.WebhookEvent) string {
+		return "/webhooks/" + string(e) + "/post/requestBody/content/application~1json/schema/properties/type/const"
+	}
 	want := map[string][]string{
 		"/components/schemas/RequestType/enum":                                               domain.Strings(domain.RequestTypes),
 		"/components/schemas/Status/enum":                                                    domain.Strings(domain.Statuses),
@@ -114,6 +118,15 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/components/schemas/ErrorCode/enum":                                                 ErrorCodes,
 		"/components/schemas/ReportFormat/enum":                                              slices.Sorted(maps.Keys(reportFormats)),
 		"/components/schemas/UnprocessableCreateError/properties/error/properties/code/enum": {CodeInvalid, CodeIdempotency},
+		"/components/schemas/KeyScope/enum":                                                  domain.Strings(domain.KeyScopes),
+		"/components/schemas/WebhookEventType/enum":                                          domain.Strings(domain.WebhookEvents),
+		"/components/schemas/DeliveryStatus/enum":                                            domain.Strings(domain.DeliveryStatuses),
+		"/components/schemas/AttemptError/enum":                                              domain.Strings(domain.AttemptErrors),
+		"/components/schemas/DuplicateError/properties/error/properties/code/const":          {CodeDuplicate},
+		errorCode("ForbiddenError"):                                                          {CodeForbidden},
+		errorCode("TooLargeError"):                                                           {CodeTooLarge},
+		webhookType(domain.WebhookStatusChanged):                                             {string(domain.WebhookStatusChanged)},
+		webhookType(domain.WebhookPackageReady):                                              {string(domain.WebhookPackageReady)},
 		errorCode("BadRequestError"):                                                         {CodeBadRequest},
 		errorCode("UnauthorizedError"):                                                       {CodeUnauthorized},
 		errorCode("NotFoundError"):                                                           {CodeNotFound},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dsr/http/api"
 	"dsr/internal/app"
 	"dsr/internal/testkit/testenv"
 	"dsr/internal/webhooks"
@@ -254,6 +255,7 @@ func TestWebhooks(t *testing.T) {
 			} `json:"data"`
 		}
 		require.NoError(t, json.Unmarshal(g.body, &p))
+		api.CheckWebhook(t, p.Type, g.header, g.body)
 		require.Equal(t, g.header.Get(webhooks.HeaderID), p.ID)
 		require.Equal(t, "request.status_changed", p.Type)
 		require.Equal(t, reqID, p.Data.RequestID)

@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 // are the same set: no route undocumented, no documented operation missing.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	t.Parallel()
-	h := New(Options{API: &api.API{Log: slog.New(slog.DiscardHandler)}, Log: slog.New(slog.DiscardHandler)})
+	// With webhooks, so that their routes are registered too.
+	h := New(Options{API: &api.API{Log: slog.New(slog.DiscardHandler), Webhooks: &api.Webhooks{}}, Log: slog.New(slog.DiscardHandler)})
 	engine, ok := h.(*gin.Engine)
 	require.True(t, ok, "the server's handler is a gin engine")
 	var routes []string

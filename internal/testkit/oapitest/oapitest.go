@@ -15,6 +15,7 @@ package oapitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 )
 
 // Checker validates traffic against one document and counts what it saw. It is safe for
@@ -39,7 +41,9 @@ type Checker struct {
 	validator validator.Validator
 	errSchema *base.Schema
 	schemas   schema_validation.SchemaValidator
-	counts    Counts
+	// webhooks are the document's webhooks (OpenAPI 3.1), by event name.
+	webhooks map[string]*v3.Operation
+	counts   Counts
 }
 
 // Counts are the responses a Checker validated.
@@ -50,6 +54,8 @@ type Counts struct {
 	Refused int
 	// OffDocument counts calls marked OffDocument, answered with the error shape.
 	OffDocument int
+	// Webhooks counts webhook deliveries validated against the document's webhooks.
+	Webhooks int
 	// Mismatches counts every mismatch reported to a test.
 	Mismatches int
 }
@@ -60,8 +66,8 @@ func (c Counts) String() string {
 	for _, n := range c.ByClass {
 		total += n
 	}
-	return fmt.Sprintf("openapi: %d responses validated against the document: 2xx=%d 3xx=%d 4xx=%d 5xx=%d; requests the document rejects, refused with a 4xx: %d; calls off the document on purpose: %d; mismatches: %d",
-		total, c.ByClass["2xx"], c.ByClass["3xx"], c.ByClass["4xx"], c.ByClass["5xx"], c.Refused, c.OffDocument, c.Mismatches)
+	return fmt.Sprintf("openapi: %d responses validated against the document: 2xx=%d 3xx=%d 4xx=%d 5xx=%d; requests the document rejects, refused with a 4xx: %d; calls off the document on purpose: %d; webhook deliveries: %d; mismatches: %d",
+		total, c.ByClass["2xx"], c.ByClass["3xx"], c.ByClass["4xx"], c.ByClass["5xx"], c.Refused, c.OffDocument, c.Webhooks, c.Mismatches)
 }
 
 // pdfDecoder accepts a body that is a PDF file and hands it on as a string.
@@ -107,9 +113,18 @@ func New(doc []byte) (*Checker, error) {
 		return nil, errors.New("the OpenAPI document has no components.schemas.Error, the error shape")
 	}
 	errSchema := model.Model.Components.Schemas.GetOrZero("Error")
+	hooks := map[string]*v3.Operation{}
+	if model.Model.Webhooks != nil {
+		for name, item := range model.Model.Webhooks.FromOldest() {
+			if item.Post == nil {
+				return nil, fmt.Errorf("the OpenAPI document's webhook %s has no post operation", name)
+			}
+			hooks[name] = item.Post
+		}
+	}
 	return &Checker{
 		validator: v, errSchema: errSchema.Schema(), schemas: schema_validation.NewSchemaValidator(),
-		counts: Counts{ByClass: map[string]int{}},
+		webhooks: hooks, counts: Counts{ByClass: map[string]int{}},
 	}, nil
 }
 
@@ -245,6 +260,62 @@ func (c *Checker) check(req *http.Request, resp *http.Response, respBody []byte)
 		c.counts.Refused++
 	}
 	c.counts.ByClass[fmt.Sprintf("%dxx", resp.StatusCode/100)]++
+	return ""
+}
+
+// CheckWebhook validates a webhook delivery the service sent, its headers and JSON body,
+// against the document's webhook event (under the top-level webhooks): every header
+// parameter it requires must be there and match its schema, and the body must match its
+// JSON request body. It counts the delivery and reports a mismatch to t.
+func (c *Checker) CheckWebhook(t testing.TB, event string, header http.Header, body []byte) {
+	t.Helper()
+	if problem := c.checkWebhook(event, header, body); problem != "" {
+		t.Errorf("OpenAPI mismatch: webhook %s: %s\nbody: %.600s", event, problem, body)
+	}
+}
+
+func (c *Checker) checkWebhook(event string, header http.Header, body []byte) (problem string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() {
+		if problem != "" {
+			c.counts.Mismatches++
+		} else {
+			c.counts.Webhooks++
+		}
+	}()
+	op, ok := c.webhooks[event]
+	if !ok {
+		return "the document has no such webhook"
+	}
+	for _, p := range op.Parameters {
+		if p.In != "header" {
+			continue
+		}
+		v := header.Get(p.Name)
+		if v == "" {
+			if p.Required != nil && *p.Required {
+				return "missing header " + p.Name
+			}
+			continue
+		}
+		quoted, err := json.Marshal(v)
+		if err != nil {
+			return err.Error()
+		}
+		if ok, errs := c.schemas.ValidateSchemaBytes(p.Schema.Schema(), quoted); !ok {
+			return "header " + p.Name + ": " + describe(errs)
+		}
+	}
+	if op.RequestBody == nil || op.RequestBody.Content.GetOrZero("application/json") == nil {
+		return "the document's webhook has no JSON request body"
+	}
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		return "Content-Type is " + ct + ", not application/json"
+	}
+	if ok, errs := c.schemas.ValidateSchemaBytes(op.RequestBody.Content.GetOrZero("application/json").Schema.Schema(), body); !ok {
+		return "the body does not match the document: " + describe(errs)
+	}
 	return ""
 }
 

@@ -184,3 +184,59 @@ func TestNewRefusesInvalidDocuments(t *testing.T) {
 	_, err = New([]byte(`{"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}`))
 	require.ErrorContains(t, err, "components.schemas.Error")
 }
+
+const webhookDoc = `{
+  "openapi": "3.1.0",
+  "info": {"title": "things", "version": "1"},
+  "paths": {},
+  "webhooks": {
+    "thing.made": {
+      "post": {
+        "parameters": [{"name": "Thing-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^v1=[0-9a-f]+$"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+        "responses": {"2XX": {"description": "received"}}
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Thing": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string"}}},
+      "Error": {"type": "object"}
+    }
+  }
+}`
+
+func TestCheckWebhook(t *testing.T) {
+	t.Parallel()
+	c, err := New([]byte(webhookDoc))
+	require.NoError(t, err)
+	header := func(sig string) http.Header {
+		h := http.Header{"Content-Type": {"application/json"}}
+		if sig != "" {
+			h.Set("Thing-Signature", sig)
+		}
+		return h
+	}
+	tests := []struct {
+		name, event, sig, body, want string
+	}{
+		{name: "good", event: "thing.made", sig: "v1=ab12", body: `{"name":"a"}`},
+		{name: "unknown event", event: "thing.lost", sig: "v1=ab12", body: `{"name":"a"}`, want: "no such webhook"},
+		{name: "no signature", event: "thing.made", body: `{"name":"a"}`, want: "missing header Thing-Signature"},
+		{name: "bad signature", event: "thing.made", sig: "sha1=zz", body: `{"name":"a"}`, want: "header Thing-Signature"},
+		{name: "extra field", event: "thing.made", sig: "v1=ab12", body: `{"name":"a","secret":"x"}`, want: "does not match"},
+	}
+	for _, tt := range tests {
+		rec := &recorder{TB: t}
+		c.CheckWebhook(rec, tt.event, header(tt.sig), []byte(tt.body))
+		if tt.want == "" {
+			require.Empty(t, rec.errors, tt.name)
+			continue
+		}
+		require.Len(t, rec.errors, 1, tt.name)
+		require.Contains(t, rec.errors[0], tt.want, tt.name)
+	}
+	got := c.Counts()
+	require.Equal(t, 1, got.Webhooks)
+	require.Equal(t, 4, got.Mismatches)
+}
