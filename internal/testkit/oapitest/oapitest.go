@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -147,6 +148,13 @@ func (c *Checker) Counts() Counts {
 		out.ByClass[k] = v
 	}
 	return out
+}
+
+// Main runs a package's tests (call it from TestMain), then prints the counts and exits.
+func (c *Checker) Main(m *testing.M) {
+	code := m.Run()
+	fmt.Println(c.Counts())
+	os.Exit(code)
 }
 
 type offDocumentKey struct{}
