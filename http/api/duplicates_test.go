@@ -100,10 +100,15 @@ func TestDuplicates(t *testing.T) {
 	require.Equal(t, n-1+3, refused)
 
 	// Once final (a DPO lets the blocked erasure go ahead), the same erasure is new.
-	env.WaitStatus(t, id, domain.StatusWaiting)
-	_, err := env.Dispatch.Decide(context.Background(), id, workflows.UpdateOverride,
-		workflows.Decision{Actor: domain.DPOActor("dpo"), Reason: "the conversation is abandoned"})
-	require.NoError(t, err)
+	// The workflow rechecks its blockers (in_progress for a moment, then waiting again), so
+	// an override can land between two checks and be refused: try again while it is.
+	var err error
+	require.Eventually(t, func() bool {
+		env.WaitStatus(t, id, domain.StatusWaiting)
+		_, err = env.Dispatch.Decide(context.Background(), id, workflows.UpdateOverride,
+			workflows.Decision{Actor: domain.DPOActor("dpo"), Reason: "the conversation is abandoned"})
+		return err == nil
+	}, 60*time.Second, 100*time.Millisecond, "the override is taken while the erasure waits: %v", err)
 	env.WaitStatus(t, id, domain.StatusCompleted)
 	again := c.do("POST", "/v1/requests", body)
 	require.Equal(t, http.StatusCreated, again.Status, "%s", again.Body)
