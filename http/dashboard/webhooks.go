@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -24,7 +25,7 @@ type subscriptionLog struct {
 
 // webhooks shows a tenant's subscriptions and the delivery log of each.
 func (h *Dashboard) webhooks(c *gin.Context) {
-	if !validUUID(c.Param("id")) {
+	if !domain.ValidID(c.Param("id")) {
 		h.fail(c, http.StatusNotFound, "No such tenant.", nil)
 		return
 	}
@@ -57,7 +58,7 @@ func (h *Dashboard) webhooks(c *gin.Context) {
 // redeliver queues a new delivery of a delivery's event and starts it.
 func (h *Dashboard) redeliver(c *gin.Context) {
 	tid, wid, did := c.Param("id"), c.Param("wid"), c.Param("did")
-	if !validUUID(tid) || !validUUID(wid) || !validUUID(did) {
+	if !domain.ValidID(tid) || !domain.ValidID(wid) || !domain.ValidID(did) {
 		h.fail(c, http.StatusNotFound, "No such delivery.", nil)
 		return
 	}
@@ -75,21 +76,4 @@ func (h *Dashboard) redeliver(c *gin.Context) {
 		_ = h.Dispatch.StartDelivery(c, nd.ID)
 	}
 	c.Redirect(http.StatusSeeOther, "/tenants/"+tid+"/webhooks?redelivered="+nd.ID)
-}
-
-func validUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if r != '-' {
-				return false
-			}
-		case !('0' <= r && r <= '9' || 'a' <= r && r <= 'f'):
-			return false
-		}
-	}
-	return true
 }
