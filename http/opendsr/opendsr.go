@@ -92,9 +92,7 @@ type Handler struct {
 	// AllowLoopbackCallbacks accepts callback URLs on loopback hosts (and over plain http
 	// there), for local installs and tests.
 	AllowLoopbackCallbacks bool
-	// Callbacks delivers status callbacks; NoCallbacks when nil.
-	Callbacks Callbacks
-	Log       *slog.Logger
+	Log                    *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -307,7 +305,6 @@ func (h *Handler) create(d dialect) gin.HandlerFunc {
 				"the request was recorded but could not be started yet; it will start automatically, or repeat the same submission", notStarted)
 			return
 		}
-		h.notify(c, req.ID)
 		h.reply(c, http.StatusCreated, struct {
 			ControllerID     string    `json:"controller_id"`
 			ExpectedAt       time.Time `json:"expected_completion_time"`
@@ -315,7 +312,7 @@ func (h *Handler) create(d dialect) gin.HandlerFunc {
 			EncodedRequest   string    `json:"encoded_request"`
 			SubjectRequestID string    `json:"subject_request_id"`
 			APIVersion       string    `json:"api_version"`
-		}{t.ID, expectedCompletion(req), req.ReceivedAt.UTC().Truncate(time.Second), base64.StdEncoding.EncodeToString(raw),
+		}{t.ID, expectedCompletion(req, req.Status.OpenDSR()), req.ReceivedAt.UTC().Truncate(time.Second), base64.StdEncoding.EncodeToString(raw),
 			sub.SubjectRequestID, sub.APIVersion}, d)
 	}
 }
@@ -380,7 +377,7 @@ func (h *Handler) status(d dialect) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		h.reply(c, http.StatusOK, h.statusBody(link, req, ""), d)
+		h.reply(c, http.StatusOK, h.statusBody(link, req), d)
 	}
 }
 
@@ -407,7 +404,6 @@ func (h *Handler) cancel(d dialect) gin.HandlerFunc {
 				h.failOne(c, d, http.StatusServiceUnavailable, "Server", reasonUnavailable, "the workflow engine did not answer; try again", err)
 				return
 			}
-			h.notify(c, req.ID)
 		}
 		h.reply(c, http.StatusAccepted, struct {
 			ControllerID     string    `json:"controller_id"`

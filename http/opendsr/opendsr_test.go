@@ -21,6 +21,10 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +33,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"dsr/http/opendsr"
+	"dsr/internal/app"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/store"
@@ -148,17 +152,64 @@ func (c *controller) verify(dialect string, h http.Header, body []byte) {
 	require.NoError(c.t, rsa.VerifyPKCS1v15(c.leaf.PublicKey.(*rsa.PublicKey), crypto.SHA256, sum[:], sig), "signature of %s", body)
 }
 
-// recorder is a Callbacks that keeps what it is given.
-type recorder struct {
-	mu sync.Mutex
-	cs []opendsr.Callback
+// callbackEndpoint is the controller's status callback endpoint: a real HTTPS server on
+// loopback that refuses the first callback it gets (503) and accepts the rest (202),
+// keeping every one.
+type callbackEndpoint struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []callback
 }
 
-func (r *recorder) Deliver(_ context.Context, cs []opendsr.Callback) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.cs = append(r.cs, cs...)
-	return nil
+type callback struct {
+	answer int
+	header http.Header
+	body   []byte
+}
+
+func newCallbackEndpoint(t *testing.T) *callbackEndpoint {
+	e := &callbackEndpoint{}
+	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		e.mu.Lock()
+		answer := http.StatusAccepted
+		if len(e.got) == 0 {
+			answer = http.StatusServiceUnavailable
+		}
+		e.got = append(e.got, callback{answer: answer, header: r.Header.Clone(), body: body})
+		e.mu.Unlock()
+		w.WriteHeader(answer)
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func (e *callbackEndpoint) url() string { return e.srv.URL + "/opendsr/callbacks" }
+
+func (e *callbackEndpoint) callbacks() []callback {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]callback(nil), e.got...)
+}
+
+// accepted returns the statuses accepted for a subject_request_id, in the order they came.
+func (e *callbackEndpoint) accepted(t *testing.T, id string) []string {
+	var out []string
+	for _, cb := range e.callbacks() {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(cb.body, &m))
+		if m["subject_request_id"] == id && cb.answer == http.StatusAccepted {
+			out = append(out, m["request_status"].(string))
+		}
+	}
+	return out
+}
+
+// trust writes the endpoint's certificate to a PEM file for DSR_WEBHOOK_CA_FILE.
+func (e *callbackEndpoint) trust(t *testing.T) string {
+	f := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.srv.Certificate().Raw}), 0o600))
+	return f
 }
 
 func hexDigest(f domain.IdentityFormat, email string) string {
@@ -171,10 +222,14 @@ func hexDigest(f domain.IdentityFormat, email string) string {
 	return hex.EncodeToString(s[:])
 }
 
+// exampleCallback is the status callback URL of submissions that are refused before
+// anything is called back.
+const exampleCallback = "https://controller.example/opendsr/callbacks"
+
 func submission(id, typ string, identities ...string) string {
 	return fmt.Sprintf(`{"subject_request_id":%q,"regulation":"gdpr","subject_request_type":%q,"submitted_time":"2024-05-02T10:00:00Z",`+
-		`"subject_identities":[%s],"api_version":"2.0","status_callback_urls":["https://controller.example/opendsr/callbacks"]}`,
-		id, typ, strings.Join(identities, ","))
+		`"subject_identities":[%s],"api_version":"2.0","status_callback_urls":[%q]}`,
+		id, typ, strings.Join(identities, ","), exampleCallback)
 }
 
 func ident(format domain.IdentityFormat, value string) string {
@@ -183,9 +238,16 @@ func ident(format domain.IdentityFormat, value string) string {
 
 func TestConformance(t *testing.T) {
 	p := newPKI(t)
-	env := testenv.New(t, testenv.Options{OpenDSRKey: p.keyPEM, OpenDSRCert: p.chainPEM, OpenDSRDomain: processorDomain})
-	rec := &recorder{}
-	env.App.OpenDSR.Callbacks = rec
+	endpoint := newCallbackEndpoint(t)
+	env := testenv.New(t, testenv.Options{OpenDSRKey: p.keyPEM, OpenDSRCert: p.chainPEM, OpenDSRDomain: processorDomain,
+		Webhooks: func(w *app.WebhookConfig) {
+			w.CAFile = endpoint.trust(t)
+			w.Timeout, w.RetryBase, w.RetryCap, w.RetryFor = 5*time.Second, 200*time.Millisecond, time.Second, time.Minute
+		}})
+	// The controller names its own endpoint; the bad submissions below keep an example one.
+	withEndpoint := func(body string) string {
+		return strings.Replace(body, exampleCallback, endpoint.url(), 1)
+	}
 	ctx := context.Background()
 	tn, key := env.Tenant(t, "Controller")
 	_, err := demo.Seed(ctx, env.Chat.DB, demo.Options{TenantID: tn.ID, TenantName: tn.Name, EndUsers: 20, Messages: 400})
@@ -248,7 +310,7 @@ func TestConformance(t *testing.T) {
 			value = hexDigest(tc.format, tc.email)
 		}
 		id := uuid.NewString()
-		body := submission(id, tc.typ, ident(tc.format, value))
+		body := withEndpoint(submission(id, tc.typ, ident(tc.format, value)))
 		r := c.do("OpenDSR", "POST", "/opendsr/requests", body)
 		require.Equal(t, http.StatusCreated, r.Status, "%s %s: %s", tc.typ, tc.format, r.Body)
 		t.Logf("POST /opendsr/requests %s\n-> %d X-OpenDSR-Signature: %s\n   %s", body, r.Status, r.Header.Get("X-OpenDSR-Signature"), r.Body)
@@ -296,47 +358,43 @@ func TestConformance(t *testing.T) {
 		require.Equal(t, "application/zip", pkg.Header.Get("Content-Type"))
 	}
 
-	// Status callbacks: one per status the request reached while the handlers ran
-	// (pending on submission), signed; the completion is due until handed over.
-	link, err := env.Store.OpenDSRBySubjectRequest(ctx, tn.ID, all[0].id)
-	require.NoError(t, err)
-	due, err := env.App.OpenDSR.DueCallbacks(ctx, link.RequestID)
-	require.NoError(t, err)
-	require.Len(t, due, 1)
-	require.Equal(t, domain.OpenDSRCompleted, due[0].Status)
-	var cb map[string]any
-	require.NoError(t, json.Unmarshal(due[0].Body, &cb))
-	require.Equal(t, "https://controller.example/opendsr/callbacks", cb["status_callback_url"])
-	require.Equal(t, all[0].id, cb["subject_request_id"])
-	require.Equal(t, "completed", cb["request_status"])
-	require.Equal(t, tn.ID, cb["controller_id"])
-	require.NotEmpty(t, cb["results_url"])
-	require.NotEmpty(t, cb["expected_completion_time"])
-	c.verify("OpenDSR", due[0].Header, due[0].Body)
-	require.NoError(t, env.App.OpenDSR.Notify(ctx, link.RequestID))
-	due, err = env.App.OpenDSR.DueCallbacks(ctx, link.RequestID)
-	require.NoError(t, err)
-	require.Empty(t, due, "nothing is due once sent")
-	rec.mu.Lock()
-	var statuses []domain.OpenDSRStatus
-	for _, x := range rec.cs {
-		if x.RequestID == link.RequestID {
-			statuses = append(statuses, x.Status)
-		}
+	// Status callbacks: each request's changes reach the controller's endpoint, signed with
+	// the processor's key, at least once; the callback the endpoint refused (503) came again.
+	for _, s := range all {
+		require.Eventually(t, func() bool {
+			got := endpoint.accepted(t, s.id)
+			return len(got) > 0 && slices.Contains(got, "completed")
+		}, 60*time.Second, 100*time.Millisecond, "the completion of %s is called back", s.id)
+		got := endpoint.accepted(t, s.id)
+		require.True(t, slices.ContainsFunc(got, func(st string) bool { return st == "pending" || st == "in_progress" }),
+			"%s: a status before the completion is called back: %v", s.id, got)
+		t.Logf("callbacks of %s (%s): %v", s.id, s.typ, got)
 	}
-	rec.mu.Unlock()
-	// The submission's status (pending, unless the workflow was already at work), maybe
-	// another on the repeated submission, then the completion.
-	require.GreaterOrEqual(t, len(statuses), 2)
-	require.Contains(t, []domain.OpenDSRStatus{domain.OpenDSRPending, domain.OpenDSRInProgress}, statuses[0])
-	require.Equal(t, domain.OpenDSRCompleted, statuses[len(statuses)-1])
+	cbs := endpoint.callbacks()
+	require.Equal(t, http.StatusServiceUnavailable, cbs[0].answer)
+	retried := false
+	for _, cb := range cbs {
+		c.verify("OpenDSR", cb.header, cb.body)
+		m := (response{Body: cb.body}).json(t)
+		require.Equal(t, endpoint.url(), m["status_callback_url"])
+		require.Equal(t, tn.ID, m["controller_id"])
+		require.NotEmpty(t, m["expected_completion_time"])
+		if m["request_status"] == "completed" && m["subject_request_id"] == all[0].id {
+			require.NotEmpty(t, m["results_url"], "an access request's completion names its package")
+			require.Greater(t, m["results_count"].(float64), float64(0))
+		}
+		retried = retried || (cb.answer == http.StatusAccepted && bytes.Equal(cb.body, cbs[0].body))
+	}
+	require.True(t, retried, "the refused callback was sent again: %s", cbs[0].body)
+	t.Logf("POST %s (first try, answered 503, then again 202)\n   X-OpenDSR-Signature: %s\n   %s",
+		endpoint.url(), cbs[0].header.Get("X-OpenDSR-Signature"), cbs[0].body)
 
 	// Cancellation: a completed request cannot be; one blocked before anything was
 	// applied (visitor1's open conversation) can, and reads cancelled afterwards.
 	done := c.do("OpenDSR", "DELETE", "/opendsr/requests/"+all[0].id, "")
 	require.Equal(t, http.StatusBadRequest, done.Status, "%s", done.Body)
 	blockedID := uuid.NewString()
-	r := c.do("OpenDSR", "POST", "/opendsr/requests", submission(blockedID, "erasure", ident(domain.IdentityRaw, "visitor1@example.com")))
+	r := c.do("OpenDSR", "POST", "/opendsr/requests", withEndpoint(submission(blockedID, "erasure", ident(domain.IdentityRaw, "visitor1@example.com"))))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	bl, err := env.Store.OpenDSRBySubjectRequest(ctx, tn.ID, blockedID)
 	require.NoError(t, err)
@@ -352,6 +410,8 @@ func TestConformance(t *testing.T) {
 	require.Equal(t, "cancelled", c.do("OpenDSR", "GET", "/opendsr/requests/"+blockedID, "").json(t)["request_status"])
 	again := c.do("OpenDSR", "DELETE", "/opendsr/requests/"+blockedID, "")
 	require.Equal(t, http.StatusAccepted, again.Status, "cancelling twice is a no-op")
+	require.Eventually(t, func() bool { return slices.Contains(endpoint.accepted(t, blockedID), "cancelled") },
+		60*time.Second, 100*time.Millisecond, "the cancellation is called back")
 
 	// Legacy OpenGDPR: its resource, its headers, its api_version, no regulation.
 	legacyID := uuid.NewString()

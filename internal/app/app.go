@@ -28,6 +28,7 @@ import (
 	"dsr/internal/platform/objectstore"
 	"dsr/internal/platform/postgres"
 	"dsr/internal/platform/seal"
+	"dsr/internal/platform/signing"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/temporal/engine"
@@ -232,9 +233,10 @@ type App struct {
 	WebhookGuard *webhooks.Guard
 	// Handler is the HTTP surface (ModeAll only).
 	Handler http.Handler
-	// OpenDSR is the OpenDSR processor API (ModeAll only); its Callbacks is where status
-	// callbacks go (none by default) and its Notify builds and hands them over.
+	// OpenDSR is the OpenDSR processor API (ModeAll only).
 	OpenDSR *opendsr.Handler
+	// OpenDSRSigner signs OpenDSR responses and status callbacks.
+	OpenDSRSigner *signing.Signer
 
 	engine  *engine.Server
 	workers *workers.Set

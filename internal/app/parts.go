@@ -101,14 +101,18 @@ func (a *App) buildActivities(context.Context) error {
 	return nil
 }
 
-// buildWebhooks makes the deliverer of webhooks (and the keys that seal their secrets),
-// and has every change that queues deliveries start them once committed.
+// buildWebhooks makes the deliverer of webhooks and OpenDSR status callbacks (and the
+// keys that seal the webhooks' secrets, and the OpenDSR processor's signing identity), and
+// has every change that queues deliveries start them once committed.
 func (a *App) buildWebhooks(context.Context) error {
 	keys, err := seal.New(a.Config.SecretKey)
 	if err != nil {
 		return err
 	}
 	a.Keys = keys
+	if a.OpenDSRSigner, err = a.Config.OpenDSRSigner(a.Log); err != nil {
+		return err
+	}
 	w := a.Config.Webhooks
 	a.WebhookGuard = &webhooks.Guard{Allow: w.AllowNets}
 	var roots *x509.CertPool
@@ -122,11 +126,12 @@ func (a *App) buildWebhooks(context.Context) error {
 		}
 	}
 	a.Activities.Webhooks = &webhooks.Deliverer{
-		Store:   a.Store,
-		Secrets: webhooks.Secrets{Keys: keys},
-		Guard:   a.WebhookGuard,
-		Policy:  w.Policy(),
-		Client:  a.WebhookGuard.Client(w.Timeout, roots),
+		Store:     a.Store,
+		Secrets:   webhooks.Secrets{Keys: keys},
+		Callbacks: &opendsr.Callbacks{Store: a.Store, Signer: a.OpenDSRSigner, PublicURL: a.Config.PublicURL},
+		Guard:     a.WebhookGuard,
+		Policy:    w.Policy(),
+		Client:    a.WebhookGuard.Client(w.Timeout, roots),
 	}
 	a.Store.OnDeliveriesQueued(a.Dispatch.StartDeliveries)
 	return nil
@@ -186,11 +191,7 @@ func (a *App) buildHTTP(context.Context) error {
 		Webhooks: &api.Webhooks{Store: a.Store, Dispatch: a.Dispatch, Secrets: webhooks.Secrets{Keys: a.Keys},
 			Guard: a.WebhookGuard, Overlap: a.Config.Webhooks.SecretOverlap, Log: a.Log},
 		RefuseDuplicates: a.Config.Duplicates}
-	signer, err := a.Config.OpenDSRSigner(a.Log)
-	if err != nil {
-		return err
-	}
-	a.OpenDSR = &opendsr.Handler{API: v1, Store: a.Store, Dispatch: a.Dispatch, Identities: a.ChatStore, Signer: signer,
+	a.OpenDSR = &opendsr.Handler{API: v1, Store: a.Store, Dispatch: a.Dispatch, Identities: a.ChatStore, Signer: a.OpenDSRSigner,
 		PublicURL: a.Config.PublicURL, AllowLoopbackCallbacks: a.Config.OpenDSRLoopbackCallbacks, Log: a.Log}
 	opts := server.Options{
 		API:     v1,

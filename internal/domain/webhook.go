@@ -13,6 +13,10 @@ const (
 	WebhookPackageReady WebhookEvent = "request.package_ready"
 )
 
+// OpenDSRStatusCallback is the event of an OpenDSR status callback: not a subscription's,
+// it goes to the callback URLs an OpenDSR controller named for its request.
+const OpenDSRStatusCallback WebhookEvent = "opendsr.status_callback"
+
 // WebhookEvents are every webhook event type; a subscription with none listed receives all.
 var WebhookEvents = []WebhookEvent{WebhookStatusChanged, WebhookPackageReady}
 

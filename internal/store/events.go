@@ -117,7 +117,8 @@ func (s *Store) recordLocked(ctx context.Context, fn func(tx *sqlx.Tx, queued *[
 }
 
 // recordTx appends the change's event, chained, applies the change to its request and
-// queues the webhook deliveries it makes (adding them to queued); false when the request
+// queues the webhook deliveries and OpenDSR status callbacks it makes (adding them to
+// queued); false when the request
 // has the change already.
 func recordTx(ctx context.Context, tx *sqlx.Tx, c domain.Change, queued *[]string) (bool, error) {
 	var dup bool
@@ -158,6 +159,13 @@ func recordTx(ctx context.Context, tx *sqlx.Tx, c domain.Change, queued *[]strin
 		return false, err
 	}
 	*queued = append(*queued, ids...)
+	if before != nil && c.Status != "" && c.Status != before.Status {
+		ids, err := queueCallbacks(ctx, tx, before.TenantID, c.RequestID, c.Status.OpenDSR())
+		if err != nil {
+			return false, err
+		}
+		*queued = append(*queued, ids...)
+	}
 	return true, nil
 }
 

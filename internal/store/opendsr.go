@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"dsr/internal/domain"
@@ -31,32 +33,89 @@ type OpenDSRCallback struct {
 	LastSentAt *time.Time           `db:"last_sent_at"`
 }
 
-// LinkOpenDSR records the link and the callback URLs, in one transaction. It is
-// idempotent: a link or URL already recorded is left as it is.
+// LinkOpenDSR records the link and the callback URLs, in one transaction, and queues to
+// each URL not recorded before a callback with the request's current status. It is
+// idempotent: a link or URL already recorded is left as it is. It locks the request
+// first, as recording a change does, so that every status is queued exactly once for
+// every URL whichever of the two commits first.
 func (s *Store) LinkOpenDSR(ctx context.Context, l OpenDSRLink, callbackURLs []string) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("link OpenDSR request %s: %w", l.RequestID, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.NamedExecContext(ctx, `
-		INSERT INTO opendsr_requests (tenant_id, subject_request_id, request_id, regulation, api_version, submitted_at)
-		VALUES (:tenant_id, :subject_request_id, :request_id, :regulation, :api_version, :submitted_at)
-		ON CONFLICT DO NOTHING`, l); err != nil {
-		return fmt.Errorf("link OpenDSR request %s: %w", l.RequestID, err)
-	}
-	if len(callbackURLs) > 0 {
+	var queued []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var status domain.Status
+		if err := tx.GetContext(ctx, &status, `SELECT status FROM requests WHERE id = $1 FOR UPDATE`, l.RequestID); err != nil {
+			return err
+		}
+		if _, err := tx.NamedExecContext(ctx, `
+			INSERT INTO opendsr_requests (tenant_id, subject_request_id, request_id, regulation, api_version, submitted_at)
+			VALUES (:tenant_id, :subject_request_id, :request_id, :regulation, :api_version, :submitted_at)
+			ON CONFLICT DO NOTHING`, l); err != nil {
+			return err
+		}
+		if len(callbackURLs) == 0 {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO opendsr_callbacks (request_id, position, url)
 			SELECT $1, u.ord, u.url FROM unnest($2::text[]) WITH ORDINALITY AS u(url, ord)
 			ON CONFLICT DO NOTHING`, l.RequestID, pq.StringArray(callbackURLs)); err != nil {
-			return fmt.Errorf("record callback URLs of request %s: %w", l.RequestID, err)
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		var err error
+		queued, err = queueCallbacks(ctx, tx, l.TenantID, l.RequestID, status.OpenDSR())
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("link OpenDSR request %s: %w", l.RequestID, err)
 	}
+	if len(queued) > 0 && s.deliveriesQueued != nil {
+		s.deliveriesQueued(ctx, queued)
+	}
 	return nil
+}
+
+// CallbackPayload is what the event of an OpenDSR status callback keeps: the status it
+// reports. The body sent is built from it and the request when the callback is sent.
+type CallbackPayload struct {
+	Status domain.OpenDSRStatus `json:"request_status"`
+}
+
+// queueCallbacks queues, in the transaction of a change, a status callback to each
+// callback URL of the request whose last queued status is not status, and returns the
+// deliveries' ids. A request that did not come over OpenDSR has no URL: one statement,
+// nothing queued.
+func queueCallbacks(ctx context.Context, tx *sqlx.Tx, tenantID, requestID string, status domain.OpenDSRStatus) ([]string, error) {
+	var urls []string
+	if err := tx.SelectContext(ctx, &urls, `UPDATE opendsr_callbacks SET last_status = $2
+		WHERE request_id = $1 AND last_status IS DISTINCT FROM $2 RETURNING url`, requestID, status); err != nil {
+		return nil, fmt.Errorf("queue the status callbacks of request %s: %w", requestID, err)
+	}
+	if len(urls) == 0 {
+		return nil, nil
+	}
+	id, err := NewID()
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(CallbackPayload{Status: status})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (id, tenant_id, request_id, type, payload, created_at)
+		VALUES ($1, $2, $3, $4, $5, now())`, id, tenantID, requestID, domain.OpenDSRStatusCallback, body); err != nil {
+		return nil, fmt.Errorf("queue the status callback of request %s: %w", requestID, err)
+	}
+	ids := make([]string, len(urls))
+	for i := range urls {
+		if ids[i], err = NewID(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, status, callback_url)
+		SELECT d, $3, $4, u FROM unnest($1::uuid[], $2::text[]) AS x(d, u)`,
+		pq.Array(ids), pq.StringArray(urls), id, domain.DeliveryQueued); err != nil {
+		return nil, fmt.Errorf("queue the status callbacks of request %s: %w", requestID, err)
+	}
+	return ids, nil
 }
 
 // OpenDSRBySubjectRequest returns the link of the tenant's subject_request_id, or
@@ -99,17 +158,4 @@ func (s *Store) OpenDSRCallbacks(ctx context.Context, requestID string) ([]OpenD
 		return nil, fmt.Errorf("read callback URLs of request %s: %w", requestID, err)
 	}
 	return out, nil
-}
-
-// MarkOpenDSRCallbackSent records that status was delivered to the request's callback URL.
-func (s *Store) MarkOpenDSRCallbackSent(ctx context.Context, requestID, url string, status domain.OpenDSRStatus, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE opendsr_callbacks SET last_status = $3, last_sent_at = $4
-		WHERE request_id = $1 AND url = $2`, requestID, url, status, at)
-	if err != nil {
-		return fmt.Errorf("mark callback of request %s sent: %w", requestID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("mark callback of request %s sent: %w", requestID, ErrNotFound)
-	}
-	return nil
 }

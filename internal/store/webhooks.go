@@ -72,17 +72,21 @@ type Attempt struct {
 	ErrorKind  *domain.AttemptError `db:"error_kind"`
 }
 
-// DeliveryJob is what an attempt needs: the delivery, where it goes and the body it sends.
+// DeliveryJob is what an attempt needs: the delivery, where it goes and the body it sends
+// (for an OpenDSR status callback, the status it reports).
 type DeliveryJob struct {
 	Delivery
-	TenantID string `db:"tenant_id"`
-	URL      string `db:"url"`
+	TenantID  string `db:"tenant_id"`
+	RequestID string `db:"request_id"`
+	URL       string `db:"url"`
+	// Callback is set for an OpenDSR status callback (SubscriptionID is then empty).
+	Callback bool   `db:"callback"`
 	Payload  []byte `db:"payload"`
 }
 
 const webhookColumns = `id, tenant_id, url, events, description, created_at, updated_at`
 
-const deliveryColumns = `d.id, d.subscription_id, d.event_id, e.type AS event_type, d.status, d.attempts,
+const deliveryColumns = `d.id, coalesce(d.subscription_id::text, '') AS subscription_id, d.event_id, e.type AS event_type, d.status, d.attempts,
 	d.last_status_code, d.last_latency_ms, d.last_error, d.first_attempt_at, d.next_attempt_at, d.delivered_at,
 	d.failed_at, d.created_at`
 
@@ -386,10 +390,11 @@ func (s *Store) Redeliver(ctx context.Context, tenantID, subscriptionID, id stri
 // (or its subscription) is gone.
 func (s *Store) DeliveryJob(ctx context.Context, id string) (DeliveryJob, error) {
 	var j DeliveryJob
-	err := s.db.GetContext(ctx, &j, `SELECT `+deliveryColumns+`, w.tenant_id, w.url, e.payload
+	err := s.db.GetContext(ctx, &j, `SELECT `+deliveryColumns+`, e.tenant_id, e.request_id,
+			coalesce(d.callback_url, w.url) AS url, d.callback_url IS NOT NULL AS callback, e.payload
 		FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-		JOIN webhook_subscriptions w ON w.id = d.subscription_id
-		WHERE d.id = $1`, id)
+		LEFT JOIN webhook_subscriptions w ON w.id = d.subscription_id
+		WHERE d.id = $1 AND (d.callback_url IS NOT NULL OR w.id IS NOT NULL)`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, ErrNotFound
 	}
@@ -429,8 +434,14 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, a Attempt, o Attem
 			return err
 		}
 		ok = true
-		_, err = tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, latency_ms, error_kind)
-			VALUES ($1, $2, $3, $4, $5, $6)`, id, n, a.At, a.StatusCode, a.LatencyMS, a.ErrorKind)
+		if _, err = tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, latency_ms, error_kind)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, n, a.At, a.StatusCode, a.LatencyMS, a.ErrorKind); err != nil || o.Status != domain.DeliveryDelivered {
+			return err
+		}
+		// A status callback delivered: its URL was last sent to now.
+		_, err = tx.ExecContext(ctx, `UPDATE opendsr_callbacks c SET last_sent_at = $2
+			FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+			WHERE d.id = $1 AND c.request_id = e.request_id AND c.url = d.callback_url`, id, a.At)
 		return err
 	})
 	if err != nil {

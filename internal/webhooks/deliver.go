@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,12 +81,21 @@ func (s Secrets) Open(sealed []store.SealedSecret) ([]string, error) {
 	return out, nil
 }
 
-// Deliverer makes the attempts of deliveries.
+// Callbacks builds the OpenDSR status callbacks: the body reporting status for the request
+// to url, and its headers (the content type and the processor's signature of the body).
+type Callbacks interface {
+	CallbackRequest(ctx context.Context, requestID string, status domain.OpenDSRStatus, url string) ([]byte, http.Header, error)
+}
+
+// Deliverer makes the attempts of deliveries: of webhook events to subscriptions, and of
+// OpenDSR status callbacks.
 type Deliverer struct {
 	Store   *store.Store
 	Secrets Secrets
-	Guard   *Guard
-	Policy  Policy
+	// Callbacks builds status callbacks; a callback queued with none is retried until it is.
+	Callbacks Callbacks
+	Guard     *Guard
+	Policy    Policy
 	// Client posts the deliveries; Guard.Client(Policy.Timeout, nil) when nil.
 	Client *http.Client
 	// Now is the clock; time.Now when nil.
@@ -123,17 +133,13 @@ func (d *Deliverer) Attempt(ctx context.Context, id string) (Outcome, error) {
 	if job.Status != domain.DeliveryQueued {
 		return Outcome{Done: true, Status: job.Status}, nil
 	}
-	sealed, err := d.Store.ActiveWebhookSecrets(ctx, job.SubscriptionID)
-	if err != nil {
-		return Outcome{}, err
-	}
-	secrets, err := d.Secrets.Open(sealed)
-	if err != nil {
-		return Outcome{}, err
-	}
 	at := d.now()
+	body, hdr, err := d.request(ctx, job, at)
+	if err != nil {
+		return Outcome{}, err
+	}
 	a := store.Attempt{At: at.UTC()}
-	code, kind := d.post(ctx, job, secrets, at)
+	code, kind := d.post(ctx, job.URL, body, hdr)
 	a.LatencyMS = int(time.Since(at).Milliseconds())
 	if code != 0 {
 		a.StatusCode = &code
@@ -173,23 +179,49 @@ func (d *Deliverer) outcome(job store.DeliveryJob, delivered bool, at time.Time)
 	return Outcome{Status: domain.DeliveryQueued, Wait: wait}
 }
 
-// post sends the delivery and returns the status code (0 when none came) and, unless the
-// answer was 2xx, the kind of failure. The response body is read (a little, to reuse the
-// connection) and dropped, never kept.
-func (d *Deliverer) post(ctx context.Context, job store.DeliveryJob, secrets []string, at time.Time) (int, domain.AttemptError) {
+// request is the body and the headers of an attempt made at at: the event signed with the
+// subscription's active secrets, or the status callback signed with the processor's key.
+func (d *Deliverer) request(ctx context.Context, job store.DeliveryJob, at time.Time) ([]byte, http.Header, error) {
+	if job.Callback {
+		var p store.CallbackPayload
+		if err := json.Unmarshal(job.Payload, &p); err != nil {
+			return nil, nil, fmt.Errorf("status callback %s: %w", job.ID, err)
+		}
+		if d.Callbacks == nil {
+			return nil, nil, fmt.Errorf("status callback %s: this worker cannot sign OpenDSR callbacks", job.ID)
+		}
+		return d.Callbacks.CallbackRequest(ctx, job.RequestID, p.Status, job.URL)
+	}
+	sealed, err := d.Store.ActiveWebhookSecrets(ctx, job.SubscriptionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := d.Secrets.Open(sealed)
+	if err != nil {
+		return nil, nil, err
+	}
+	hdr := http.Header{}
+	hdr.Set("Content-Type", "application/json")
+	Sign(hdr, job.EventID, at, job.Payload, secrets)
+	return job.Payload, hdr, nil
+}
+
+// post sends body with hdr to url and returns the status code (0 when none came) and,
+// unless the answer was 2xx, the kind of failure. The response body is read (a little, to
+// reuse the connection) and dropped, never kept.
+func (d *Deliverer) post(ctx context.Context, url string, body []byte, hdr http.Header) (int, domain.AttemptError) {
 	client := d.Client
 	if client == nil {
 		client = d.Guard.Client(d.Policy.Timeout, nil)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.Policy.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.URL, bytes.NewReader(job.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, domain.AttemptInternal
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header = hdr.Clone()
 	req.Header.Set("User-Agent", "dsr-webhooks/1")
-	Sign(req.Header, job.EventID, at, job.Payload, secrets)
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, errorKind(err)
