@@ -151,7 +151,11 @@ type run struct {
 	verified, approved, denied, canceled, override bool
 	// committed is set once the request is being applied: from then on it can only be
 	// canceled while it waits on blockers.
-	committed    bool
+	committed bool
+	// blockerWait is set while an erasure looks at and waits out its blockers, before
+	// anything is applied: a cancel is taken then, even while a look or the record of
+	// its outcome is under way.
+	blockerWait  bool
 	overrideSeen bool
 	decisions    map[string]Decision
 	clock        clockState
@@ -475,6 +479,8 @@ func (r *run) awaitJobs(ctx, cctx workflow.Context, jobs []pendingJob, res *Resu
 // false means the request was canceled meanwhile. After MaxRechecks looks it continues
 // as a new run.
 func (r *run) waitForBlockers(ctx, cctx workflow.Context, names []string) (bool, error) {
+	r.blockerWait = true
+	defer func() { r.blockerWait = false }()
 	every := r.in.RecheckEvery
 	if every <= 0 {
 		every = DefaultRecheck

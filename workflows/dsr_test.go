@@ -247,6 +247,31 @@ func TestCancelWhileWaiting(t *testing.T) {
 	s.env.AssertNotCalled(t, "Apply", mock.Anything, mock.Anything)
 }
 
+// TestCancelWhileBlockersAreLookedAt: a cancel that arrives while a look at the blockers
+// (or the record of its outcome) is under way is taken, whether the look finds some or not.
+func TestCancelWhileBlockersAreLookedAt(t *testing.T) {
+	t.Parallel()
+	open := []domain.Blocker{{Code: domain.BlockerOpenConversations, Message: "1 open conversation", Count: 1}}
+	for _, found := range [][]domain.Blocker{open, nil} {
+		s := newSetup(t)
+		s.env.OnActivity(contract.Blockers.Name, mock.Anything, mock.Anything).After(time.Minute).Return(found, nil).Once()
+		cancel := &updateCallbacks{}
+		s.env.RegisterDelayedCallback(func() {
+			s.env.UpdateWorkflow(UpdateCancel, "", cancel, Decision{Actor: "tenant:t1", Reason: "subject withdrew"})
+		}, 30*time.Second)
+
+		s.env.ExecuteWorkflow(DSR, input(domain.Erasure))
+
+		res := result(t, s.env)
+		require.NoError(t, cancel.rejected, "blockers found: %v", found)
+		require.True(t, cancel.accepted)
+		require.Equal(t, domain.StatusCanceled, res.Status)
+		require.Equal(t, "subject withdrew", res.Reason)
+		s.env.AssertNotCalled(t, "Apply", mock.Anything, mock.Anything)
+		s.env.AssertExpectations(t)
+	}
+}
+
 func TestBlockedRaceGoesBackToWaiting(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)

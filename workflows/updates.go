@@ -158,7 +158,8 @@ func (r *run) canVerify() error {
 }
 
 // canCancel says why the request cannot be canceled now; nil when it can: until it is
-// approved, and afterwards only while it waits on blockers.
+// approved, and afterwards only while it waits on blockers (from the first look at them
+// until they clear, whatever status the record shows meanwhile).
 func (r *run) canCancel() error {
 	switch {
 	case r.state.Status.Final():
@@ -169,7 +170,7 @@ func (r *run) canCancel() error {
 		return notAllowed("the request is being denied")
 	case !r.committed && !r.approved:
 		return nil
-	case r.state.Status == domain.StatusWaiting && !r.state.Applying && !r.override:
+	case (r.blockerWait || r.state.Status == domain.StatusWaiting && !r.state.Applying) && !r.override:
 		return nil
 	case r.approved && !r.committed:
 		return notAllowed("the request was approved and is about to be applied")
