@@ -50,6 +50,7 @@ type Activities struct {
 
 // DeliverWebhook makes one attempt of a webhook delivery and records it.
 func (a *Activities) DeliverWebhook(ctx context.Context, deliveryID string) (contract.WebhookAttempt, error) {
+	defer keepAlive(ctx)()
 	o, err := a.Webhooks.Attempt(ctx, deliveryID)
 	if err != nil {
 		return contract.WebhookAttempt{}, err

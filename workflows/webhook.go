@@ -16,11 +16,15 @@ func WebhookWorkflowID(deliveryID string) string { return "webhook-" + deliveryI
 // activity per attempt (it posts, records the attempt and decides from the retry policy
 // and the budget whether to go on), then a durable timer until the next attempt. Two
 // Temporal actions per attempt, and no history of retries inside an activity: the record
-// holds every attempt. The activity's own retries cover only the record being unreachable.
+// holds every attempt. The activity's own retries cover only the record being unreachable
+// and a worker that died mid-attempt.
 func WebhookDelivery(ctx workflow.Context, deliveryID string) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           TaskQueue,
 		StartToCloseTimeout: 5 * time.Minute,
+		// The attempt heartbeats: one cut short by a dead worker is made again within
+		// seconds, not after the whole timeout.
+		HeartbeatTimeout: 15 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
 	})
 	for {

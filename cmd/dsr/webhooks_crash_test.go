@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 )
 
 // TestKillNineLosesNoWebhook kills `dsr serve` with SIGKILL while webhook deliveries are
-// queued and under way, starts it again, and checks that every status change of every
+// queued and in flight (the receiver holds them open), starts it again, and checks that every status change of every
 // request made its event, and that the receiver got every event, each signed.
 func TestKillNineLosesNoWebhook(t *testing.T) {
 	if testing.Short() {
@@ -32,9 +33,23 @@ func TestKillNineLosesNoWebhook(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	var badSig int
+	// Once three events arrived, the receiver holds every further delivery open until dsr
+	// is killed: the kill cuts deliveries in flight, not only queued ones.
+	hold := make(chan struct{})
+	var inFlight atomic.Int32
 	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		time.Sleep(100 * time.Millisecond) // slow enough to be cut mid-delivery
+		mu.Lock()
+		held := len(seen) >= 3
+		mu.Unlock()
+		if held {
+			inFlight.Add(1)
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err := webhooks.Verify(r.Header, body, secret.get(), time.Now(), 0); err != nil {
@@ -76,10 +91,13 @@ func TestKillNineLosesNoWebhook(t *testing.T) {
 		status, body := call("POST", "/v1/requests", fmt.Sprintf(`{"type":"restriction","subject":{"email":"v%d@example.com"}}`, i))
 		require.Equal(t, http.StatusCreated, status, "%s", body)
 	}
+	require.Eventually(t, func() bool { return inFlight.Load() > 0 }, time.Minute, 20*time.Millisecond,
+		"deliveries reach the receiver")
 	require.NoError(t, serve.Process.Signal(syscall.SIGKILL))
 	_ = serve.Wait()
+	close(hold)
 	mu.Lock()
-	t.Logf("killed with %d events received", len(seen))
+	t.Logf("killed with %d events received and %d deliveries in flight", len(seen), inFlight.Load())
 	mu.Unlock()
 
 	in.serve()
