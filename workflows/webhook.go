@@ -25,7 +25,7 @@ func WebhookDelivery(ctx workflow.Context, deliveryID string) error {
 		// The attempt heartbeats: one cut short by a dead worker is made again within
 		// seconds, not after the whole timeout.
 		HeartbeatTimeout: 15 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+		RetryPolicy:      &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
 	})
 	for {
 		r, err := call(ctx, contract.DeliverWebhook, deliveryID)
