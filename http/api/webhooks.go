@@ -2,14 +2,9 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -82,43 +77,23 @@ func (h *Webhooks) check(c *gin.Context, b *webhookBody, creating bool) error {
 		b.Events = &[]domain.WebhookEvent{}
 	}
 	if b.URL != nil {
-		u := strings.TrimSpace(*b.URL)
-		if len(u) > 2000 || !cleanText(u) {
-			return errors.New("url must be at most 2000 printable characters")
-		}
-		if err := h.Guard.CheckURL(c, u); err != nil {
+		u, err := h.Guard.CleanURL(c, *b.URL)
+		if err != nil {
 			return err
 		}
 		b.URL = &u
 	}
 	if b.Events != nil {
-		for _, e := range *b.Events {
-			if !e.Valid() {
-				return fmt.Errorf("events: %q is not one of %s (an empty list means all)", e, domain.JoinNames(domain.WebhookEvents))
-			}
+		ev, err := webhooks.CleanEvents(*b.Events)
+		if err != nil {
+			return err
 		}
-		ev := slices.Clone(*b.Events)
-		slices.Sort(ev)
-		ev = slices.Compact(ev)
 		b.Events = &ev
 	}
-	if b.Description != nil && (utf8.RuneCountInString(*b.Description) > 500 || !cleanText(*b.Description)) {
-		return errors.New("description must be at most 500 characters, without control characters")
+	if b.Description != nil {
+		return webhooks.CheckDescription(*b.Description)
 	}
 	return nil
-}
-
-// cleanText reports whether s is valid UTF-8 without NUL, control or bidi characters.
-func cleanText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return false
-		}
-	}
-	return true
 }
 
 var webhookDecoder = apibody.Decoder{Limit: 16 << 10}

@@ -56,6 +56,9 @@ type Config struct {
 	SecureCookies bool
 	// Sessions say how long sessions last; auth.DefaultPolicy when zero.
 	Sessions auth.Policy
+	// Webhooks, when set, lets admins make, rotate and delete tenants' webhook
+	// subscriptions; without it the webhooks pages show the subscriptions and their logs.
+	Webhooks *Webhooks
 	// LoginLimit limits failed sign-ins; auth.DefaultLimit when zero.
 	LoginLimit auth.Limit
 	// Now is the clock; time.Now when nil.
@@ -135,6 +138,9 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	admin.POST("/tenants/:id/keys/:key/revoke", h.revokeKey)
 	admin.POST("/tenants/:id/keys/:key/rotate", h.rotateKey)
 	admin.GET("/tenants/:id/webhooks", h.webhooks)
+	admin.POST("/tenants/:id/webhooks", h.createWebhook)
+	admin.POST("/tenants/:id/webhooks/:wid/delete", h.deleteWebhook)
+	admin.POST("/tenants/:id/webhooks/:wid/rotate-secret", h.rotateWebhook)
 	admin.POST("/tenants/:id/webhooks/:wid/deliveries/:did/redeliver", h.redeliver)
 	admin.GET("/users", h.users)
 	admin.POST("/users", h.createUser)
