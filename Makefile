@@ -25,7 +25,7 @@ packages: ## install the Debian packages the tests use, when missing (root only)
 
 test: postgres packages ## run every test against the local PostgreSQL and an embedded Temporal server
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzCreateBody$$' -fuzztime 20s ./http/api/
+	$(GO) test -run '^$$' -fuzz '^FuzzBody$$' -fuzztime 20s ./http/api/request/
 
 test-short: ## the tests that need neither PostgreSQL nor Temporal
 	$(GO) test -count=1 ./internal/deadline/ ./workflows/

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	apibody "dsr/http/api/body"
+	"dsr/http/api/request"
 	"dsr/internal/deadline"
 	"dsr/internal/documents/bundle"
 	"dsr/internal/documents/evidence"
@@ -191,92 +191,8 @@ func tenant(c *gin.Context) store.Tenant {
 	return c.MustGet(tenantKey).(store.Tenant)
 }
 
-// createBody is the body of POST /v1/requests.
-type createBody struct {
-	Type    domain.RequestType `json:"type"`
-	Subject struct {
-		Email string `json:"email"`
-	} `json:"subject"`
-	Rectification     map[string]string   `json:"rectification,omitempty"`
-	ErasureScope      domain.ErasureScope `json:"erasure_scope,omitempty"`
-	ObjectionPurposes []domain.Purpose    `json:"objection_purposes,omitempty"`
-	Reference         string              `json:"reference,omitempty"`
-}
-
-// validate checks and normalises the body; its message is shown to the caller.
-func (b *createBody) validate() error {
-	if !b.Type.Valid() {
-		return fmt.Errorf("type must be one of %s", domain.JoinNames(domain.RequestTypes))
-	}
-	email := strings.TrimSpace(b.Subject.Email)
-	if email == "" {
-		return errors.New("subject.email must be a plain email address: it is missing")
-	}
-	if err := domain.CheckEmail(email); err != nil {
-		return fmt.Errorf("subject.email must be a plain email address: it %w", err)
-	}
-	b.Subject.Email = email
-	if b.Type == domain.Rectification {
-		if len(b.Rectification) == 0 {
-			return fmt.Errorf("rectification needs at least one field to set (%s)", strings.Join(domain.RectifiableFields, ", "))
-		}
-		fields := slices.Sorted(maps.Keys(b.Rectification))
-		for _, f := range fields {
-			if !slices.Contains(domain.RectifiableFields, f) {
-				return fmt.Errorf("rectification.%s cannot be set; fields: %s", f, strings.Join(domain.RectifiableFields, ", "))
-			}
-			v, err := domain.CheckRectification(f, b.Rectification[f])
-			if err != nil {
-				return fmt.Errorf("rectification.%s %w", f, err)
-			}
-			b.Rectification[f] = v
-		}
-	} else if len(b.Rectification) > 0 {
-		return errors.New("rectification goes only with type rectification")
-	}
-	if b.Type == domain.Erasure {
-		switch b.ErasureScope {
-		case "":
-			b.ErasureScope = domain.ScopeFull
-		case domain.ScopeProfile, domain.ScopeFull:
-		default:
-			return errors.New("erasure_scope must be profile or full")
-		}
-	} else if b.ErasureScope != "" {
-		return errors.New("erasure_scope goes only with type erasure")
-	}
-	if b.Type == domain.Objection {
-		if len(b.ObjectionPurposes) == 0 {
-			return fmt.Errorf("objection_purposes needs at least one of %s", domain.JoinNames(domain.Purposes))
-		}
-		for _, p := range b.ObjectionPurposes {
-			if !p.Valid() {
-				return fmt.Errorf("objection_purposes: %q is not one of %s", p, domain.JoinNames(domain.Purposes))
-			}
-		}
-		slices.Sort(b.ObjectionPurposes)
-		b.ObjectionPurposes = slices.Compact(b.ObjectionPurposes)
-	} else if len(b.ObjectionPurposes) > 0 {
-		return errors.New("objection_purposes goes only with type objection")
-	}
-	if err := domain.CheckLine(b.Reference, domain.MaxReferenceLen); err != nil {
-		return fmt.Errorf("reference %w", err)
-	}
-	// An empty list or object is the same as none: one value, one encoding.
-	if len(b.Rectification) == 0 {
-		b.Rectification = nil
-	}
-	if len(b.ObjectionPurposes) == 0 {
-		b.ObjectionPurposes = nil
-	}
-	return nil
-}
-
-// Decoders of the API's bodies: a request, and a decision's {"reason"} (optional).
-var (
-	createDecoder   = apibody.Decoder{Limit: 64 << 10}
-	decisionDecoder = apibody.Decoder{Limit: 16 << 10, AllowEmpty: true}
-)
+// decisionDecoder decodes a decision's body, {"reason"} (optional).
+var decisionDecoder = apibody.Decoder{Limit: 16 << 10, AllowEmpty: true}
 
 // decisionBody is the body of the decision routes (approve, deny, extend, ...).
 type decisionBody struct {
@@ -385,12 +301,12 @@ func (h *API) Submit(ctx context.Context, t store.Tenant, s Submission) (req sto
 
 func (h *API) create(c *gin.Context) {
 	t := tenant(c)
-	var body createBody
-	if err := createDecoder.Decode(c.Request.Body, &body); err != nil {
+	var body request.Body
+	if err := request.Decoder.Decode(c.Request.Body, &body); err != nil {
 		h.failBody(c, "a request", err)
 		return
 	}
-	if err := body.validate(); err != nil {
+	if err := body.Validate(); err != nil {
 		h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, err.Error(), nil)
 		return
 	}
