@@ -129,6 +129,7 @@ func loadWebhookConfig(w *app.WebhookConfig) error {
 	}{
 		{"DSR_WEBHOOK_TIMEOUT", &w.Timeout}, {"DSR_WEBHOOK_RETRY_BASE", &w.RetryBase}, {"DSR_WEBHOOK_RETRY_CAP", &w.RetryCap},
 		{"DSR_WEBHOOK_RETRY_FOR", &w.RetryFor}, {"DSR_WEBHOOK_SECRET_OVERLAP", &w.SecretOverlap},
+		{"DSR_WEBHOOK_LOG_RETENTION", &w.LogRetention},
 	} {
 		v, err := time.ParseDuration(env(d.name, d.v.String()))
 		if err != nil {

@@ -385,7 +385,37 @@ func (a *App) RunBackground(ctx context.Context) error {
 		a.Log.Info("privacy mailbox polled", slog.Duration("every", a.Config.MailEvery))
 	}
 	go a.Dispatch.KeepResuming(ctx, time.Minute)
+	go a.keepPurgingDeliveries(ctx, time.Hour)
 	return nil
+}
+
+// keepPurgingDeliveries deletes, now and then every interval until ctx ends, the webhook
+// deliveries and status callbacks that ended longer than DSR_WEBHOOK_LOG_RETENTION ago,
+// in batches; failures are logged. Every replica may run it: a delete is a delete.
+func (a *App) keepPurgingDeliveries(ctx context.Context, interval time.Duration) {
+	for {
+		before := time.Now().Add(-a.Config.Webhooks.LogRetention)
+		for {
+			n, err := a.Store.PurgeDeliveries(ctx, before, 5000)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.Log.Warn("purge the webhook delivery log", slog.Any("error", err))
+				}
+				break
+			}
+			if n > 0 {
+				a.Log.Info("webhook delivery log purged", slog.Int("deliveries", n), slog.Duration("older_than", a.Config.Webhooks.LogRetention))
+			}
+			if n < 5000 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // Serve serves Handler on HTTP_ADDR until ctx ends, then drains for up to 15 seconds.

@@ -112,6 +112,7 @@ func Defaults() Config {
 			RetryCap:      webhooks.DefaultPolicy.Cap,
 			RetryFor:      webhooks.DefaultPolicy.Budget,
 			SecretOverlap: 24 * time.Hour,
+			LogRetention:  30 * 24 * time.Hour,
 		},
 
 		Duplicates:          true,
@@ -137,6 +138,9 @@ type WebhookConfig struct {
 	RetryFor  time.Duration
 	// SecretOverlap is how long a rotated-out secret still signs (DSR_WEBHOOK_SECRET_OVERLAP).
 	SecretOverlap time.Duration
+	// LogRetention is how long a delivery that ended (delivered or failed) stays in the
+	// delivery log, with its attempts and event (DSR_WEBHOOK_LOG_RETENTION).
+	LogRetention time.Duration
 }
 
 // Policy is the delivery policy the configuration makes.
@@ -160,6 +164,9 @@ func (w WebhookConfig) validate() []error {
 	}
 	if w.SecretOverlap < 0 {
 		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_SECRET_OVERLAP: %s is negative", w.SecretOverlap))
+	}
+	if w.LogRetention < time.Hour {
+		errs = append(errs, fmt.Errorf("DSR_WEBHOOK_LOG_RETENTION: %s is shorter than 1h", w.LogRetention))
 	}
 	return errs
 }

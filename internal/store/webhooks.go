@@ -470,6 +470,31 @@ func (s *Store) DeliveriesStarted(ctx context.Context, ids []string) error {
 	return nil
 }
 
+// PurgeDeliveries deletes, up to limit at a time, the deliveries (with their attempts) that
+// ended, delivered or failed, before before, then the events no delivery refers to any
+// more that were made before before; it returns how many deliveries it deleted. Queued
+// deliveries are kept whatever their age.
+func (s *Store) PurgeDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE id IN (
+				SELECT id FROM webhook_deliveries WHERE status IN ($1, $2) AND coalesce(delivered_at, failed_at) < $3
+				LIMIT $4)`, domain.DeliveryDelivered, domain.DeliveryFailed, before, limit)
+		if err != nil {
+			return err
+		}
+		d, _ := res.RowsAffected()
+		n = int(d)
+		_, err = tx.ExecContext(ctx, `DELETE FROM webhook_events e WHERE e.created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)`, before)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge old webhook deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // inTx runs fn in a transaction, committed when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
@@ -78,4 +79,55 @@ func TestWebhookOutbox(t *testing.T) {
 	unstarted, err = s.UnstartedDeliveries(ctx, 10)
 	require.NoError(t, err)
 	require.Empty(t, unstarted)
+}
+
+// TestPurgeDeliveries: deliveries that ended before the cut are deleted with their
+// attempts, and then their events; queued ones and later ones stay.
+func TestPurgeDeliveries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := setup(t)
+	tn := tenant(t, s)
+	id, err := store.NewID()
+	require.NoError(t, err)
+	_, err = s.CreateWebhook(ctx, store.Webhook{ID: id, TenantID: tn.ID, URL: "https://example.com/a"}, store.SealedSecret{ID: id, Sealed: []byte("x")})
+	require.NoError(t, err)
+	var queued []string
+	s.OnDeliveriesQueued(func(_ context.Context, ids []string) { queued = append(queued, ids...) })
+	// Three requests, one event and one delivery each.
+	for i := range 3 {
+		r := request(t, s, tn.ID, domain.Access)
+		_, err := s.Record(ctx, domain.Change{RequestID: r.ID, DedupeKey: "s", Kind: domain.EventStatusChanged, Actor: domain.ActorSystem,
+			Status: domain.StatusInProgress})
+		require.NoError(t, err)
+		require.Len(t, queued, i+1)
+	}
+	now := time.Now()
+	code := 200
+	old, recent, open := queued[0], queued[1], queued[2]
+	for _, d := range []struct {
+		id string
+		at time.Time
+	}{{old, now.Add(-40 * 24 * time.Hour)}, {recent, now.Add(-time.Hour)}} {
+		ok, err := s.RecordAttempt(ctx, d.id, store.Attempt{At: d.at, StatusCode: &code, LatencyMS: 5},
+			store.AttemptOutcome{Status: domain.DeliveryDelivered})
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	n, err := s.PurgeDeliveries(ctx, now.Add(-30*24*time.Hour), 100)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = s.DeliveryJob(ctx, old)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	for _, id := range []string{recent, open} {
+		_, err := s.DeliveryJob(ctx, id)
+		require.NoError(t, err, "kept")
+	}
+	// A cut after everything keeps the queued delivery and its event.
+	n, err = s.PurgeDeliveries(ctx, now.Add(time.Hour), 100)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	j, err := s.DeliveryJob(ctx, open)
+	require.NoError(t, err)
+	require.Equal(t, domain.DeliveryQueued, j.Status)
 }
