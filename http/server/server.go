@@ -5,7 +5,10 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -37,7 +40,14 @@ type Options struct {
 	Subject interface{ Register(gin.IRouter) }
 	// OpenDSR, when set, adds the OpenDSR processor API (package opendsr).
 	OpenDSR interface{ Register(gin.IRouter) }
+	// MaxBody bounds every request's body; DefaultMaxBody when zero. Routes bound their
+	// bodies further (the API's JSON at 64 KiB).
+	MaxBody int64
 }
+
+// DefaultMaxBody is the largest body any route reads: 1 MiB. Nothing dsr serves takes
+// more; forms and JSON bodies are a few KiB.
+const DefaultMaxBody = 1 << 20
 
 // New returns the HTTP handler.
 func New(o Options) http.Handler {
@@ -72,6 +82,8 @@ func New(o Options) http.Handler {
 		o.Log.Error("handler panicked", slog.String("route", c.FullPath()), slog.Any("panic", err))
 		api.Fail(c, o.Log, http.StatusInternalServerError, api.CodeInternal, "internal error", nil)
 	}))
+
+	r.Use(limitBodies(o.MaxBody, o.Log))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
@@ -113,4 +125,50 @@ func New(o Options) http.Handler {
 		api.Fail(c, o.Log, http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
 	return r
+}
+
+// limitBodies bounds every request's body to max before any handler parses it: a body
+// announced larger is refused at once with 413, unread; any body is read through
+// http.MaxBytesReader; and a form (urlencoded or multipart, as the dashboard's) is parsed
+// here, within the bound, so that one sent in chunks past it is 413 too rather than a
+// half-read form.
+func limitBodies(max int64, log *slog.Logger) gin.HandlerFunc {
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	tooLarge := fmt.Sprintf("the body is larger than %d KiB", max>>10)
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			c.Header("Connection", "close")
+			api.Fail(c, log, http.StatusRequestEntityTooLarge, api.CodeTooLarge, tooLarge, nil)
+			c.Abort()
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		if c.Request.Method != http.MethodPost {
+			c.Next()
+			return
+		}
+		var err error
+		switch ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct {
+		case "multipart/form-data":
+			// Parts beyond memory would go to temporary files: with the body bounded,
+			// max of memory holds them all.
+			err = c.Request.ParseMultipartForm(max)
+		case "application/x-www-form-urlencoded":
+			err = c.Request.ParseForm()
+		}
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			api.Fail(c, log, http.StatusRequestEntityTooLarge, api.CodeTooLarge, tooLarge, nil)
+			c.Abort()
+			return
+		case err != nil:
+			api.Fail(c, log, http.StatusBadRequest, api.CodeBadRequest, "the form could not be read", nil)
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
