@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -83,9 +84,33 @@ var pdfDecoder = content.DecoderFunc(func(in *content.DecodeInput) (any, error) 
 	return string(b), nil
 })
 
+// pemDecoder accepts a body of PEM blocks (a certificate chain) and hands it on as a string.
+var pemDecoder = content.DecoderFunc(func(in *content.DecodeInput) (any, error) {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	rest := bytes.TrimSpace(b)
+	if len(rest) == 0 {
+		return nil, errors.New("the body holds no PEM block")
+	}
+	for len(rest) > 0 {
+		var block *pem.Block
+		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
+			block, rest = pem.Decode(rest)
+		}
+		if block == nil {
+			return nil, errors.New("the body holds data that is not a PEM block")
+		}
+		rest = bytes.TrimSpace(rest)
+	}
+	return string(b), nil
+})
+
 // New parses doc (an OpenAPI 3.1 document) and makes a Checker for it. Bodies are decoded
-// by their media type: JSON, CSV and text as usual, zip archives are opened (bounded), and
-// PDF must start with a PDF header; a declared media type with no decoder is a mismatch.
+// by their media type: JSON, CSV and text as usual, zip archives are opened (bounded), PDF
+// must start with a PDF header and PEM must be PEM blocks only; a declared media type with
+// no decoder is a mismatch.
 func New(doc []byte) (*Checker, error) {
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
@@ -100,6 +125,7 @@ func New(doc []byte) (*Checker, error) {
 		config.WithStandardBodyDecoders(),
 		config.WithZipBodyDecoder(content.ZipLimits{CompressedSize: 256 << 20, ExpandedSize: 1 << 30, Entries: 100000, ExpansionRatio: 1000}),
 		config.WithBodyDecoder("application/pdf", pdfDecoder),
+		config.WithBodyDecoder("application/x-pem-file", pemDecoder),
 		config.WithBodyDecoder("multipart/byteranges", content.BinaryDecoder()),
 		config.WithRejectUnsupportedBodyContent(),
 		config.WithRejectUndeclaredRequestBody(),
