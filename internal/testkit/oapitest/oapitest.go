@@ -10,6 +10,9 @@
 // A call to a path or method the document does not have is a mismatch, unless the test
 // marks it as one on purpose (OffDocument), and then it must be answered 404 or 405 with
 // the document's error shape.
+//
+// Enums lists a document's enums and consts, for the tests that hold them to the lists
+// they mirror.
 package oapitest
 
 import (
@@ -351,6 +354,64 @@ func (c *Checker) checkWebhook(event string, header http.Header, body []byte) (p
 		return "the body does not match the document: " + describe(errs)
 	}
 	return ""
+}
+
+// Enums returns the values of every enum and const of doc, an OpenAPI document in JSON, by
+// the JSON pointer of the keyword (e.g. /components/schemas/Status/enum). A value that is
+// not a string is an error.
+func Enums(doc []byte) (map[string][]string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("parse the OpenAPI document: %w", err)
+	}
+	found := map[string][]string{}
+	if err := walkEnums(v, "", found); err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// pointerEscaper escapes a key for a JSON pointer (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func walkEnums(v any, at string, found map[string][]string) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			p := at + "/" + pointerEscaper.Replace(k)
+			switch k {
+			case "enum":
+				values, ok := x.([]any)
+				if !ok {
+					return fmt.Errorf("%s is not a list", p)
+				}
+				for _, e := range values {
+					s, ok := e.(string)
+					if !ok {
+						return fmt.Errorf("%s holds %v, not a string", p, e)
+					}
+					found[p] = append(found[p], s)
+				}
+			case "const":
+				s, ok := x.(string)
+				if !ok {
+					return fmt.Errorf("%s is %v, not a string", p, x)
+				}
+				found[p] = []string{s}
+			default:
+				if err := walkEnums(x, p, found); err != nil {
+					return err
+				}
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if err := walkEnums(x, fmt.Sprintf("%s/%d", at, i), found); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // unrouted reports whether errs say that the document has no operation for the request.

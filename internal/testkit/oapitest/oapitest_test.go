@@ -288,3 +288,20 @@ func TestPEMBodies(t *testing.T) {
 		})
 	}
 }
+
+func TestEnums(t *testing.T) {
+	t.Parallel()
+	got, err := Enums([]byte(`{"components": {"schemas": {
+		"A/B": {"enum": ["x", "y"]},
+		"C": {"properties": {"k": {"const": "z"}}, "allOf": [{"if": {"properties": {"k": {"const": "w"}}}}]}}}}`))
+	require.NoError(t, err)
+	require.Equal(t, map[string][]string{
+		"/components/schemas/A~1B/enum":                       {"x", "y"},
+		"/components/schemas/C/properties/k/const":            {"z"},
+		"/components/schemas/C/allOf/0/if/properties/k/const": {"w"},
+	}, got)
+	_, err = Enums([]byte(`{"properties": {"code": {"const": 404}}}`))
+	require.ErrorContains(t, err, "/properties/code/const is 404, not a string")
+	_, err = Enums([]byte(`{"enum": ["a", 1]}`))
+	require.ErrorContains(t, err, "/enum holds 1, not a string")
+}
