@@ -83,10 +83,17 @@ func TestServeOpenAPI(t *testing.T) {
 // TestOpenAPIEnums checks every enum and const of the document against the one list it
 // mirrors (the domain's, the error codes, the report formats): a value added to a list must
 // be added to the document, and an enum added to the document must say what it mirrors here.
+// The OpenDSR schemas' (named OpenDSR... and OpenGDPR...) mirror lists of http/opendsr,
+// which imports this package: its TestOpenAPIEnums checks them.
 func TestOpenAPIEnums(t *testing.T) {
 	t.Parallel()
 	found, err := oapitest.Enums(openAPIDocument)
 	require.NoError(t, err)
+	for at := range found {
+		if strings.HasPrefix(at, "/components/schemas/OpenDSR") || strings.HasPrefix(at, "/components/schemas/OpenGDPR") {
+			delete(found, at)
+		}
+	}
 
 	errorCode := func(schema string) string {
 		return "/components/schemas/" + schema + "/properties/error/properties/code/const"
