@@ -33,14 +33,24 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"dsr/http/api"
 	"dsr/internal/app"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/store"
+	"dsr/internal/testkit/oapitest"
 	"dsr/internal/testkit/testenv"
 )
 
 const processorDomain = "dsr.test"
+
+// openAPICheck validates the controller's calls and the status callbacks against the
+// OpenAPI document.
+var openAPICheck = oapitest.MustNew(api.OpenAPI())
+
+// TestMain prints, once the tests ran, how many responses and callbacks were validated
+// against the OpenAPI document.
+func TestMain(m *testing.M) { openAPICheck.Main(m) }
 
 // pki is a test CA and the processor's key and certificate chain issued by it (through an
 // intermediate), as PEM.
@@ -91,9 +101,9 @@ func newPKI(t *testing.T) pki {
 	return pki{roots: roots, keyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), chainPEM: chain.Bytes()}
 }
 
-// controller is an OpenDSR controller's client: it checks every response's signature
-// against the processor's certificate, fetched through discovery and verified against
-// the test CA.
+// controller is an OpenDSR controller's client: its calls are validated against the
+// OpenAPI document, and it checks every response's signature against the processor's
+// certificate, fetched through discovery and verified against the test CA.
 type controller struct {
 	t    *testing.T
 	base string
@@ -125,8 +135,10 @@ func (c *controller) raw(method, path, body string) response {
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := openAPICheck.Client(c.t).Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -154,7 +166,7 @@ func (c *controller) verify(dialect string, h http.Header, body []byte) {
 
 // callbackEndpoint is the controller's status callback endpoint: a real HTTPS server on
 // loopback that refuses the first callback it gets (503) and accepts the rest (202),
-// keeping every one.
+// keeping every one. Each is validated against the OpenAPI document's webhook as it comes.
 type callbackEndpoint struct {
 	srv *httptest.Server
 	mu  sync.Mutex
@@ -171,6 +183,7 @@ func newCallbackEndpoint(t *testing.T) *callbackEndpoint {
 	e := &callbackEndpoint{}
 	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		openAPICheck.CheckWebhook(t, string(domain.OpenDSRStatusCallback), r.Header, body)
 		e.mu.Lock()
 		answer := http.StatusAccepted
 		if len(e.got) == 0 {
@@ -267,8 +280,9 @@ func TestConformance(t *testing.T) {
 	require.Len(t, d["supported_identities"], 3)
 	certURL := d["processor_certificate"].(string)
 	require.Equal(t, env.Server.URL+"/opendsr/cert.pem", certURL)
-	resp, err := http.Get(certURL)
+	resp, err := openAPICheck.Client(t).Get(certURL)
 	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	chainPEM, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	resp.Body.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dsr/http/api"
+	"dsr/http/opendsr"
 	"dsr/internal/testkit/oapitest"
 )
 
@@ -22,12 +23,15 @@ var openAPICheck = oapitest.MustNew(api.OpenAPI())
 func TestMain(m *testing.M) { openAPICheck.Main(m) }
 
 // TestOpenAPICoversRoutes checks that the routes the server registers for the API (its
-// probes and metrics, and the customer API v1) and the operations of the OpenAPI document
-// are the same set: no route undocumented, no documented operation missing.
+// probes and metrics, the customer API v1 and the OpenDSR processor API) and the operations
+// of the OpenAPI document are the same set: no route undocumented, no documented operation
+// missing.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	t.Parallel()
-	// With webhooks, so that their routes are registered too.
-	h := New(Options{API: &api.API{Log: slog.New(slog.DiscardHandler), Webhooks: &api.Webhooks{}}, Log: slog.New(slog.DiscardHandler)})
+	// With webhooks, so that their routes are registered too. Registering the routes uses
+	// none of the handlers' dependencies.
+	h := New(Options{API: &api.API{Log: slog.New(slog.DiscardHandler), Webhooks: &api.Webhooks{}}, Log: slog.New(slog.DiscardHandler),
+		OpenDSR: &opendsr.Handler{}})
 	engine, ok := h.(*gin.Engine)
 	require.True(t, ok, "the server's handler is a gin engine")
 	var routes []string
@@ -42,6 +46,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		routes = append(routes, r.Method+" "+strings.Join(parts, "/"))
 	}
 	require.Contains(t, routes, "POST /v1/requests/{id}/cancel", "the API's routes are registered")
+	require.Contains(t, routes, "DELETE /opendsr/opengdpr_requests/{id}", "the OpenDSR routes are registered")
 
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`

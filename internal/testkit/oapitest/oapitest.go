@@ -10,12 +10,16 @@
 // A call to a path or method the document does not have is a mismatch, unless the test
 // marks it as one on purpose (OffDocument), and then it must be answered 404 or 405 with
 // the document's error shape.
+//
+// Enums lists a document's enums and consts, for the tests that hold them to the lists
+// they mirror.
 package oapitest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -83,9 +87,33 @@ var pdfDecoder = content.DecoderFunc(func(in *content.DecodeInput) (any, error) 
 	return string(b), nil
 })
 
+// pemDecoder accepts a body of PEM blocks (a certificate chain) and hands it on as a string.
+var pemDecoder = content.DecoderFunc(func(in *content.DecodeInput) (any, error) {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	rest := bytes.TrimSpace(b)
+	if len(rest) == 0 {
+		return nil, errors.New("the body holds no PEM block")
+	}
+	for len(rest) > 0 {
+		var block *pem.Block
+		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
+			block, rest = pem.Decode(rest)
+		}
+		if block == nil {
+			return nil, errors.New("the body holds data that is not a PEM block")
+		}
+		rest = bytes.TrimSpace(rest)
+	}
+	return string(b), nil
+})
+
 // New parses doc (an OpenAPI 3.1 document) and makes a Checker for it. Bodies are decoded
-// by their media type: JSON, CSV and text as usual, zip archives are opened (bounded), and
-// PDF must start with a PDF header; a declared media type with no decoder is a mismatch.
+// by their media type: JSON, CSV and text as usual, zip archives are opened (bounded), PDF
+// must start with a PDF header and PEM must be PEM blocks only; a declared media type with
+// no decoder is a mismatch.
 func New(doc []byte) (*Checker, error) {
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
@@ -100,6 +128,7 @@ func New(doc []byte) (*Checker, error) {
 		config.WithStandardBodyDecoders(),
 		config.WithZipBodyDecoder(content.ZipLimits{CompressedSize: 256 << 20, ExpandedSize: 1 << 30, Entries: 100000, ExpansionRatio: 1000}),
 		config.WithBodyDecoder("application/pdf", pdfDecoder),
+		config.WithBodyDecoder("application/x-pem-file", pemDecoder),
 		config.WithBodyDecoder("multipart/byteranges", content.BinaryDecoder()),
 		config.WithRejectUnsupportedBodyContent(),
 		config.WithRejectUndeclaredRequestBody(),
@@ -325,6 +354,64 @@ func (c *Checker) checkWebhook(event string, header http.Header, body []byte) (p
 		return "the body does not match the document: " + describe(errs)
 	}
 	return ""
+}
+
+// Enums returns the values of every enum and const of doc, an OpenAPI document in JSON, by
+// the JSON pointer of the keyword (e.g. /components/schemas/Status/enum). A value that is
+// not a string is an error.
+func Enums(doc []byte) (map[string][]string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("parse the OpenAPI document: %w", err)
+	}
+	found := map[string][]string{}
+	if err := walkEnums(v, "", found); err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// pointerEscaper escapes a key for a JSON pointer (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func walkEnums(v any, at string, found map[string][]string) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			p := at + "/" + pointerEscaper.Replace(k)
+			switch k {
+			case "enum":
+				values, ok := x.([]any)
+				if !ok {
+					return fmt.Errorf("%s is not a list", p)
+				}
+				for _, e := range values {
+					s, ok := e.(string)
+					if !ok {
+						return fmt.Errorf("%s holds %v, not a string", p, e)
+					}
+					found[p] = append(found[p], s)
+				}
+			case "const":
+				s, ok := x.(string)
+				if !ok {
+					return fmt.Errorf("%s is %v, not a string", p, x)
+				}
+				found[p] = []string{s}
+			default:
+				if err := walkEnums(x, p, found); err != nil {
+					return err
+				}
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if err := walkEnums(x, fmt.Sprintf("%s/%d", at, i), found); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // unrouted reports whether errs say that the document has no operation for the request.

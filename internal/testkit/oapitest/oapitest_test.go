@@ -2,6 +2,7 @@ package oapitest
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,6 +33,13 @@ const doc = `{
         "responses": {
           "200": {"description": "a thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
           "404": {"description": "none", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
+    "/cert.pem": {
+      "get": {
+        "responses": {
+          "200": {"description": "a chain", "content": {"application/x-pem-file": {"schema": {"type": "string", "pattern": "^-----BEGIN CERTIFICATE-----"}}}}
         }
       }
     }
@@ -239,4 +247,61 @@ func TestCheckWebhook(t *testing.T) {
 	got := c.Counts()
 	require.Equal(t, 1, got.Webhooks)
 	require.Equal(t, 4, got.Mismatches)
+}
+
+func TestPEMBodies(t *testing.T) {
+	t.Parallel()
+	cert := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("der")}))
+	key := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("der")}))
+	tests := []struct {
+		name, body string
+		mismatch   string // what the report says, "" when the body matches
+	}{
+		{name: "a chain", body: cert + cert},
+		{name: "empty", body: "", mismatch: "no PEM block"},
+		{name: "text before", body: "chain:\n" + cert, mismatch: "not a PEM block"},
+		{name: "text after", body: cert + "end\n", mismatch: "not a PEM block"},
+		{name: "broken block", body: strings.Replace(cert, "-----END", "-----FIN", 1), mismatch: "not a PEM block"},
+		{name: "PEM, not the schema's", body: key, mismatch: "does not match the document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-pem-file")
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New([]byte(doc))
+			require.NoError(t, err)
+			rec := &recorder{TB: t}
+			resp, err := c.Client(rec).Get(srv.URL + "/cert.pem")
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			if tt.mismatch == "" {
+				require.Empty(t, rec.errors)
+				require.Equal(t, 1, c.Counts().ByClass["2xx"])
+				return
+			}
+			require.Len(t, rec.errors, 1)
+			require.Contains(t, rec.errors[0], tt.mismatch)
+		})
+	}
+}
+
+func TestEnums(t *testing.T) {
+	t.Parallel()
+	got, err := Enums([]byte(`{"components": {"schemas": {
+		"A/B": {"enum": ["x", "y"]},
+		"C": {"properties": {"k": {"const": "z"}}, "allOf": [{"if": {"properties": {"k": {"const": "w"}}}}]}}}}`))
+	require.NoError(t, err)
+	require.Equal(t, map[string][]string{
+		"/components/schemas/A~1B/enum":                       {"x", "y"},
+		"/components/schemas/C/properties/k/const":            {"z"},
+		"/components/schemas/C/allOf/0/if/properties/k/const": {"w"},
+	}, got)
+	_, err = Enums([]byte(`{"properties": {"code": {"const": 404}}}`))
+	require.ErrorContains(t, err, "/properties/code/const is 404, not a string")
+	_, err = Enums([]byte(`{"enum": ["a", 1]}`))
+	require.ErrorContains(t, err, "/enum holds 1, not a string")
 }
