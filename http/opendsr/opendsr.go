@@ -267,7 +267,7 @@ func (h *Handler) create(d dialect) gin.HandlerFunc {
 			return
 		}
 		if detail != nil {
-			h.fail(c, d, http.StatusUnprocessableEntity, []errorDetail{*detail}, nil)
+			h.fail(c, d, http.StatusBadRequest, []errorDetail{*detail}, nil)
 			return
 		}
 		canonical, err := json.Marshal(sub)

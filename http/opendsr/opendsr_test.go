@@ -484,7 +484,7 @@ func TestConformance(t *testing.T) {
 		{"sha1", submission(id, "access", ident("sha1", strings.Repeat("a", 40))), "identity_format", 400},
 		{"not an email", submission(id, "access", ident(domain.IdentityRaw, "not-an-email")), "identity_value", 400},
 		{"short digest", submission(id, "access", ident(domain.IdentitySHA256, "abc")), "identity_value", 400},
-		{"unknown digest", submission(id, "access", ident(domain.IdentitySHA256, hexDigest(domain.IdentitySHA256, "nobody@example.com"))), "subject_identities", 422},
+		{"unknown digest", submission(id, "access", ident(domain.IdentitySHA256, hexDigest(domain.IdentitySHA256, "nobody@example.com"))), "subject_identities", 400},
 		{"http callback", strings.Replace(submission(id, "access", good), "https://controller", "http://controller", 1), "status_callback_urls[0]", 400},
 		{"callback credentials", strings.Replace(submission(id, "access", good), "https://controller", "https://u:p@controller", 1), "status_callback_urls[0]", 400},
 		{"relative callback", strings.Replace(submission(id, "access", good), "https://controller.example", "", 1), "status_callback_urls[0]", 400},
