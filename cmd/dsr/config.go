@@ -89,7 +89,23 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 			return c, fmt.Errorf("DSR_OPENDSR_LOOPBACK_CALLBACKS: %q is not true or false", v)
 		}
 	}
+	if c.SecureCookies, err = secureCookies(c.PublicURL, os.Getenv("DSR_SECURE_COOKIES")); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
+}
+
+// secureCookies reads DSR_SECURE_COOKIES (value v); unset, cookies are Secure when the
+// public URL is https, as then every browser reaches dsr over TLS, proxy or not.
+func secureCookies(publicURL, v string) (bool, error) {
+	if v == "" {
+		return strings.HasPrefix(strings.ToLower(publicURL), "https://"), nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("DSR_SECURE_COOKIES: %q is not true or false", v)
+	}
+	return b, nil
 }
 
 func env(name, def string) string {

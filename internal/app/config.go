@@ -85,6 +85,10 @@ type Config struct {
 	OpenDSRDomain string
 	// OpenDSRLoopbackCallbacks accepts OpenDSR status callback URLs on loopback hosts.
 	OpenDSRLoopbackCallbacks bool
+	// SecureCookies marks the dashboard's cookies Secure even on plain HTTP, for a TLS
+	// proxy in front that sends no X-Forwarded-Proto (DSR_SECURE_COOKIES; by default set
+	// when DSR_PUBLIC_URL is https).
+	SecureCookies bool
 }
 
 // The default databases: a local PostgreSQL with trust authentication.
