@@ -193,12 +193,12 @@ func (h *Dashboard) login(c *gin.Context) {
 	}
 	now := h.now()
 	ip := clientIP(c)
-	limited, err := h.Users.Limited(c, h.LoginLimit, email, ip, now)
+	allowed, err := h.Users.Attempt(c, h.LoginLimit, email, ip, now)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	if limited {
+	if !allowed {
 		h.Log.Warn("sign-in refused: too many failures")
 		c.Header("Retry-After", strconv.Itoa(int(h.LoginLimit.Window.Seconds())))
 		d.Error = "Too many failed sign-ins for this account or from this address. Wait " +
@@ -208,10 +208,7 @@ func (h *Dashboard) login(c *gin.Context) {
 	}
 	u, err := h.Users.Authenticate(c, email, password, now)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		if err := h.Users.RecordFailure(c, email, ip, now); err != nil {
-			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
-			return
-		}
+		// The attempt, counted above, stays as a failure.
 		d.Error = "Wrong email or password."
 		h.loginForm(c, http.StatusUnauthorized, d)
 		return

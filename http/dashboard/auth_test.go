@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,6 +375,51 @@ func TestLoginRateLimit(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, p.Status, "attempt %d", i+1)
 	}
 	require.Equal(t, http.StatusTooManyRequests, b.tryLogin(other, password).Status)
+}
+
+// TestParallelSignInsCountEach: 60 wrong passwords at once for one account count one by
+// one: exactly the limit get their password checked (401), the rest are refused (429),
+// and the right password right after them is refused too.
+func TestParallelSignInsCountEach(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, options{configure: func(c *dashboard.Config) {
+		c.LoginLimit = auth.Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
+	}})
+	email := h.user(domain.RoleDPO)
+	const n = 60
+	type prepared struct {
+		b     *browser
+		token string
+	}
+	tries := make([]prepared, n)
+	for i := range tries {
+		b := h.browser()
+		form := b.get("/login")
+		require.Equal(t, http.StatusOK, form.Status)
+		tries[i] = prepared{b, csrf(t, form)}
+	}
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i, p := range tries {
+		pw := "wrong password " + strconv.Itoa(i)
+		wg.Go(func() {
+			resp, err := p.b.http.PostForm(h.URL+"/login", url.Values{"email": {email}, "password": {pw}, "csrf_token": {p.token}})
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	t.Logf("60 parallel sign-ins: %v", count)
+	require.Equal(t, 5, count[http.StatusUnauthorized], "exactly the limit checked: %v", count)
+	require.Equal(t, n-5, count[http.StatusTooManyRequests], "%v", count)
+	require.Equal(t, http.StatusTooManyRequests, h.browser().tryLogin(email, password).Status)
 }
 
 func TestSessionExpiry(t *testing.T) {

@@ -194,23 +194,17 @@ var DefaultLimit = Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
 // failureMemory is how long a failed sign-in is kept at most.
 const failureMemory = 24 * time.Hour
 
-// Limited reports whether the email or the address reached its limit of failed sign-ins
-// at now.
-func (s *Users) Limited(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, error) {
-	account, byIP, err := s.st.CountLoginFailures(ctx, hashKey("account", email), hashKey("ip", ip), now.Add(-l.Window))
-	if err != nil {
-		return false, err
-	}
-	return account >= l.PerAccount || byIP >= l.PerIP, nil
+// Attempt counts a sign-in attempt for the email from the address before its password
+// is checked, and reports whether it may go on: false when the email or the address
+// reached its limit within the window. Counting comes first and under a lock, so N
+// parallel attempts count N and at most the limit go on. The attempt stays counted as a
+// failure unless ClearFailures follows a success. Attempts older than a day are forgotten.
+func (s *Users) Attempt(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, error) {
+	return s.st.ReserveLoginAttempt(ctx, hashKey("account", email), hashKey("ip", ip), now.Add(-l.Window), now,
+		now.Add(-failureMemory), l.PerAccount, l.PerIP)
 }
 
-// RecordFailure notes a failed sign-in for the email from the address, and forgets those
-// older than a day.
-func (s *Users) RecordFailure(ctx context.Context, email, ip string, now time.Time) error {
-	return s.st.RecordLoginFailure(ctx, hashKey("account", email), hashKey("ip", ip), now, now.Add(-failureMemory))
-}
-
-// ClearFailures forgets the failed sign-ins of an email, after it signed in.
+// ClearFailures forgets the attempts of an email, after it signed in.
 func (s *Users) ClearFailures(ctx context.Context, email string) error {
 	return s.st.ClearLoginFailures(ctx, hashKey("account", email))
 }

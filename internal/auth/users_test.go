@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,28 +182,34 @@ func TestLoginLimit(t *testing.T) {
 	l := auth.Limit{PerAccount: 3, PerIP: 5, Window: 10 * time.Minute}
 	now := time.Now()
 
-	limited := func(email, ip string, at time.Time) bool {
+	attempt := func(email, ip string, at time.Time) bool {
 		t.Helper()
-		ok, err := s.Limited(ctx, l, email, ip, at)
+		ok, err := s.Attempt(ctx, l, email, ip, at)
 		require.NoError(t, err)
 		return ok
 	}
 	for i := range 3 {
-		require.False(t, limited("ana@vendor.example", "192.0.2.1", now), "after %d failures", i)
-		require.NoError(t, s.RecordFailure(ctx, "Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)))
+		require.True(t, attempt("Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)), "attempt %d", i+1)
 	}
 	now = now.Add(3 * time.Minute)
-	require.True(t, limited("ana@vendor.example", "198.51.100.7", now), "per account, from any address")
-	require.False(t, limited("bo@vendor.example", "198.51.100.7", now))
-	require.False(t, limited("bo@vendor.example", "192.0.2.1", now), "3 failures from the address are under its limit of 5")
-	require.False(t, limited("ana@vendor.example", "192.0.2.1", now.Add(10*time.Minute)), "failures leave the window")
+	require.False(t, attempt("ana@vendor.example", "198.51.100.7", now), "per account, from any address")
+	require.True(t, attempt("bo@vendor.example", "198.51.100.7", now))
+	require.NoError(t, s.ClearFailures(ctx, "bo@vendor.example"))
+	require.True(t, attempt("ana@vendor.example", "192.0.2.1", now.Add(10*time.Minute)), "attempts leave the window")
+	require.NoError(t, s.ClearFailures(ctx, "ana@vendor.example"))
+	for i := range 3 {
+		require.True(t, attempt("Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)), "attempt %d", i+1)
+	}
 
-	require.NoError(t, s.RecordFailure(ctx, "cy@vendor.example", "192.0.2.1", now))
-	require.NoError(t, s.RecordFailure(ctx, "di@vendor.example", "192.0.2.1", now))
-	require.True(t, limited("bo@vendor.example", "192.0.2.1", now), "per address, for any account")
+	require.True(t, attempt("cy@vendor.example", "192.0.2.1", now))
+	require.True(t, attempt("di@vendor.example", "192.0.2.1", now))
+	require.False(t, attempt("bo@vendor.example", "192.0.2.1", now), "per address, for any account: 5 reached")
+	require.NoError(t, s.ClearFailures(ctx, "cy@vendor.example"))
+	require.NoError(t, s.ClearFailures(ctx, "di@vendor.example"))
 
 	require.NoError(t, s.ClearFailures(ctx, "ANA@vendor.example"))
-	require.False(t, limited("ana@vendor.example", "198.51.100.7", now))
+	require.True(t, attempt("ana@vendor.example", "198.51.100.7", now))
+	require.True(t, attempt("eve@vendor.example", "198.51.100.8", now))
 
 	// Neither the email nor the address is stored; rows older than a day go.
 	var rows []struct {
@@ -213,8 +222,29 @@ func TestLoginLimit(t *testing.T) {
 		require.NotContains(t, r.Account, "@")
 		require.NotContains(t, r.IP, "192.0.2.1")
 	}
-	require.NoError(t, s.RecordFailure(ctx, "ed@vendor.example", "192.0.2.9", now.Add(25*time.Hour)))
+	require.True(t, attempt("ed@vendor.example", "192.0.2.9", now.Add(25*time.Hour)))
 	var n int
 	require.NoError(t, s.db.GetContext(ctx, &n, `SELECT count(*) FROM dashboard_login_failures`))
 	require.Equal(t, 1, n)
+}
+
+// TestLoginAttemptsCountInParallel: 60 attempts at once for one account count one by one:
+// exactly the limit goes on, whatever the interleaving.
+func TestLoginAttemptsCountInParallel(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	l := auth.Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
+	now := time.Now()
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Go(func() {
+			ok, err := s.Attempt(ctx, l, "target@vendor.example", fmt.Sprintf("198.51.100.%d", i), now)
+			if err == nil && ok {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	require.EqualValues(t, 5, allowed.Load())
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"dsr/internal/domain"
@@ -86,36 +87,48 @@ func (s *Store) SetUserLastLogin(ctx context.Context, id string, at time.Time) e
 	return requireRow(res, fmt.Sprintf("note sign-in of user %s", id))
 }
 
-// CountLoginFailures counts the failed sign-ins after since: those with the account hash
-// and those with the client address hash.
-func (s *Store) CountLoginFailures(ctx context.Context, accountHash, ipHash string, since time.Time) (account, ip int, err error) {
-	var n struct {
-		Account int `db:"account"`
-		IP      int `db:"ip"`
-	}
-	err = s.db.GetContext(ctx, &n, `
-		SELECT count(*) FILTER (WHERE account_hash = $1) AS account,
-		       count(*) FILTER (WHERE ip_hash = $2) AS ip
-		FROM dashboard_login_failures
-		WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`,
-		accountHash, ipHash, since)
+// ReserveLoginAttempt counts a sign-in attempt before its password is checked, so that
+// parallel attempts count one by one: under a lock per account hash and one per address
+// hash (always taken in that order), it refuses the attempt (false, nothing recorded) when
+// the account already has perAccount attempts after since or the address perIP, and
+// records it otherwise (at at; rows from before forgetBefore go). An attempt that then
+// succeeds is removed by ClearLoginFailures; one that fails stays, as a failure.
+func (s *Store) ReserveLoginAttempt(ctx context.Context, accountHash, ipHash string, since, at, forgetBefore time.Time,
+	perAccount, perIP int) (bool, error) {
+	var ok bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Two key spaces (1: accounts, 2: addresses), so that the two kinds never collide.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1, hashtext($1))`, accountHash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(2, hashtext($1))`, ipHash); err != nil {
+			return err
+		}
+		var n struct {
+			Account int `db:"account"`
+			IP      int `db:"ip"`
+		}
+		if err := tx.GetContext(ctx, &n, `
+			SELECT count(*) FILTER (WHERE account_hash = $1) AS account,
+			       count(*) FILTER (WHERE ip_hash = $2) AS ip
+			FROM dashboard_login_failures
+			WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`, accountHash, ipHash, since); err != nil {
+			return err
+		}
+		if n.Account >= perAccount || n.IP >= perIP {
+			return nil
+		}
+		ok = true
+		_, err := tx.ExecContext(ctx, `
+			WITH old AS (DELETE FROM dashboard_login_failures WHERE at < $4)
+			INSERT INTO dashboard_login_failures (account_hash, ip_hash, at) VALUES ($1, $2, $3)`,
+			accountHash, ipHash, at, forgetBefore)
+		return err
+	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("count failed sign-ins: %w", err)
+		return false, fmt.Errorf("count a sign-in attempt: %w", err)
 	}
-	return n.Account, n.IP, nil
-}
-
-// RecordLoginFailure notes a failed sign-in at at, by the hashes of its account and its
-// client address, and removes the failures from before forgetBefore.
-func (s *Store) RecordLoginFailure(ctx context.Context, accountHash, ipHash string, at, forgetBefore time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
-		WITH old AS (DELETE FROM dashboard_login_failures WHERE at < $4)
-		INSERT INTO dashboard_login_failures (account_hash, ip_hash, at) VALUES ($1, $2, $3)`,
-		accountHash, ipHash, at, forgetBefore)
-	if err != nil {
-		return fmt.Errorf("record failed sign-in: %w", err)
-	}
-	return nil
+	return ok, nil
 }
 
 // ClearLoginFailures removes the failed sign-ins of the account hash; there may be none.
