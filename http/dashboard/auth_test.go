@@ -305,6 +305,8 @@ func TestAdminCreatesUsers(t *testing.T) {
 	}{
 		{name: "short password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"short"}, "password_again": {"short"}},
 			notice: "Not created: the password must have at least 12 characters."},
+		{name: "weak password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"passwordpassword"}, "password_again": {"passwordpassword"}},
+			notice: "Not created: the password is too easy to guess"},
 		{name: "passwords differ", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {password}, "password_again": {password + "!"}},
 			notice: "The two passwords differ."},
 		{name: "bad role", form: url.Values{"email": {"ana@vendor.example"}, "role": {"root"}, "password": {password}, "password_again": {password}},

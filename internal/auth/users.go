@@ -16,7 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/bcrypt"
 
 	"dsr/internal/domain"
@@ -88,16 +90,49 @@ func NormalizeEmail(email string) (string, error) {
 	return email, nil
 }
 
-// ValidatePassword returns an error wrapping ErrInvalid when the password is too short or
-// too long for bcrypt.
-func ValidatePassword(p string) error {
+// MinPasswordScore is the least strength a password needs, on zxcvbn's scale of 0 to 4: 3
+// means about 10^8 guesses or more, out of reach of online guessing under the sign-in
+// limits and costly offline against bcrypt.
+const MinPasswordScore = 3
+
+// ValidatePassword returns an error wrapping ErrInvalid when the password is too short,
+// too long for bcrypt, or too easy to guess: the strength estimator (zxcvbn, whose
+// dictionaries include the passwords most often found in breaches, common names and words,
+// keyboard patterns, repeats, sequences and dates) must rate it MinPasswordScore or more,
+// counting the user's own details (userInputs: the email, and what it is made of) as
+// known to an attacker.
+func ValidatePassword(p string, userInputs ...string) error {
 	switch {
 	case len([]rune(p)) < MinPasswordLength:
 		return fmt.Errorf("%w: the password must have at least %d characters", ErrInvalid, MinPasswordLength)
 	case len(p) > MaxPasswordBytes:
 		return fmt.Errorf("%w: the password must not be longer than %d bytes", ErrInvalid, MaxPasswordBytes)
 	}
+	known := []string{"dsr", "privacy", "gdpr", "dashboard"}
+	bare := alnum(p)
+	for _, in := range userInputs {
+		known = append(known, strings.ToLower(in))
+		parts := strings.FieldsFunc(strings.ToLower(in), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		known = append(known, parts...)
+		// The email, or its local part, written with other separators or none.
+		if local, _, _ := strings.Cut(strings.ToLower(in), "@"); len(alnum(local)) >= 3 && strings.Contains(bare, alnum(local)) || bare == alnum(in) {
+			return fmt.Errorf("%w: the password must not contain the email", ErrInvalid)
+		}
+	}
+	if r := zxcvbn.PasswordStrength(p, known); r.Score < MinPasswordScore {
+		return fmt.Errorf("%w: the password is too easy to guess (common words or passwords, repeats, sequences, keyboard patterns or the email); a few unrelated words make a strong one", ErrInvalid)
+	}
 	return nil
+}
+
+// alnum is s in lower case without what is neither a letter nor a digit.
+func alnum(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
 }
 
 // Create adds a user with a bcrypt hash of the password.
@@ -109,7 +144,7 @@ func (s *Users) Create(ctx context.Context, n NewUser) (User, error) {
 	if !n.Role.Valid() {
 		return User{}, fmt.Errorf("%w: the role must be one of %s", ErrInvalid, domain.JoinNames(domain.Roles))
 	}
-	if err := ValidatePassword(n.Password); err != nil {
+	if err := ValidatePassword(n.Password, email); err != nil {
 		return User{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.cost)

@@ -61,6 +61,15 @@ func TestCreate(t *testing.T) {
 		{name: "short password", in: auth.NewUser{Email: "bo@vendor.example", Role: "dpo", Password: "elevenchars"}, err: auth.ErrInvalid},
 		{name: "password over 72 bytes", in: auth.NewUser{Email: "bo@vendor.example", Role: "dpo", Password: strings.Repeat("é", 37)}, err: auth.ErrInvalid},
 	}
+	// Long enough but guessable: each refused by the strength estimator.
+	for _, weak := range []string{"            ", "aaaaaaaaaaaa", "passwordpassword", "bo@vendor.example", "bo.vendor.example",
+		"qwertyuiop123", "P@ssw0rd12345", "123456789012", "iloveyou2024", "dsr-dashboard"} {
+		tests = append(tests, struct {
+			name string
+			in   auth.NewUser
+			err  error
+		}{name: "weak " + weak, in: auth.NewUser{Email: "bo@vendor.example", Role: "dpo", Password: weak}, err: auth.ErrInvalid})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u, err := s.Create(ctx, tt.in)
