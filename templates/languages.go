@@ -40,9 +40,19 @@ type Language struct {
 	CloseQuote string `json:"close_quote"`
 	// Rights name each right (by its API name).
 	Rights map[string]string `json:"rights"`
-	// VerifyPage are the title and message of each outcome of the subject's verification
-	// link: verified, unknown, expired, closed, later.
+	// VerifyPage are the title and message of each page of the subject's verification
+	// link (VerifyOutcomes): the question (confirm) and each outcome.
 	VerifyPage map[string]PageText `json:"verify_page"`
+	// VerifyForm are the words of the question's form.
+	VerifyForm VerifyForm `json:"verify_form"`
+}
+
+// VerifyForm are the words of the verification page's form: the label of what was asked,
+// and the two answers.
+type VerifyForm struct {
+	Asked   string `json:"asked"`
+	Confirm string `json:"confirm"`
+	Reject  string `json:"reject"`
 }
 
 // PageText is a page's title and message; the message is a text/template given the
@@ -70,8 +80,11 @@ func (p PageText) Render(f PageFigures) (string, error) {
 	return b.String(), nil
 }
 
-// VerifyOutcomes are the outcomes every language's VerifyPage has.
-var VerifyOutcomes = []string{"verified", "unknown", "expired", "closed", "later"}
+// VerifyOutcomes are the pages every language's VerifyPage has: the question the link
+// opens (confirm), and the outcomes: verified, rejected (the subject said it was not them),
+// unknown, expired, closed, stale (a form that expired or did not come from the page),
+// later.
+var VerifyOutcomes = []string{"confirm", "verified", "rejected", "unknown", "expired", "closed", "stale", "later"}
 
 var languages = sync.OnceValues(func() (map[string]Language, error) {
 	names, err := fs.Glob(langFiles, "lang/*.json")
@@ -95,6 +108,9 @@ var languages = sync.OnceValues(func() (map[string]Language, error) {
 			if _, ok := l.VerifyPage[o]; !ok {
 				return nil, fmt.Errorf("%s: verify_page has no %q", name, o)
 			}
+		}
+		if l.VerifyForm.Asked == "" || l.VerifyForm.Confirm == "" || l.VerifyForm.Reject == "" {
+			return nil, fmt.Errorf("%s: verify_form needs asked, confirm and reject", name)
 		}
 		out[l.Code] = l
 	}

@@ -206,7 +206,8 @@ func (a *App) buildHTTP(context.Context) error {
 		Dashboard: dash,
 	}
 	if a.Room != nil {
-		opts.Subject = &subject.Pages{Room: a.Room, Keys: a.Keys, PackageDir: a.packageDir(), Log: a.Log, Poke: a.Dispatch.Poke}
+		opts.Subject = &subject.Pages{Room: a.Room, Keys: a.Keys, PackageDir: a.packageDir(), Log: a.Log, Poke: a.Dispatch.Poke,
+			SecureCookies: a.Config.SecureCookies}
 	}
 	a.Handler = server.New(opts)
 	return nil

@@ -18,6 +18,8 @@ const (
 	CaseVerified = "verified"
 	CaseNoData   = "no_data"
 	CaseExpired  = "expired"
+	// CaseDisowned: the owner of the address said they did not make the request.
+	CaseDisowned = "disowned"
 )
 
 // Case is a request that came by mail: identity verification, then routing to the

@@ -195,6 +195,65 @@ func (r *Room) VerifyToken(ctx context.Context, token string) (store.Case, error
 	return c, r.Verify(ctx, c, domain.ActorSubjectByLink)
 }
 
+// ErrVerified is returned by DisownToken for a case verified already.
+var ErrVerified = errors.New("the case is verified")
+
+// CaseForToken returns the case whose link carries token, changing nothing: what the
+// verification page shows before the subject answers. It fails as VerifyToken does, but a
+// verified case is returned without error.
+func (r *Room) CaseForToken(ctx context.Context, token string) (store.Case, error) {
+	c, err := r.Store.CaseByToken(ctx, r.Keys.Hash(token))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Case{}, ErrUnknownToken
+	case err != nil:
+		return store.Case{}, err
+	case c.VerifiedAt != nil:
+		return c, nil
+	case c.ClosedAt != nil:
+		return c, ErrClosed
+	case !r.now().Before(c.ExpiresAt):
+		return c, ErrExpired
+	}
+	return c, nil
+}
+
+// DisownToken ends the case whose link carries token as not made by the owner of the
+// address, who said so on the verification page: its open requests are cancelled (each
+// cancellation recorded with the subject as actor) and the case is closed as disowned. A
+// case verified already is not (ErrVerified); one closed already stays as it is.
+func (r *Room) DisownToken(ctx context.Context, token string) (store.Case, error) {
+	c, err := r.CaseForToken(ctx, token)
+	if err != nil {
+		return c, err
+	}
+	if c.VerifiedAt != nil {
+		return c, ErrVerified
+	}
+	ids, err := r.Store.CaseRequests(ctx, c.ID)
+	if err != nil {
+		return c, err
+	}
+	for _, id := range ids {
+		req, err := r.Store.GetRequest(ctx, "", id)
+		if err != nil {
+			return c, err
+		}
+		if req.Status.Final() {
+			continue
+		}
+		if err := r.Decide(ctx, id, workflows.UpdateCancel, domain.ActorSubjectByLink,
+			"the owner of the address said they did not make this request"); err != nil {
+			return c, fmt.Errorf("cancel request %s: %w", id, err)
+		}
+	}
+	if _, err := r.Store.CloseCase(ctx, c.ID, store.CaseDisowned, nil); err != nil {
+		return c, err
+	}
+	r.log().Info("case disowned on the verification page", "case", c.Reference)
+	return c, nil
+}
+
 // Verify marks the case verified, tells its requests' workflows (whose legal clocks start
 // now), answers a case without requests with "no data held", and cuts the identity
 // documents out of the kept mail.

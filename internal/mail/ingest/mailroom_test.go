@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -184,6 +186,32 @@ func (w *world) mailTo(t *testing.T, email string, n int) []smtptest.Mail {
 }
 
 var linkRe = regexp.MustCompile(`https?://\S+/verify/\S+`)
+
+var formToken = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
+// answerLink opens the verification link as a browser does, then posts the answer
+// ("confirm" or "reject") from the page it shows; it returns the answer's status and page.
+// A link whose page asks nothing (verified, closed, unknown) returns that page.
+func answerLink(t *testing.T, link, answer string) (int, string) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(link)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := formToken.FindStringSubmatch(string(b))
+	if m == nil {
+		return resp.StatusCode, string(b)
+	}
+	resp, err = c.PostForm(link, url.Values{"form_token": {m[1]}, "answer": {answer}})
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b)
+}
+
 var codeRe = regexp.MustCompile(`\b\d{6}\b`)
 
 // verifyMail returns the link and code of the subject's verification mail.
@@ -324,11 +352,8 @@ func TestVerificationAndAnswers(t *testing.T) {
 
 	// Alice verifies by link: both controllers' requests wait for approval, clocks running.
 	link, _ := verifyMail(t, w.mailTo(t, "alice.martin@example.org", 2))
-	resp, err := http.Get(link)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	status, body := answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusOK, status, body)
 	alice := w.caseOf(t, "alice.martin@example.org")
 	require.NotNil(t, alice.VerifiedAt)
 	reqs := w.requestsOf(t, alice)
@@ -338,11 +363,9 @@ func TestVerificationAndAnswers(t *testing.T) {
 		require.NotNil(t, r.ClockStartedAt)
 		require.NotNil(t, r.LegalDue)
 	}
-	resp, err = http.Get(link)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "a second click is harmless")
-	resp, err = http.Get(w.env.Server.URL + "/verify/not-a-token")
+	status, body = answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusOK, status, "a second answer is harmless: %s", body)
+	resp, err := http.Get(w.env.Server.URL + "/verify/not-a-token")
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
@@ -430,10 +453,8 @@ Voici le code : %s
 	// Lucia is held nowhere: after verification, "no data held", in Spanish.
 	lucia := "lucia.fernandez@ejemplo.es"
 	link, _ = verifyMail(t, w.mailTo(t, lucia, 2))
-	resp, err = http.Get(link)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	status, body = answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusOK, status, body)
 	c := w.caseOf(t, lucia)
 	require.Equal(t, store.CaseNoData, *c.Outcome)
 	w.send(t)
@@ -451,9 +472,8 @@ Voici le code : %s
 	require.NoError(t, err)
 	require.NotEmpty(t, parsed.Attachments, "the fixture carries an identity document")
 	link, _ = verifyMail(t, w.mailTo(t, "grace.h@example.org", 2))
-	resp, err = http.Get(link)
-	require.NoError(t, err)
-	resp.Body.Close()
+	status, body = answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusOK, status, body)
 	msg, err = w.env.Store.GetMail(ctx, grace.MessageID)
 	require.NoError(t, err)
 	require.NotNil(t, msg.RedactedAt)
@@ -552,6 +572,84 @@ func TestReminderAndExpiry(t *testing.T) {
 	require.Equal(t, http.StatusGone, resp.StatusCode, "the link of a closed case no longer verifies")
 }
 
+// TestVerificationLinkNeedsTheSubject: opening the link, as mail scanners do (GET, HEAD,
+// no cookies), verifies nothing; an answer not posted from the page is refused; "this was
+// not me" cancels the erasure and closes the case as disowned, and the link then verifies
+// nothing either.
+func TestVerificationLinkNeedsTheSubject(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.appendFiles(t, "v02-en-erasure.eml")
+	require.Equal(t, 1, w.poll(t).Filed)
+	w.send(t)
+	bob := "bob.keller@example.net"
+	link, _ := verifyMail(t, w.mailTo(t, bob, 2))
+
+	for range 3 {
+		resp, err := http.Get(link)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(b), "Did you make this request?")
+		require.Contains(t, string(b), "erasure", "the page shows what was asked")
+		require.Contains(t, string(b), w.caseOf(t, bob).Reference)
+		resp, err = http.Head(link)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	require.Nil(t, w.caseOf(t, bob).VerifiedAt, "opening the link verifies nothing")
+
+	// Answers that do not come from the page: no token, a token without its cookie, a
+	// token from another origin.
+	resp, err := http.PostForm(link, url.Values{"answer": {"confirm"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, err = http.Get(link)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := formToken.FindStringSubmatch(string(b))[1]
+	resp, err = http.PostForm(link, url.Values{"answer": {"confirm"}, "form_token": {token}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the token without its cookie")
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := &http.Client{Jar: jar}
+	resp, err = c.Get(link)
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	req, err := http.NewRequest(http.MethodPost, link, strings.NewReader(url.Values{"answer": {"confirm"},
+		"form_token": {formToken.FindStringSubmatch(string(b))[1]}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "an answer posted from another site")
+	require.Nil(t, w.caseOf(t, bob).VerifiedAt)
+
+	// "This was not me": the case closes, disowned; nothing is verified afterwards.
+	status, page := answerLink(t, link, "reject")
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "the request is closed")
+	cs := w.caseOf(t, bob)
+	require.Nil(t, cs.VerifiedAt)
+	require.NotNil(t, cs.ClosedAt)
+	require.Equal(t, store.CaseDisowned, *cs.Outcome)
+	reqs := w.requestsOf(t, cs)
+	require.Len(t, reqs, 1)
+	r := w.env.WaitStatus(t, reqs[0].ID, domain.StatusCanceled)
+	require.Contains(t, string(r.Result), "did not make this request")
+	status, _ = answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusGone, status)
+	require.Nil(t, w.caseOf(t, bob).VerifiedAt)
+}
+
 // TestMailroomWorkflow runs the mailroom as it runs in production: the workflow polls on
 // its own, and a verification pokes it to send the next mail at once.
 func TestMailroomWorkflow(t *testing.T) {
@@ -564,10 +662,8 @@ func TestMailroomWorkflow(t *testing.T) {
 	w.appendFiles(t, "v04-de-access.eml")
 	w.env.Dispatch.Poke(ctx)
 	link, _ := verifyMail(t, w.mailTo(t, "j.weiss@beispiel.de", 2))
-	resp, err := http.Get(link)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	status, body := answerLink(t, link, "confirm")
+	require.Equal(t, http.StatusOK, status, body)
 	// No tenant holds this subject: the answer goes out without waiting an hour.
 	noData := w.mailTo(t, "j.weiss@beispiel.de", 3)[2]
 	require.Contains(t, noData.Subject, w.caseOf(t, "j.weiss@beispiel.de").Reference)
