@@ -89,6 +89,9 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 			return c, fmt.Errorf("DSR_OPENDSR_LOOPBACK_CALLBACKS: %q is not true or false", v)
 		}
 	}
+	if c.TrustedProxies, err = webhooks.ParseNets(os.Getenv("DSR_TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("DSR_TRUSTED_PROXIES: %w", err)
+	}
 	if c.SecureCookies, err = secureCookies(c.PublicURL, os.Getenv("DSR_SECURE_COOKIES")); err != nil {
 		return c, err
 	}

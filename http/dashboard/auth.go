@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,14 +62,11 @@ func (h *Dashboard) setCookie(c *gin.Context, name, value, path string, maxAge i
 	})
 }
 
-// clientIP is the address the connection comes from. Forwarding headers are not trusted:
-// anyone can send them, and the sign-in limit counts per address.
+// clientIP is the address the sign-in limit counts: the connection's, or, when the
+// connection comes from a trusted proxy (DSR_TRUSTED_PROXIES, set on the server), the
+// client's that its X-Forwarded-For names. Anyone else's forwarding headers are ignored.
 func clientIP(c *gin.Context) string {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		return c.Request.RemoteAddr
-	}
-	return host
+	return c.ClientIP()
 }
 
 // authenticate loads the session of the cookie, or sends the browser to the sign-in page.

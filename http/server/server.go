@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -43,6 +44,13 @@ type Options struct {
 	// MaxBody bounds every request's body; DefaultMaxBody when zero. Routes bound their
 	// bodies further (the API's JSON at 64 KiB).
 	MaxBody int64
+	// TrustedProxies are the networks of the reverse proxies in front of dsr
+	// (DSR_TRUSTED_PROXIES): a request from one of them is taken to come from the address
+	// its X-Forwarded-For names; from anywhere else, from its own. None by default.
+	TrustedProxies []netip.Prefix
+	// Throttle limits calls per client address to the subject's pages; DefaultThrottle
+	// when its Max is zero.
+	Throttle Throttle
 }
 
 // DefaultMaxBody is the largest body any route reads: 1 MiB. Nothing dsr serves takes
@@ -54,6 +62,17 @@ func New(o Options) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// The client's address, for limits: the peer's, unless the peer is a trusted proxy.
+	r.ForwardedByClientIP = true
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	proxies := make([]string, 0, len(o.TrustedProxies))
+	for _, p := range o.TrustedProxies {
+		proxies = append(proxies, p.String())
+	}
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		// Prefixes parsed already always set.
+		panic(err)
+	}
 	if o.Metric == nil {
 		o.Metric = prometheus.NewRegistry()
 	}
@@ -84,6 +103,12 @@ func New(o Options) http.Handler {
 	}))
 
 	r.Use(limitBodies(o.MaxBody, o.Log))
+	if o.Throttle.Max == 0 {
+		o.Throttle = DefaultThrottle
+	}
+	r.Use(o.Throttle.middleware(o.Metric, func(c *gin.Context, status int, message string) {
+		c.String(status, message)
+	}))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {

@@ -85,6 +85,9 @@ type Config struct {
 	OpenDSRDomain string
 	// OpenDSRLoopbackCallbacks accepts OpenDSR status callback URLs on loopback hosts.
 	OpenDSRLoopbackCallbacks bool
+	// TrustedProxies are the networks of the reverse proxies in front of dsr, whose
+	// X-Forwarded-For is believed (DSR_TRUSTED_PROXIES); none by default.
+	TrustedProxies []netip.Prefix
 	// SecureCookies marks the dashboard's cookies Secure even on plain HTTP, for a TLS
 	// proxy in front that sends no X-Forwarded-Proto (DSR_SECURE_COOKIES; by default set
 	// when DSR_PUBLIC_URL is https).

@@ -195,9 +195,10 @@ func (a *App) buildHTTP(context.Context) error {
 	a.OpenDSR = &opendsr.Handler{API: v1, Store: a.Store, Dispatch: a.Dispatch, Identities: a.ChatStore, Signer: a.OpenDSRSigner,
 		PublicURL: a.Config.PublicURL, AllowLoopbackCallbacks: a.Config.OpenDSRLoopbackCallbacks, Log: a.Log}
 	opts := server.Options{
-		API:     v1,
-		OpenDSR: a.OpenDSR,
-		Log:     a.Log,
+		TrustedProxies: a.Config.TrustedProxies,
+		API:            v1,
+		OpenDSR:        a.OpenDSR,
+		Log:            a.Log,
 		Ready: []server.Check{
 			{Name: "database", Fn: a.Migrated},
 			{Name: "temporal", Fn: a.Dispatch.Healthy},
