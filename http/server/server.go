@@ -106,7 +106,7 @@ func New(o Options) http.Handler {
 	if o.Throttle.Max == 0 {
 		o.Throttle = DefaultThrottle
 	}
-	r.Use(o.Throttle.middleware(o.Metric, func(c *gin.Context, status int, message string) {
+	r.Use(o.Throttle.middleware(o.Metric, o.Log, func(c *gin.Context, status int, message string) {
 		c.String(status, message)
 	}))
 

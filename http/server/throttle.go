@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,9 +40,9 @@ type limiter struct {
 	seen map[[32]byte]*window
 }
 
-// allow counts a call for key at now and reports whether it is within the limit, and
-// when the window ends.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Time) {
+// allow counts a call for key at now and returns the calls in its window so far, and when
+// the window ends.
+func (l *limiter) allow(key string, now time.Time) (int, time.Time) {
 	h := sha256.Sum256([]byte(key))
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -59,11 +60,11 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Time) {
 		l.seen[h] = w
 	}
 	w.n++
-	return w.n <= l.max, w.start.Add(l.per)
+	return w.n, w.start.Add(l.per)
 }
 
 // throttled is the middleware of t; denials are counted in the registry by route.
-func (t Throttle) middleware(reg *prometheus.Registry, fail func(c *gin.Context, status int, message string)) gin.HandlerFunc {
+func (t Throttle) middleware(reg *prometheus.Registry, log *slog.Logger, fail func(c *gin.Context, status int, message string)) gin.HandlerFunc {
 	denied := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dsr_http_throttled_total",
 		Help: "Calls refused with 429 because their client address called a throttled route too often.",
@@ -81,8 +82,8 @@ func (t Throttle) middleware(reg *prometheus.Registry, fail func(c *gin.Context,
 			return
 		}
 		now := time.Now()
-		ok, until := l.allow(c.ClientIP(), now)
-		if ok {
+		n, until := l.allow(c.ClientIP(), now)
+		if n <= t.Max {
 			c.Next()
 			return
 		}
@@ -91,6 +92,10 @@ func (t Throttle) middleware(reg *prometheus.Registry, fail func(c *gin.Context,
 			route = "unmatched"
 		}
 		denied.WithLabelValues(route).Inc()
+		if n == t.Max+1 {
+			// Once per address and window, as the limit is passed; never the address.
+			log.Warn("throttled: too many calls from one address", slog.String("route", route))
+		}
 		c.Header("Retry-After", strconv.Itoa(int(until.Sub(now).Seconds())+1))
 		fail(c, http.StatusTooManyRequests, "too many requests from this address; try again in a minute")
 		c.Abort()
