@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -189,16 +190,20 @@ func (h *Dashboard) login(c *gin.Context) {
 	}
 	now := h.now()
 	ip := clientIP(c)
-	allowed, err := h.Users.Attempt(c, h.LoginLimit, email, ip, now)
+	allowed, wait, err := h.Users.Attempt(c, h.LoginLimit, email, ip, now)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
 	if !allowed {
-		h.Log.Warn("sign-in refused: too many failures")
-		c.Header("Retry-After", strconv.Itoa(int(h.LoginLimit.Window.Seconds())))
-		d.Error = "Too many failed sign-ins for this account or from this address. Wait " +
-			strconv.Itoa(int(h.LoginLimit.Window.Minutes())) + " minutes, then try again."
+		h.Log.Warn("sign-in refused: too many failures", slog.Duration("wait", wait))
+		secs := int((wait + time.Second - 1) / time.Second)
+		c.Header("Retry-After", strconv.Itoa(secs))
+		after := strconv.Itoa(secs) + " seconds"
+		if wait >= time.Minute {
+			after = strconv.Itoa(int((wait+time.Minute-1)/time.Minute)) + " minutes"
+		}
+		d.Error = "Too many failed sign-ins for this account or from this address. Wait " + after + ", then try again."
 		h.loginForm(c, http.StatusTooManyRequests, d)
 		return
 	}

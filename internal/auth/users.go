@@ -213,30 +213,40 @@ func hashKey(kind, value string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Limit is the sign-in rate limit: at most PerAccount failed sign-ins for one email and
-// PerIP from one client address within Window.
+// Limit is the sign-in rate limit, over Window: PerAccount attempts at one account from
+// one address, PerIP attempts from one address at any accounts; and, so that attempts
+// from many addresses slow down rather than lock the owner out, past BackoffAfter attempts
+// at one account from anywhere, each next one waits twice as long as the one before since
+// the last, from one second up to BackoffMax.
 type Limit struct {
-	PerAccount int
-	PerIP      int
-	Window     time.Duration
+	PerAccount   int
+	PerIP        int
+	Window       time.Duration
+	BackoffAfter int
+	BackoffMax   time.Duration
 }
 
-// DefaultLimit allows 5 failures per account and 20 per address in 15 minutes. The
+// DefaultLimit allows 5 failures per account and address and 20 per address in 15
+// minutes; past 10 at one account from anywhere, waits of 1 s doubling up to a minute. The
 // address allows more because a team behind one office address shares it; it stops one
-// address from trying many accounts.
-var DefaultLimit = Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
+// address from trying many accounts. Locking out happens only for the address that failed:
+// its owner, elsewhere, waits a minute at most.
+var DefaultLimit = Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute, BackoffAfter: 10, BackoffMax: time.Minute}
 
 // failureMemory is how long a failed sign-in is kept at most.
 const failureMemory = 24 * time.Hour
 
 // Attempt counts a sign-in attempt for the email from the address before its password
-// is checked, and reports whether it may go on: false when the email or the address
-// reached its limit within the window. Counting comes first and under a lock, so N
-// parallel attempts count N and at most the limit go on. The attempt stays counted as a
+// is checked, and reports whether it may go on, or else how long to wait. Counting comes
+// first and under a lock, so N parallel attempts count N. The attempt stays counted as a
 // failure unless ClearFailures follows a success. Attempts older than a day are forgotten.
-func (s *Users) Attempt(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, error) {
-	return s.st.ReserveLoginAttempt(ctx, hashKey("account", email), hashKey("ip", ip), now.Add(-l.Window), now,
-		now.Add(-failureMemory), l.PerAccount, l.PerIP)
+func (s *Users) Attempt(ctx context.Context, l Limit, email, ip string, now time.Time) (bool, time.Duration, error) {
+	if l.BackoffAfter == 0 {
+		l.BackoffAfter, l.BackoffMax = DefaultLimit.BackoffAfter, DefaultLimit.BackoffMax
+	}
+	return s.st.ReserveLoginAttempt(ctx, hashKey("account", email), hashKey("ip", ip), store.LoginPolicy{
+		Since: now.Add(-l.Window), PerPair: l.PerAccount, PerIP: l.PerIP, BackoffAfter: l.BackoffAfter, BackoffMax: l.BackoffMax,
+	}, now, now.Add(-failureMemory))
 }
 
 // ClearFailures forgets the attempts of an email, after it signed in.

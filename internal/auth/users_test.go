@@ -188,12 +188,12 @@ func TestSessions(t *testing.T) {
 func TestLoginLimit(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
-	l := auth.Limit{PerAccount: 3, PerIP: 5, Window: 10 * time.Minute}
+	l := auth.Limit{PerAccount: 3, PerIP: 5, Window: 10 * time.Minute, BackoffAfter: 10, BackoffMax: time.Minute}
 	now := time.Now()
 
 	attempt := func(email, ip string, at time.Time) bool {
 		t.Helper()
-		ok, err := s.Attempt(ctx, l, email, ip, at)
+		ok, _, err := s.Attempt(ctx, l, email, ip, at)
 		require.NoError(t, err)
 		return ok
 	}
@@ -201,18 +201,22 @@ func TestLoginLimit(t *testing.T) {
 		require.True(t, attempt("Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)), "attempt %d", i+1)
 	}
 	now = now.Add(3 * time.Minute)
-	require.False(t, attempt("ana@vendor.example", "198.51.100.7", now), "per account, from any address")
-	require.True(t, attempt("bo@vendor.example", "198.51.100.7", now))
+	ok, wait, err := s.Attempt(ctx, l, "ana@vendor.example", "192.0.2.1", now)
+	require.NoError(t, err)
+	require.False(t, ok, "per account and address")
+	require.Equal(t, l.Window, wait)
+	require.True(t, attempt("ana@vendor.example", "198.51.100.7", now), "the owner, from elsewhere, is not locked out")
+	require.NoError(t, s.ClearFailures(ctx, "ana@vendor.example"))
+	require.True(t, attempt("bo@vendor.example", "192.0.2.1", now))
+	require.True(t, attempt("cy@vendor.example", "192.0.2.1", now))
 	require.NoError(t, s.ClearFailures(ctx, "bo@vendor.example"))
 	require.True(t, attempt("ana@vendor.example", "192.0.2.1", now.Add(10*time.Minute)), "attempts leave the window")
 	require.NoError(t, s.ClearFailures(ctx, "ana@vendor.example"))
 	for i := range 3 {
 		require.True(t, attempt("Ana@vendor.example", "192.0.2.1", now.Add(time.Duration(i)*time.Minute)), "attempt %d", i+1)
 	}
-
-	require.True(t, attempt("cy@vendor.example", "192.0.2.1", now))
 	require.True(t, attempt("di@vendor.example", "192.0.2.1", now))
-	require.False(t, attempt("bo@vendor.example", "192.0.2.1", now), "per address, for any account: 5 reached")
+	require.False(t, attempt("eve@vendor.example", "192.0.2.1", now), "per address, for any account: 5 reached")
 	require.NoError(t, s.ClearFailures(ctx, "cy@vendor.example"))
 	require.NoError(t, s.ClearFailures(ctx, "di@vendor.example"))
 
@@ -237,23 +241,65 @@ func TestLoginLimit(t *testing.T) {
 	require.Equal(t, 1, n)
 }
 
-// TestLoginAttemptsCountInParallel: 60 attempts at once for one account count one by one:
-// exactly the limit goes on, whatever the interleaving.
+// TestLoginAttemptsCountInParallel: 60 attempts at once at one account count one by one:
+// from one address exactly the per-address limit goes on; from 60 addresses, exactly the
+// attempts before the back-off starts (the rest would each have to wait).
 func TestLoginAttemptsCountInParallel(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
-	l := auth.Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute}
+	l := auth.Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute, BackoffAfter: 10, BackoffMax: time.Minute}
 	now := time.Now()
-	var allowed atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 60 {
-		wg.Go(func() {
-			ok, err := s.Attempt(ctx, l, "target@vendor.example", fmt.Sprintf("198.51.100.%d", i), now)
-			if err == nil && ok {
-				allowed.Add(1)
-			}
-		})
+	for _, tc := range []struct {
+		account string
+		ip      func(i int) string
+		want    int32
+	}{
+		{"one@vendor.example", func(int) string { return "198.51.100.1" }, 5},
+		{"many@vendor.example", func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }, 10},
+	} {
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 60 {
+			wg.Go(func() {
+				ok, _, err := s.Attempt(ctx, l, tc.account, tc.ip(i), now)
+				if err == nil && ok {
+					allowed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		require.EqualValues(t, tc.want, allowed.Load(), tc.account)
 	}
-	wg.Wait()
-	require.EqualValues(t, 5, allowed.Load())
+}
+
+// TestLoginBackoff: attempts from many addresses at one account slow down, 1 s, 2 s, 4 s
+// ... up to a minute between two, and never lock its owner out for longer than that.
+func TestLoginBackoff(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	l := auth.Limit{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute, BackoffAfter: 3, BackoffMax: 8 * time.Second}
+	at := time.Now().Truncate(time.Microsecond)
+	ip := 0
+	try := func() (bool, time.Duration) {
+		ip++
+		ok, wait, err := s.Attempt(ctx, l, "target@vendor.example", fmt.Sprintf("203.0.113.%d", ip), at)
+		require.NoError(t, err)
+		return ok, wait
+	}
+	for range 3 {
+		ok, _ := try()
+		require.True(t, ok)
+	}
+	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		ok, wait := try()
+		require.False(t, ok, "too soon after the last")
+		require.Equal(t, want, wait)
+		at = at.Add(wait)
+		ok, _ = try()
+		require.True(t, ok, "after %s", want)
+	}
+	at = at.Add(8 * time.Second)
+	ok, _, err := s.Attempt(ctx, l, "target@vendor.example", "192.0.2.200", at)
+	require.NoError(t, err)
+	require.True(t, ok, "the owner gets in after the longest wait")
 }

@@ -87,15 +87,29 @@ func (s *Store) SetUserLastLogin(ctx context.Context, id string, at time.Time) e
 	return requireRow(res, fmt.Sprintf("note sign-in of user %s", id))
 }
 
+// LoginPolicy is what ReserveLoginAttempt allows within a window (attempts after Since):
+// PerPair attempts at one account from one address, PerIP from one address; past
+// BackoffAfter attempts at one account from anywhere, each further one only once
+// 2^(n-BackoffAfter) seconds (at most BackoffMax) have passed since its last.
+type LoginPolicy struct {
+	Since        time.Time
+	PerPair      int
+	PerIP        int
+	BackoffAfter int
+	BackoffMax   time.Duration
+}
+
 // ReserveLoginAttempt counts a sign-in attempt before its password is checked, so that
 // parallel attempts count one by one: under a lock per account hash and one per address
-// hash (always taken in that order), it refuses the attempt (false, nothing recorded) when
-// the account already has perAccount attempts after since or the address perIP, and
-// records it otherwise (at at; rows from before forgetBefore go). An attempt that then
-// succeeds is removed by ClearLoginFailures; one that fails stays, as a failure.
-func (s *Store) ReserveLoginAttempt(ctx context.Context, accountHash, ipHash string, since, at, forgetBefore time.Time,
-	perAccount, perIP int) (bool, error) {
+// hash (always taken in that order), it refuses the attempt (nothing recorded) when the
+// policy does, with how long to wait, and records it otherwise (at at; rows from before
+// forgetBefore go). An attempt that then succeeds is removed by ClearLoginFailures; one
+// that fails stays, as a failure.
+func (s *Store) ReserveLoginAttempt(ctx context.Context, accountHash, ipHash string, p LoginPolicy, at, forgetBefore time.Time) (bool, time.Duration, error) {
 	var ok bool
+	var wait time.Duration
+	window := at.Sub(p.Since)
+	at = at.Truncate(time.Microsecond) // as the database keeps it
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		// Two key spaces (1: accounts, 2: addresses), so that the two kinds never collide.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1, hashtext($1))`, accountHash); err != nil {
@@ -105,18 +119,34 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, accountHash, ipHash str
 			return err
 		}
 		var n struct {
-			Account int `db:"account"`
-			IP      int `db:"ip"`
+			Pair    int        `db:"pair"`
+			Account int        `db:"account"`
+			IP      int        `db:"ip"`
+			Last    *time.Time `db:"last"`
 		}
 		if err := tx.GetContext(ctx, &n, `
-			SELECT count(*) FILTER (WHERE account_hash = $1) AS account,
-			       count(*) FILTER (WHERE ip_hash = $2) AS ip
+			SELECT count(*) FILTER (WHERE account_hash = $1 AND ip_hash = $2) AS pair,
+			       count(*) FILTER (WHERE account_hash = $1) AS account,
+			       count(*) FILTER (WHERE ip_hash = $2) AS ip,
+			       max(at) FILTER (WHERE account_hash = $1) AS last
 			FROM dashboard_login_failures
-			WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`, accountHash, ipHash, since); err != nil {
+			WHERE (account_hash = $1 OR ip_hash = $2) AND at > $3`, accountHash, ipHash, p.Since); err != nil {
 			return err
 		}
-		if n.Account >= perAccount || n.IP >= perIP {
+		switch {
+		case n.Pair >= p.PerPair || n.IP >= p.PerIP:
+			// The oldest attempt that counts leaves the window at the latest then.
+			wait = window
 			return nil
+		case n.Account >= p.BackoffAfter && n.Last != nil:
+			delay := p.BackoffMax
+			if k := n.Account - p.BackoffAfter; k < 30 && time.Duration(1<<k)*time.Second < delay {
+				delay = time.Duration(1<<k) * time.Second
+			}
+			if next := n.Last.Add(delay); at.Before(next) {
+				wait = next.Sub(at)
+				return nil
+			}
 		}
 		ok = true
 		_, err := tx.ExecContext(ctx, `
@@ -126,9 +156,9 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, accountHash, ipHash str
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("count a sign-in attempt: %w", err)
+		return false, 0, fmt.Errorf("count a sign-in attempt: %w", err)
 	}
-	return ok, nil
+	return ok, wait, nil
 }
 
 // ClearLoginFailures removes the failed sign-ins of the account hash; there may be none.
