@@ -38,9 +38,6 @@ Usage:
                                  a new key (default scope: requests); prints {"id","api_key",...} once
   dsr tenant keys revoke --tenant ID --key KEY_ID
                                  refused from now on, on every replica (--id is the same as --key)
-  dsr tenant keys rotate --tenant ID --key KEY_ID [--overlap 24h]
-                                 a new key of the same name and scopes, printed once; the old one
-                                 works for the overlap (0, 1h, 24h, 7d ...), then is refused
   dsr demo seed --tenant ID [--end-users N] [--messages M]
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]

@@ -31,10 +31,10 @@ func tenantList(ctx context.Context, args []string, out io.Writer) error {
 	return json.NewEncoder(out).Encode(ts)
 }
 
-// tenantKeys runs `dsr tenant keys list|create|revoke|rotate`.
+// tenantKeys runs `dsr tenant keys list|create|revoke`.
 func tenantKeys(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"tenant keys: say list, create, revoke or rotate"}
+		return usageError{"tenant keys: say list, create or revoke"}
 	}
 	switch args[0] {
 	case "list":
@@ -43,10 +43,8 @@ func tenantKeys(ctx context.Context, args []string, out io.Writer) error {
 		return tenantKeysCreate(ctx, args[1:], out)
 	case "revoke":
 		return tenantKeysRevoke(ctx, args[1:], out)
-	case "rotate":
-		return tenantKeysRotate(ctx, args[1:], out)
 	}
-	return usageError{fmt.Sprintf("tenant keys: unknown command %q: say list, create, revoke or rotate", args[0])}
+	return usageError{fmt.Sprintf("tenant keys: unknown command %q: say list, create or revoke", args[0])}
 }
 
 // noTenant says the tenant id names no tenant.
@@ -145,45 +143,4 @@ func tenantKeysRevoke(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	return json.NewEncoder(out).Encode(k)
-}
-
-// tenantKeysRotate replaces a key by a new one of the same name and scopes, printed once;
-// the old one keeps working for the overlap, then is refused.
-func tenantKeysRotate(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("tenant keys rotate", flag.ContinueOnError)
-	tenantID := fs.String("tenant", "", "tenant id")
-	keyID := fs.String("key", "", "the key's id (from dsr tenant keys list)")
-	overlap := fs.String("overlap", "", "how long the old key keeps working, e.g. 0, 1h, 24h, 7d (default 24h)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *tenantID == "" || *keyID == "" {
-		return usageError{"tenant keys rotate: --tenant and --key are required"}
-	}
-	d, err := tenants.ParseOverlap(*overlap)
-	if err != nil {
-		return usageError{"tenant keys rotate: --overlap: " + err.Error()}
-	}
-	b, err := openBase(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	old, created, secret, err := b.Store.RotateAPIKey(ctx, *tenantID, *keyID, d, time.Now())
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("tenant keys rotate: tenant %s has no key %s (see dsr tenant keys list)", *tenantID, *keyID)
-	case errors.Is(err, store.ErrKeyInactive):
-		return fmt.Errorf("tenant keys rotate: %w", err)
-	case err != nil:
-		return err
-	}
-	return json.NewEncoder(out).Encode(struct {
-		ID            string            `json:"id"`
-		APIKey        string            `json:"api_key"`
-		Name          string            `json:"name"`
-		Scopes        []domain.KeyScope `json:"scopes"`
-		Replaced      string            `json:"replaced"`
-		ReplacedUntil *time.Time        `json:"replaced_until"`
-	}{created.ID, secret, created.Name, created.Scopes, old.ID, old.ExpiresAt})
 }
