@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dsr/internal/domain"
 	"dsr/internal/store"
@@ -35,12 +33,9 @@ func (k *NewKey) Validate() error {
 	switch {
 	case k.Name == "":
 		return &InvalidError{"a key needs a name"}
-	case !utf8.ValidString(k.Name):
-		return &InvalidError{"the name is not valid UTF-8"}
-	case utf8.RuneCountInString(k.Name) > maxKeyName:
-		return &InvalidError{fmt.Sprintf("the name is longer than %d characters", maxKeyName)}
-	case strings.ContainsFunc(k.Name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }):
-		return &InvalidError{"the name holds control characters"}
+	}
+	if err := domain.CheckLine(k.Name, maxKeyName); err != nil {
+		return &InvalidError{"the name " + err.Error()}
 	}
 	scopes, err := domain.NormalizeKeyScopes(k.Scopes)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"dsr/internal/domain"
 )
@@ -25,8 +23,8 @@ func (g *Guard) CleanURL(ctx context.Context, raw string) (string, error) {
 	if u == "" {
 		return "", errors.New("url is required")
 	}
-	if len(u) > MaxURL || !cleanText(u) {
-		return "", fmt.Errorf("url must be at most %d printable characters", MaxURL)
+	if err := domain.CheckLine(u, MaxURL); err != nil {
+		return "", fmt.Errorf("url %w", err)
 	}
 	if err := g.CheckURL(ctx, u); err != nil {
 		return "", err
@@ -52,21 +50,8 @@ func CleanEvents(events []domain.WebhookEvent) ([]domain.WebhookEvent, error) {
 
 // CheckDescription checks a subscription's description.
 func CheckDescription(d string) error {
-	if utf8.RuneCountInString(d) > MaxDescription || !cleanText(d) {
-		return fmt.Errorf("description must be at most %d characters, without control characters", MaxDescription)
+	if err := domain.CheckLine(d, MaxDescription); err != nil {
+		return fmt.Errorf("description %w", err)
 	}
 	return nil
-}
-
-// cleanText reports whether s is valid UTF-8 without NUL, control or bidi characters.
-func cleanText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return false
-		}
-	}
-	return true
 }
