@@ -218,6 +218,8 @@ type usersData struct {
 	Users     []auth.User
 	Roles     []domain.Role
 	MinLength int
+	// SecondFactorRoles are the roles that must use a second factor.
+	SecondFactorRoles []domain.Role
 }
 
 func (h *Dashboard) users(c *gin.Context) {
@@ -226,7 +228,13 @@ func (h *Dashboard) users(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "The users could not be read.", err)
 		return
 	}
-	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: domain.Roles, MinLength: auth.MinPasswordLength})
+	required, err := h.Users.SecondFactorRoles(c)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, "The users could not be read.", err)
+		return
+	}
+	h.render(c, http.StatusOK, "users", "Users", usersData{Users: list, Roles: domain.Roles, MinLength: auth.MinPasswordLength,
+		SecondFactorRoles: required})
 }
 
 func (h *Dashboard) createUser(c *gin.Context) {

@@ -70,32 +70,52 @@ func clientIP(c *gin.Context) string {
 	return c.ClientIP()
 }
 
-// authenticate loads the session of the cookie, or sends the browser to the sign-in page.
-func (h *Dashboard) authenticate(c *gin.Context) {
+// cookieSession returns the session of the browser's cookie and its token;
+// auth.ErrNotFound when there is none (an expired cookie is cleared).
+func (h *Dashboard) cookieSession(c *gin.Context) (auth.Session, string, error) {
 	token := ""
 	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
 		token = ck.Value
 	}
 	s, err := h.Users.Session(c, token, h.Sessions, h.now())
+	if errors.Is(err, auth.ErrNotFound) && token != "" {
+		h.setCookie(c, sessionCookie, "", "/", -1, http.SameSiteLaxMode)
+	}
+	return s, token, err
+}
+
+// sendTo ends the request with a redirect to target; an htmx request is told to load it.
+func sendTo(c *gin.Context, target string) {
+	if c.GetHeader("HX-Request") == "true" {
+		c.Header("HX-Redirect", target)
+		c.AbortWithStatus(http.StatusUnauthorized)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, target)
+	c.Abort()
+}
+
+// authenticate loads the session of the cookie, or sends the browser to the sign-in page
+// (or, when only the second factor is missing, to its page).
+func (h *Dashboard) authenticate(c *gin.Context) {
+	s, token, err := h.cookieSession(c)
 	switch {
 	case errors.Is(err, auth.ErrNotFound):
-		if token != "" {
-			h.setCookie(c, sessionCookie, "", "/", -1, http.SameSiteLaxMode)
-		}
 		target := "/login"
 		if c.Request.Method == http.MethodGet && c.Request.URL.Path != "/" {
 			target += "?next=" + url.QueryEscape(c.Request.URL.RequestURI())
 		}
-		if c.GetHeader("HX-Request") == "true" {
-			c.Header("HX-Redirect", target)
-			c.AbortWithStatus(http.StatusUnauthorized)
-			return
-		}
-		c.Redirect(http.StatusSeeOther, target)
-		c.Abort()
+		sendTo(c, target)
 		return
 	case err != nil:
 		h.fail(c, http.StatusInternalServerError, "The session could not be read; try again.", err)
+		return
+	case s.Pending != "":
+		target := secondFactorPath
+		if c.Request.Method == http.MethodGet {
+			target = secondFactorTarget(c.Request.URL.RequestURI())
+		}
+		sendTo(c, target)
 		return
 	}
 	c.Set(ctxSession, s)
@@ -168,7 +188,7 @@ func (h *Dashboard) loginForm(c *gin.Context, status int, d loginData) {
 
 func (h *Dashboard) loginPage(c *gin.Context) {
 	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
-		if _, err := h.Users.Session(c, ck.Value, h.Sessions, h.now()); err == nil {
+		if s, err := h.Users.Session(c, ck.Value, h.Sessions, h.now()); err == nil && s.Pending == "" {
 			c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
 			return
 		}
@@ -228,6 +248,22 @@ func (h *Dashboard) login(c *gin.Context) {
 			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 			return
 		}
+	}
+	pending, err := h.pendingAfterPassword(c, u)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
+		return
+	}
+	if pending != "" {
+		token, _, err := h.Users.StartPendingSession(c, u, pending, now)
+		if err != nil {
+			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
+			return
+		}
+		h.setCookie(c, loginCookie, "", "/login", -1, http.SameSiteStrictMode)
+		h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
+		c.Redirect(http.StatusSeeOther, secondFactorTarget(d.Next))
+		return
 	}
 	token, _, err := h.Users.StartSession(c, u, h.Sessions, now)
 	if err != nil {

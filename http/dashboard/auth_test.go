@@ -305,8 +305,10 @@ func TestAdminCreatesUsers(t *testing.T) {
 	}{
 		{name: "short password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"short"}, "password_again": {"short"}},
 			notice: "Not created: the password must have at least 12 characters."},
-		{name: "weak password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"passwordpassword"}, "password_again": {"passwordpassword"}},
+		{name: "weak password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"abcdabcdabcdabcd1"}, "password_again": {"abcdabcdabcdabcd1"}},
 			notice: "Not created: the password is too easy to guess"},
+		{name: "breached password", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {"Mailcreated5240"}, "password_again": {"Mailcreated5240"}},
+			notice: "Not created: this password is on a list of passwords seen in breaches"},
 		{name: "passwords differ", form: url.Values{"email": {"ana@vendor.example"}, "role": {"dpo"}, "password": {password}, "password_again": {password + "!"}},
 			notice: "The two passwords differ."},
 		{name: "bad role", form: url.Values{"email": {"ana@vendor.example"}, "role": {"root"}, "password": {password}, "password_again": {password}},

@@ -74,7 +74,7 @@ type Dashboard struct {
 }
 
 // pageNames are the templates under templates/dashboard, each with layout.html.
-var pageNames = []string{"login", "queue", "request", "triage", "reports", "tenants", "tenant", "webhooks", "users", "error"}
+var pageNames = []string{"login", "second_factor", "account", "queue", "request", "triage", "reports", "tenants", "tenant", "webhooks", "users", "error"}
 
 // New parses the templates and returns the dashboard.
 func New(cfg Config) (*Dashboard, error) {
@@ -111,9 +111,20 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	pub.GET("/login", h.loginPage)
 	pub.POST("/login", h.login)
 
+	// A session whose password was right and whose second factor is still to come.
+	pending := pub.Group(secondFactorPath, h.authenticatePending, h.checkCSRF)
+	pending.GET("", h.secondFactorPage)
+	pending.POST("", h.secondFactor)
+	pending.POST("/cancel", h.logout)
+
 	// Every route below needs a session; every POST among them the session's CSRF token.
 	in := pub.Group("", h.authenticate, h.checkCSRF)
 	in.POST("/logout", h.logout)
+	in.GET("/account", h.account)
+	in.GET("/account/second-factor", h.accountEnrolPage)
+	in.POST("/account/second-factor", h.accountEnrol)
+	in.POST("/account/second-factor/remove", h.accountRemove)
+	in.POST("/account/recovery-codes", h.accountRecoveryCodes)
 	in.GET("/", h.queue)
 	in.GET("/requests/:id", h.request)
 	in.GET("/requests/:id/poll", h.poll)
@@ -144,6 +155,8 @@ func (h *Dashboard) Register(r gin.IRouter) {
 	admin.POST("/tenants/:id/webhooks/:wid/deliveries/:did/redeliver", h.redeliver)
 	admin.GET("/users", h.users)
 	admin.POST("/users", h.createUser)
+	admin.POST("/users/second-factor", h.setSecondFactorRoles)
+	admin.POST("/users/:id/reset-second-factor", h.resetSecondFactor)
 }
 
 func (h *Dashboard) now() time.Time {
@@ -195,7 +208,10 @@ func (p page) Can(role domain.Role) bool { return p.User != nil && p.User.Role.A
 func (h *Dashboard) render(c *gin.Context, status int, name, title string, data any) {
 	p := page{Title: title, Nav: name, Data: data}
 	if s, ok := current(c); ok {
-		p.User, p.CSRF = &s.User, s.CSRFToken
+		p.CSRF = s.CSRFToken
+		if s.Pending == "" { // a session waiting for its second factor shows no menu
+			p.User = &s.User
+		}
 		if s.FlashMessage != "" {
 			p.FlashKind, p.Flash = s.FlashKind, s.FlashMessage
 			if err := h.Users.ClearFlash(c, sessionToken(c)); err != nil {

@@ -24,6 +24,7 @@ import (
 	"dsr/internal/auth"
 	"dsr/internal/deadline"
 	"dsr/internal/domain"
+	"dsr/internal/platform/seal"
 	"dsr/internal/store"
 	"dsr/internal/temporal/dispatch"
 	"dsr/internal/testkit/pgtest"
@@ -100,7 +101,9 @@ func newHarness(t *testing.T, o options) *harness {
 		orch = pgtest.New(t, schema.Orchestrator)
 	}
 	st := store.New(orch.DB)
-	h := &harness{t: t, Store: st, DB: orch.DB, Users: auth.New(st), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
+	keys, err := seal.New([]byte(strings.Repeat("s", seal.MinSecretLen)))
+	require.NoError(t, err)
+	h := &harness{t: t, Store: st, DB: orch.DB, Users: auth.New(st).WithKeys(keys), Chat: o.chat, Clock: &clock{t: time.Now()}, PackageDir: o.dir}
 	if h.PackageDir == "" {
 		h.PackageDir = t.TempDir()
 	}

@@ -182,7 +182,7 @@ func (a *App) buildMailroom(context.Context) error {
 // buildHTTP builds the HTTP surface: the API, the dashboard, the subjects' pages when a
 // mailbox is configured, the OpenDSR processor API, the probes and the metrics.
 func (a *App) buildHTTP(context.Context) error {
-	dash, err := dashboard.New(dashboard.Config{Store: a.Store, Users: auth.New(a.Store), Dispatch: a.Dispatch, Accounts: a.ChatStore,
+	dash, err := dashboard.New(dashboard.Config{Store: a.Store, Users: auth.New(a.Store).WithKeys(a.Keys), Dispatch: a.Dispatch, Accounts: a.ChatStore,
 		PackageDir: a.packageDir(), Log: a.Log, MailboxConfigured: a.Room != nil, SecureCookies: a.Config.SecureCookies,
 		Webhooks: &dashboard.Webhooks{Guard: a.WebhookGuard, Secrets: webhooks.Secrets{Keys: a.Keys}, Overlap: a.Config.Webhooks.SecretOverlap}})
 	if err != nil {

@@ -37,6 +37,36 @@ type Session struct {
 	CreatedAt, LastSeenAt, ExpiresAt time.Time
 	// FlashKind ("ok" or "error") and FlashMessage are the notice to show once.
 	FlashKind, FlashMessage string
+	// Pending is what the session waits for before it is signed in: PendingCode or
+	// PendingEnrol; empty when signed in.
+	Pending string
+}
+
+// What a session may wait for after a right password.
+const (
+	// PendingCode: the user's second factor's code (or a recovery code).
+	PendingCode = store.PendingCode
+	// PendingEnrol: the set-up of a second factor, which the user's role requires.
+	PendingEnrol = store.PendingEnrol
+)
+
+// StartPendingSession begins a session of the user that waits for pending (PendingCode or
+// PendingEnrol) for ten minutes at most; it opens no page but the second factor's. Once
+// that is done, StartSession signs the user in with a new token.
+func (s *Users) StartPendingSession(ctx context.Context, u User, pending string, now time.Time) (string, Session, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", Session{}, fmt.Errorf("start pending session: %w", err)
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return "", Session{}, fmt.Errorf("start pending session: %w", err)
+	}
+	sess := Session{User: u, CSRFToken: csrf, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(pendingFor), Pending: pending}
+	if err := s.st.CreatePendingSession(ctx, tokenHash(token), u.ID, csrf, pending, now, sess.ExpiresAt); err != nil {
+		return "", Session{}, fmt.Errorf("start pending session: %w", err)
+	}
+	return token, sess, nil
 }
 
 func randomToken() (string, error) {
@@ -88,7 +118,7 @@ func (s *Users) Session(ctx context.Context, token string, p Policy, now time.Ti
 		return Session{}, err
 	}
 	sess := Session{User: User(row.User), CSRFToken: row.CSRFToken, CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt,
-		ExpiresAt: row.ExpiresAt, FlashKind: row.FlashKind, FlashMessage: row.FlashMessage}
+		ExpiresAt: row.ExpiresAt, FlashKind: row.FlashKind, FlashMessage: row.FlashMessage, Pending: row.Pending}
 	if now.Sub(row.LastSeenAt) >= touchEvery {
 		err := s.st.TouchSession(ctx, hash, now)
 		if errors.Is(err, store.ErrNotFound) { // ended since it was read

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"dsr/internal/domain"
+	"dsr/internal/platform/seal"
 	"dsr/internal/store"
 )
 
@@ -54,6 +55,8 @@ type User struct {
 	CreatedBy   string
 	LastLoginAt *time.Time
 	DisabledAt  *time.Time
+	// SecondFactorSince is when the user set up a second factor; nil without one.
+	SecondFactorSince *time.Time
 }
 
 // Actor is how the user appears in a request's record: "<role>:<email>", e.g.
@@ -65,6 +68,7 @@ func (u User) Actor() domain.Actor { return domain.UserActor(u.Role, u.Email) }
 type Users struct {
 	st   *store.Store
 	cost int
+	keys *seal.Keys
 }
 
 // New returns Users on the orchestrator store.
@@ -96,7 +100,8 @@ func NormalizeEmail(email string) (string, error) {
 const MinPasswordScore = 3
 
 // ValidatePassword returns an error wrapping ErrInvalid when the password is too short,
-// too long for bcrypt, or too easy to guess: the strength estimator (zxcvbn, whose
+// too long for bcrypt, on the shipped list of passwords seen in breaches (Breached), or
+// too easy to guess: the strength estimator (zxcvbn, whose
 // dictionaries include the passwords most often found in breaches, common names and words,
 // keyboard patterns, repeats, sequences and dates) must rate it MinPasswordScore or more,
 // counting the user's own details (userInputs: the email, and what it is made of) as
@@ -118,6 +123,12 @@ func ValidatePassword(p string, userInputs ...string) error {
 		if local, _, _ := strings.Cut(strings.ToLower(in), "@"); len(alnum(local)) >= 3 && strings.Contains(bare, alnum(local)) || bare == alnum(in) {
 			return fmt.Errorf("%w: the password must not contain the email", ErrInvalid)
 		}
+	}
+	switch seen, err := Breached(p); {
+	case err != nil:
+		return fmt.Errorf("check password: %w", err)
+	case seen:
+		return fmt.Errorf("%w: this password is on a list of passwords seen in breaches, which attackers try first; choose another", ErrInvalid)
 	}
 	if r := zxcvbn.PasswordStrength(p, known); r.Score < MinPasswordScore {
 		return fmt.Errorf("%w: the password is too easy to guess (common words or passwords, repeats, sequences, keyboard patterns or the email); a few unrelated words make a strong one", ErrInvalid)

@@ -18,6 +18,27 @@ type Session struct {
 	CreatedAt, LastSeenAt, ExpiresAt time.Time
 	// FlashKind and FlashMessage are the notice for the next page; empty when none.
 	FlashKind, FlashMessage string
+	// Pending is what the session still waits for before it is signed in
+	// (PendingCode, PendingEnrol); empty when signed in.
+	Pending string
+}
+
+// What a session may wait for after the password: the second factor's code, or its set-up.
+const (
+	PendingCode  = "code"
+	PendingEnrol = "enrol"
+)
+
+// CreatePendingSession adds a session that waits for pending (PendingCode or
+// PendingEnrol) before it is signed in.
+func (s *Store) CreatePendingSession(ctx context.Context, idHash []byte, userID, csrfToken, pending string, at, expiresAt time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO dashboard_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, pending)
+		VALUES ($1, $2, $3, $4, $4, $5, $6)`, idHash, userID, csrfToken, at, expiresAt, pending)
+	if err != nil {
+		return fmt.Errorf("create pending session of user %s: %w", userID, err)
+	}
+	return nil
 }
 
 // CreateSession adds a session of the user under the token's hash, begun and last used
@@ -43,11 +64,13 @@ func (s *Store) LiveSession(ctx context.Context, idHash []byte, now, seenAfter t
 		ExpiresAt    time.Time `db:"expires_at"`
 		FlashKind    string    `db:"flash_kind"`
 		FlashMessage string    `db:"flash_message"`
+		Pending      string    `db:"pending"`
 	}
 	err := s.db.GetContext(ctx, &row, `
-		SELECT u.id, u.email, u.role, u.created_at, u.created_by, u.last_login_at, u.disabled_at,
+		SELECT u.id, u.email, u.role, u.created_at, u.created_by, u.last_login_at, u.disabled_at, u.totp_enabled_at,
 			s.csrf_token, s.created_at AS s_created_at, s.last_seen_at, s.expires_at,
-			COALESCE(s.flash_kind, '') AS flash_kind, COALESCE(s.flash_message, '') AS flash_message
+			COALESCE(s.flash_kind, '') AS flash_kind, COALESCE(s.flash_message, '') AS flash_message,
+			COALESCE(s.pending, '') AS pending
 		FROM dashboard_sessions s JOIN dashboard_users u ON u.id = s.user_id
 		WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL`,
 		idHash, now, seenAfter)
@@ -58,7 +81,7 @@ func (s *Store) LiveSession(ctx context.Context, idHash []byte, now, seenAfter t
 		return Session{}, fmt.Errorf("read session: %w", err)
 	}
 	return Session{User: row.User, CSRFToken: row.CSRFToken, CreatedAt: row.SCreatedAt, LastSeenAt: row.LastSeenAt,
-		ExpiresAt: row.ExpiresAt, FlashKind: row.FlashKind, FlashMessage: row.FlashMessage}, nil
+		ExpiresAt: row.ExpiresAt, FlashKind: row.FlashKind, FlashMessage: row.FlashMessage, Pending: row.Pending}, nil
 }
 
 // TouchSession notes that the session was used at at; ErrNotFound when there is no such

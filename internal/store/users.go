@@ -28,9 +28,11 @@ type User struct {
 	CreatedBy   string      `db:"created_by"`
 	LastLoginAt *time.Time  `db:"last_login_at"`
 	DisabledAt  *time.Time  `db:"disabled_at"`
+	// SecondFactorSince is when the user's second factor (TOTP) was set up; nil without one.
+	SecondFactorSince *time.Time `db:"totp_enabled_at"`
 }
 
-const userColumns = `id, email, role, created_at, created_by, last_login_at, disabled_at`
+const userColumns = `id, email, role, created_at, created_by, last_login_at, disabled_at, totp_enabled_at`
 
 // CreateUser adds a dashboard user with a new id. The email must be unique regardless of
 // case; ErrExists otherwise. passwordHash is stored as given.
@@ -179,4 +181,17 @@ func requireRow(res sql.Result, what string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// UserByID returns the dashboard user with the id; ErrNotFound when there is none.
+func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM dashboard_users WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("read user %s: %w", id, err)
+	}
+	return u, nil
 }
