@@ -1,10 +1,12 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -47,6 +49,26 @@ type idp struct {
 	Issuer string
 	store  *idpStorage
 	people *idpPeople
+	// Logged is what the dashboard in front of the provider logged (ssoHarness).
+	Logged *syncBuffer
+}
+
+// syncBuffer is a log's output, written and read concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // idpPeople is the provider's user store (storage.UserStore).
@@ -87,8 +109,9 @@ type idpStorage struct {
 	*storage.Storage
 	people *idpPeople
 
-	mu       sync.Mutex
-	audience []string
+	mu sync.Mutex
+	// other, when set, is the client the provider issues the tokens of a code exchange to.
+	other    string
 	lifetime time.Duration
 }
 
@@ -104,6 +127,15 @@ func (c idpClient) IsScopeAllowed(scope string) bool {
 }
 
 func (c idpClient) IDTokenUserinfoClaimsAssertion() bool { return true }
+
+// GetID is the other client's id when the provider issues tokens to it, so that the code
+// exchange goes through as that client's.
+func (c idpClient) GetID() string {
+	if other := c.store.otherClient(); other != "" {
+		return other
+	}
+	return c.Client.GetID()
+}
 
 func (c idpClient) IDTokenLifetime() time.Duration {
 	c.store.mu.Lock()
@@ -133,25 +165,31 @@ func (s *idpStorage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserIn
 	return nil
 }
 
-// audienced is an authorisation request whose tokens go to another audience.
-type audienced struct {
+// issuedTo is an authorisation request that the provider takes as another client's: its
+// tokens name that client as audience and authorised party.
+type issuedTo struct {
 	op.AuthRequest
-	audience []string
+	client string
 }
 
-func (a audienced) GetAudience() []string { return a.audience }
+func (a issuedTo) GetClientID() string   { return a.client }
+func (a issuedTo) GetAudience() []string { return []string{a.client} }
 
 func (s *idpStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	req, err := s.Storage.AuthRequestByCode(ctx, code)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.audience != nil {
-		return audienced{AuthRequest: req, audience: s.audience}, nil
+	if other := s.otherClient(); other != "" {
+		return issuedTo{AuthRequest: req, client: other}, nil
 	}
 	return req, nil
+}
+
+func (s *idpStorage) otherClient() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.other
 }
 
 // newIDP starts the provider for a dashboard at base (its callback registered).
@@ -224,11 +262,13 @@ func (p *idp) setGroups(pp idpPerson, groups ...string) {
 	p.people.groups[pp.id] = groups
 }
 
-// issueFor makes the provider's ID tokens name these audiences instead of the client.
-func (p *idp) issueFor(audience ...string) {
+// issueTo makes the provider issue the tokens of the next code exchanges to another client
+// (audience and authorised party), as if the code were that client's. Set it once the
+// browser passed the authorisation step, which it would change too.
+func (p *idp) issueTo(client string) {
 	p.store.mu.Lock()
 	defer p.store.mu.Unlock()
-	p.store.audience = audience
+	p.store.other = client
 }
 
 // lifetime sets how long the provider's ID tokens last (negative: expired when issued).
@@ -258,6 +298,8 @@ func ssoHarness(t *testing.T, passwordsOff bool) (*harness, *idp) {
 		keys, err := seal.New(secret)
 		require.NoError(t, err)
 		cfg.SSO = &dashboard.SSO{OIDC: o, Name: "Test provider", Keys: keys}
+		provider.Logged = &syncBuffer{}
+		cfg.Log = slog.New(slog.NewTextHandler(provider.Logged, nil))
 		cfg.LocalPasswordsOff = passwordsOff
 	}})
 	return h, provider

@@ -169,16 +169,21 @@ func TestSSORefusals(t *testing.T) {
 		name string
 		// prepare changes the provider (or the dashboard) and returns who signs in.
 		prepare func(h *harness, p *idp) idpPerson
-		status  int
-		message string
+		// atCallback changes the provider after the person signed in there.
+		atCallback func(p *idp)
+		status     int
+		message    string
+		// logged is what the dashboard's log says of the refusal.
+		logged string
 	}{
 		{
 			name: "wrong audience",
 			prepare: func(_ *harness, p *idp) idpPerson {
-				p.issueFor("another-application")
 				return p.person("aud@vendor.example", true, "dsr-admins")
 			},
-			status: http.StatusForbidden, message: "not valid for this dashboard",
+			atCallback: func(p *idp) { p.issueTo("another-application") },
+			status:     http.StatusForbidden, message: "not valid for this dashboard",
+			logged: `expected audience \"dsr-dashboard\" got [\"another-application\"]`,
 		},
 		{
 			name: "expired token",
@@ -186,7 +191,7 @@ func TestSSORefusals(t *testing.T) {
 				p.lifetime(-time.Minute)
 				return p.person("late@vendor.example", true, "dsr-admins")
 			},
-			status: http.StatusForbidden, message: "token has expired",
+			status: http.StatusForbidden, message: "token has expired", logged: "oidc: token is expired",
 		},
 		{
 			name: "unknown group",
@@ -194,6 +199,7 @@ func TestSSORefusals(t *testing.T) {
 				return p.person("outsider@vendor.example", true, "marketing", "everyone")
 			},
 			status: http.StatusForbidden, message: "in none of the groups that give access to the dashboard",
+			logged: "no value of the claim groups is mapped",
 		},
 		{
 			name: "no groups",
@@ -225,7 +231,11 @@ func TestSSORefusals(t *testing.T) {
 			h, p := ssoHarness(t, false)
 			who := tc.prepare(h, p)
 			b := h.browser()
-			page := b.get(b.ssoUntilCallback(p, who, "/"))
+			cb := b.ssoUntilCallback(p, who, "/")
+			if tc.atCallback != nil {
+				tc.atCallback(p)
+			}
+			page := b.get(cb)
 			require.Equal(t, tc.status, page.Status, page.Body)
 			require.Contains(t, page.Body, `id="login-error"`)
 			require.Contains(t, page.Body, tc.message)
@@ -235,6 +245,9 @@ func TestSSORefusals(t *testing.T) {
 			var n int
 			require.NoError(t, h.DB.Get(&n, `SELECT count(*) FROM dashboard_users WHERE email = $1 AND sso`, who.email))
 			require.Zero(t, n, "no SSO user was made or linked")
+			logged := p.Logged.String()
+			require.Contains(t, logged, tc.logged)
+			require.NotContains(t, logged, who.email, "no personal data in the log")
 		})
 	}
 }
@@ -350,7 +363,7 @@ func TestSSOInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("queue-results")),
 	)
 	require.Equal(t, h.URL+"/", value(t, ctx, "location", chromedp.Location()))
-	require.Equal(t, "dpo", strings.TrimSpace(text(t, ctx, ".role")))
+	require.True(t, strings.EqualFold("dpo", strings.TrimSpace(text(t, ctx, ".role"))))
 	require.Equal(t, "chromium@vendor.example", strings.TrimSpace(text(t, ctx, ".email")))
 	require.Equal(t, domain.RoleDPO, h.userRow("chromium@vendor.example").Role)
 }
