@@ -95,7 +95,36 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 	if c.SecureCookies, err = secureCookies(c.PublicURL, os.Getenv("DSR_SECURE_COOKIES")); err != nil {
 		return c, err
 	}
+	if err := loadOIDCConfig(&c); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
+}
+
+// loadOIDCConfig reads the single sign-on settings (DSR_OIDC_*) and DSR_LOCAL_PASSWORDS over
+// the defaults in c.
+func loadOIDCConfig(c *app.Config) error {
+	o := &c.OIDC
+	o.Issuer = strings.TrimSpace(os.Getenv("DSR_OIDC_ISSUER"))
+	o.ClientID = strings.TrimSpace(os.Getenv("DSR_OIDC_CLIENT_ID"))
+	secretValue, err := secret("DSR_OIDC_CLIENT_SECRET")
+	if err != nil {
+		return err
+	}
+	o.ClientSecret = secretValue
+	if v := os.Getenv("DSR_OIDC_SCOPES"); v != "" {
+		o.Scopes = strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	o.RoleClaim = env("DSR_OIDC_ROLE_CLAIM", o.RoleClaim)
+	o.Roles = os.Getenv("DSR_OIDC_ROLES")
+	o.Name = env("DSR_OIDC_NAME", o.Name)
+	switch v := env("DSR_LOCAL_PASSWORDS", "on"); v {
+	case "on", "off":
+		c.LocalPasswords = v == "on"
+	default:
+		return fmt.Errorf("DSR_LOCAL_PASSWORDS: %q is neither on nor off", v)
+	}
+	return nil
 }
 
 // secureCookies reads DSR_SECURE_COOKIES (value v); unset, cookies are Secure when the

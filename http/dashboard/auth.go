@@ -160,6 +160,10 @@ func (h *Dashboard) need(role domain.Role) gin.HandlerFunc {
 // loginData is the sign-in page's.
 type loginData struct {
 	Email, Next, Error string
+	// SSO is the single sign-on provider's name for its button; "" when there is none.
+	SSO string
+	// NoPasswords hides the password form (local passwords are off).
+	NoPasswords bool
 }
 
 // safeNext returns next when it is a path on this site, "/" otherwise.
@@ -183,6 +187,7 @@ func (h *Dashboard) loginForm(c *gin.Context, status int, d loginData) {
 	token := base64.RawURLEncoding.EncodeToString(b)
 	h.setCookie(c, loginCookie, token, "/login", 3600, http.SameSiteStrictMode)
 	c.Set(ctxLoginCSRF, token)
+	d.SSO, d.NoPasswords = h.ssoLabel(), h.LocalPasswordsOff
 	h.render(c, status, "login", "Sign in", d)
 }
 

@@ -4,7 +4,9 @@
 // package); admins also see and create tenants and manage users. A new tenant's API key is
 // shown once, on the answer to the form, and is neither kept nor logged.
 //
-// Security: users sign in with a password (bcrypt) and get a server-side session (only
+// Security: users sign in with a password (bcrypt), or through an OpenID provider (single
+// sign-on: authorisation code flow with PKCE, state and nonce; the provider's groups map to
+// roles; local passwords may be turned off), and get a server-side session (only
 // the SHA-256 of its random id is stored) in an HttpOnly, SameSite=Lax cookie that is
 // Secure over TLS; sessions end after Config.Sessions.Idle without use. Every POST
 // carries the session's CSRF token (the sign-in form a token of its own) and passes
@@ -59,6 +61,10 @@ type Config struct {
 	// Webhooks, when set, lets admins make, rotate and delete tenants' webhook
 	// subscriptions; without it the webhooks pages show the subscriptions and their logs.
 	Webhooks *Webhooks
+	// SSO, when set, offers single sign-on through an OpenID provider on the sign-in page.
+	SSO *SSO
+	// LocalPasswordsOff refuses sign-in with a password and hides the form; only with SSO.
+	LocalPasswordsOff bool
 	// LoginLimit limits failed sign-ins; auth.DefaultLimit when zero.
 	LoginLimit auth.Limit
 	// Now is the clock; time.Now when nil.
@@ -80,6 +86,12 @@ var pageNames = []string{"login", "second_factor", "account", "queue", "request"
 func New(cfg Config) (*Dashboard, error) {
 	if cfg.Store == nil || cfg.Users == nil || cfg.Log == nil {
 		return nil, fmt.Errorf("dashboard: Store, Users and Log are required")
+	}
+	if cfg.SSO != nil && (cfg.SSO.OIDC == nil || cfg.SSO.Keys == nil) {
+		return nil, fmt.Errorf("dashboard: SSO needs OIDC and Keys")
+	}
+	if cfg.LocalPasswordsOff && cfg.SSO == nil {
+		return nil, fmt.Errorf("dashboard: local passwords can be turned off only with single sign-on")
 	}
 	if cfg.Sessions == (auth.Policy{}) {
 		cfg.Sessions = auth.DefaultPolicy
@@ -109,7 +121,9 @@ func (h *Dashboard) Register(r gin.IRouter) {
 
 	pub := r.Group("", h.headers)
 	pub.GET("/login", h.loginPage)
-	pub.POST("/login", h.login)
+	pub.POST("/login", h.passwordsAllowed, h.login)
+	pub.GET("/login/oidc", h.ssoStart)
+	pub.GET("/login/oidc/callback", h.ssoCallback)
 
 	// A session whose password was right and whose second factor is still to come.
 	pending := pub.Group(secondFactorPath, h.authenticatePending, h.checkCSRF)

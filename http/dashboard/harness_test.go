@@ -84,6 +84,8 @@ type options struct {
 	dir  string
 	// realTime runs the dashboard on the real clock (for tests with workflows).
 	realTime bool
+	// configureAt changes the configuration knowing the dashboard's address (base URL).
+	configureAt func(base string, cfg *dashboard.Config)
 }
 
 // chatStore is a private, migrated chat-store schema, for a harness that creates tenants.
@@ -118,11 +120,16 @@ func newHarness(t *testing.T, o options) *harness {
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
+	srv := httptest.NewUnstartedServer(nil)
+	h.URL = "http://" + srv.Listener.Addr().String()
+	if o.configureAt != nil {
+		o.configureAt(h.URL, &cfg)
+	}
 	d, err := dashboard.New(cfg)
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.New(server.Options{Dashboard: d, Log: quietLog()}))
+	srv.Config.Handler = server.New(server.Options{Dashboard: d, Log: quietLog()})
+	srv.Start()
 	t.Cleanup(srv.Close)
-	h.URL = srv.URL
 	return h
 }
 

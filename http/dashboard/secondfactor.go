@@ -14,6 +14,7 @@ import (
 
 	"dsr/internal/auth"
 	"dsr/internal/domain"
+	"dsr/internal/store"
 )
 
 // secondFactorPath is the page of a session that waits for its second factor.
@@ -203,13 +204,37 @@ type accountData struct {
 	Required      bool
 	Error         string
 	RemoveAllowed bool
+	// Provider names the identity provider the user signs in through; "" for a password.
+	Provider string
+}
+
+// ssoUser reports whether the user signs in through the identity provider, whose own
+// factors apply instead of dsr's.
+func (h *Dashboard) ssoUser(c *gin.Context, u auth.User) (bool, error) {
+	if h.SSO == nil {
+		return false, nil
+	}
+	_, link, err := h.Store.UserSSOByEmail(c, u.Email)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return link.SSO, err
 }
 
 // account shows the signed-in user's second factor.
 func (h *Dashboard) account(c *gin.Context) {
 	u := user(c)
 	d := accountData{Since: u.SecondFactorSince}
-	var err error
+	sso, err := h.ssoUser(c, u)
+	if err != nil {
+		h.fail(c, http.StatusInternalServerError, "Your account could not be read.", err)
+		return
+	}
+	if sso {
+		d.Provider = h.ssoLabel()
+		h.render(c, http.StatusOK, "account", "Account", d)
+		return
+	}
 	if d.Required, err = h.Users.SecondFactorRequired(c, u.Role); err != nil {
 		h.fail(c, http.StatusInternalServerError, "Your account could not be read.", err)
 		return
@@ -226,6 +251,10 @@ func (h *Dashboard) account(c *gin.Context) {
 
 // accountEnrolPage shows a new secret to set up (or to replace the one in use).
 func (h *Dashboard) accountEnrolPage(c *gin.Context) {
+	if sso, err := h.ssoUser(c, user(c)); err != nil || sso {
+		h.fail(c, http.StatusConflict, "You sign in through single sign-on: your provider's second factor applies.", err)
+		return
+	}
 	d := secondFactorData{Mode: "enrol", Action: "/account/second-factor", Next: "/account"}
 	if !h.enrolment(c, user(c), &d) {
 		return

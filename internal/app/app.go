@@ -21,6 +21,7 @@ import (
 	"dsr/connectors/backups"
 	"dsr/connectors/chatstore"
 	"dsr/http/opendsr"
+	"dsr/internal/auth"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
@@ -233,6 +234,8 @@ type App struct {
 	WebhookGuard *webhooks.Guard
 	// Handler is the HTTP surface (ModeAll only).
 	Handler http.Handler
+	// OIDC is the dashboard's single sign-on; nil when DSR_OIDC_ISSUER is not set.
+	OIDC *auth.OIDC
 	// OpenDSR is the OpenDSR processor API (ModeAll only).
 	OpenDSR *opendsr.Handler
 	// OpenDSRSigner signs OpenDSR responses and status callbacks.
@@ -427,6 +430,10 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.OIDC != nil {
+		// Discovered now when the provider answers; otherwise (logged) at a sign-in later.
+		go func() { _ = a.OIDC.Discover(ctx) }()
+	}
 	a.Log.Info("dsr serving", slog.String("http", "http://"+ln.Addr().String()))
 	select {
 	case <-ctx.Done():

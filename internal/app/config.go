@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"dsr/internal/auth"
 	"dsr/internal/domain"
 	"dsr/internal/platform/signing"
 	"dsr/internal/webhooks"
@@ -92,6 +94,66 @@ type Config struct {
 	// proxy in front that sends no X-Forwarded-Proto (DSR_SECURE_COOKIES; by default set
 	// when DSR_PUBLIC_URL is https).
 	SecureCookies bool
+	// OIDC is single sign-on to the dashboard through an OpenID provider (DSR_OIDC_*); off
+	// when its issuer is empty.
+	OIDC OIDCConfig
+	// LocalPasswords allows signing in to the dashboard with a password
+	// (DSR_LOCAL_PASSWORDS, on or off); off needs single sign-on.
+	LocalPasswords bool
+}
+
+// OIDCConfig configures single sign-on to the dashboard (DSR_OIDC_*).
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (DSR_OIDC_ISSUER); empty turns single sign-on off.
+	Issuer string
+	// ClientID and ClientSecret are the dashboard's registration at the provider
+	// (DSR_OIDC_CLIENT_ID, DSR_OIDC_CLIENT_SECRET or DSR_OIDC_CLIENT_SECRET_FILE).
+	ClientID, ClientSecret string
+	// Scopes are asked for (DSR_OIDC_SCOPES, separated by spaces or commas).
+	Scopes []string
+	// RoleClaim is the claim mapped to roles (DSR_OIDC_ROLE_CLAIM; a dotted path reaches
+	// into objects).
+	RoleClaim string
+	// Roles maps the claim's values to roles (DSR_OIDC_ROLES, group=role,...): the highest
+	// mapped role wins; a person with none is refused.
+	Roles string
+	// Name is the provider's name on the sign-in button (DSR_OIDC_NAME).
+	Name string
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDCConfig) Enabled() bool { return o.Issuer != "" }
+
+// RedirectURL is the callback to register at the provider.
+func (o OIDCConfig) RedirectURL(publicURL string) string {
+	return strings.TrimRight(publicURL, "/") + "/login/oidc/callback"
+}
+
+func (c Config) validateOIDC() []error {
+	o := c.OIDC
+	if !o.Enabled() {
+		if !c.LocalPasswords {
+			return []error{errors.New("DSR_LOCAL_PASSWORDS: off needs single sign-on (DSR_OIDC_ISSUER), or nobody could sign in")}
+		}
+		return nil
+	}
+	var errs []error
+	if err := auth.CheckIssuer(o.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("DSR_OIDC_ISSUER: %w", err))
+	}
+	if strings.TrimSpace(o.ClientID) == "" {
+		errs = append(errs, errors.New("DSR_OIDC_CLIENT_ID is required with DSR_OIDC_ISSUER"))
+	}
+	if !slices.Contains(o.Scopes, "openid") {
+		errs = append(errs, errors.New("DSR_OIDC_SCOPES must include openid"))
+	}
+	if strings.TrimSpace(o.RoleClaim) == "" {
+		errs = append(errs, errors.New("DSR_OIDC_ROLE_CLAIM must not be blank"))
+	}
+	if _, err := auth.ParseRoleMap(o.Roles); err != nil {
+		errs = append(errs, fmt.Errorf("DSR_OIDC_ROLES (e.g. dsr-admins=admin,dsr-dpo=dpo,dsr-viewers=viewer): %w", err))
+	}
+	return errs
 }
 
 // The default databases: a local PostgreSQL with trust authentication.
@@ -124,6 +186,13 @@ func Defaults() Config {
 
 		Duplicates:          true,
 		MailDuplicateWindow: 30 * 24 * time.Hour,
+
+		OIDC: OIDCConfig{
+			Scopes:    auth.DefaultOIDCScopes,
+			RoleClaim: auth.DefaultRoleClaim,
+			Name:      "single sign-on",
+		},
+		LocalPasswords: true,
 	}
 }
 
@@ -253,6 +322,7 @@ func (c Config) Validate() error {
 	if c.MailDuplicateWindow < 0 {
 		errs = append(errs, fmt.Errorf("DSR_MAIL_DUPLICATE_WINDOW: %s is negative (0 turns joining off)", c.MailDuplicateWindow))
 	}
+	errs = append(errs, c.validateOIDC()...)
 	return errors.Join(errs...)
 }
 

@@ -179,12 +179,41 @@ func (a *App) buildMailroom(context.Context) error {
 	return nil
 }
 
+// buildSSO builds the dashboard's single sign-on when DSR_OIDC_ISSUER is set (nil
+// otherwise). The provider is not called yet: Serve discovers it, and a provider that is
+// down then is discovered at a later sign-in.
+func (a *App) buildSSO() (*dashboard.SSO, error) {
+	o := a.Config.OIDC
+	if !o.Enabled() {
+		return nil, nil
+	}
+	roles, err := auth.ParseRoleMap(o.Roles)
+	if err != nil {
+		return nil, fmt.Errorf("DSR_OIDC_ROLES: %w", err)
+	}
+	if a.Keys == nil {
+		return nil, errors.New("single sign-on needs DSR_SECRET_KEY: it seals the sign-in cookie")
+	}
+	a.OIDC, err = auth.NewOIDC(auth.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURL: o.RedirectURL(a.Config.PublicURL), Scopes: o.Scopes, RoleClaim: o.RoleClaim, Roles: roles},
+		a.Log.With(slog.String("component", "sso")))
+	if err != nil {
+		return nil, err
+	}
+	return &dashboard.SSO{OIDC: a.OIDC, Name: o.Name, Keys: a.Keys}, nil
+}
+
 // buildHTTP builds the HTTP surface: the API, the dashboard, the subjects' pages when a
 // mailbox is configured, the OpenDSR processor API, the probes and the metrics.
 func (a *App) buildHTTP(context.Context) error {
+	sso, err := a.buildSSO()
+	if err != nil {
+		return err
+	}
 	dash, err := dashboard.New(dashboard.Config{Store: a.Store, Users: auth.New(a.Store).WithKeys(a.Keys), Dispatch: a.Dispatch, Accounts: a.ChatStore,
 		PackageDir: a.packageDir(), Log: a.Log, MailboxConfigured: a.Room != nil, SecureCookies: a.Config.SecureCookies,
-		Webhooks: &dashboard.Webhooks{Guard: a.WebhookGuard, Secrets: webhooks.Secrets{Keys: a.Keys}, Overlap: a.Config.Webhooks.SecretOverlap}})
+		Webhooks: &dashboard.Webhooks{Guard: a.WebhookGuard, Secrets: webhooks.Secrets{Keys: a.Keys}, Overlap: a.Config.Webhooks.SecretOverlap},
+		SSO:      sso, LocalPasswordsOff: !a.Config.LocalPasswords})
 	if err != nil {
 		return err
 	}
