@@ -57,8 +57,8 @@ type MinimiseOptions struct {
 
 // The rows a run picks, as SQL conditions ($1 the final statuses, $2 the end of
 // retention). A request is due once final before the end of retention; a mail case once
-// ended (closed, or routed to its requests) before it, with every request it led to
-// minimised or due; a mail to a subject once its request and its case are minimised or
+// ended before it (closed, or routed to requests, a case routed to none being still owed
+// its answer until closed), with every request it led to minimised or due; a mail to a subject once its request and its case are minimised or
 // due; a kept mail once its case is, or, with no case, once taken before the end of
 // retention. A run goes table after table in that order, so that what it finds due in a
 // later table is what a dry run counts.
@@ -66,6 +66,7 @@ const requestDue = `(r.minimised_at IS NULL AND r.status = ANY($1::text[]) AND c
 
 var (
 	caseDue = `(c.minimised_at IS NULL AND coalesce(coalesce(c.closed_at, c.routed_at) < $2, false)
+		AND (c.closed_at IS NOT NULL OR EXISTS (SELECT 1 FROM mail_case_requests l WHERE l.case_id = c.id))
 		AND NOT EXISTS (SELECT 1 FROM mail_case_requests l JOIN requests r ON r.id = l.request_id
 			WHERE l.case_id = c.id AND r.minimised_at IS NULL AND NOT ` + requestDue + `))`
 	outboxDue = `(o.minimised_at IS NULL AND (o.request_id IS NOT NULL OR o.case_id IS NOT NULL)

@@ -72,7 +72,9 @@ func TestMinimise(t *testing.T) {
 	tk := taking(t, "alice.retention", a.ID, b.ID)
 	triage := store.Taking{Mail: store.Mail{MessageKey: "id:triage", Size: 1, SHA256: "00", RawSealed: []byte("sealed"),
 		Folder: store.FolderTriage, Kind: "support", Note: "for the team"}}
-	made, _, err := s.TakeMails(ctx, []store.Taking{tk, triage})
+	// A case routed to no request still owes its subject an answer until it is closed.
+	owed := taking(t, "owed.answer")
+	made, _, err := s.TakeMails(ctx, []store.Taking{tk, triage, owed})
 	require.NoError(t, err)
 	require.Len(t, made, 2)
 	for _, r := range made {
@@ -122,6 +124,7 @@ func TestMinimise(t *testing.T) {
 	require.Empty(t, textHolding(t, s, "Liddell"), "nor the rectification's values")
 	require.NotEmpty(t, textHolding(t, s, "bob.open@example.com"), "the open request keeps its subject")
 	require.NotEmpty(t, textHolding(t, s, "carol.recent@example.com"), "a request final after the end of retention is kept")
+	require.Contains(t, textHolding(t, s, "owed.answer@example.com"), "mail_cases.subject_email", "a case owed its answer is kept")
 
 	sum, err := s.VerifyAudit(ctx)
 	require.NoError(t, err, "the audit chain verifies after minimisation")
@@ -154,7 +157,10 @@ func TestMinimise(t *testing.T) {
 	require.Nil(t, kept, "the kept mail is deleted")
 	claimed, err := s.ClaimMail(ctx, time.Now().Add(time.Hour), time.Minute, 100)
 	require.NoError(t, err)
-	require.Empty(t, claimed, "a minimised mail is never sent")
+	require.Len(t, claimed, 2, "the ack and verify mails of the case owed its answer")
+	for _, o := range claimed {
+		require.Equal(t, owed.Case.ID, *o.CaseID, "a minimised mail is never sent")
+	}
 
 	// Once is enough: nothing is due, a second run changes nothing, the chain still holds.
 	due, err = s.MinimisationDue(ctx, end)
