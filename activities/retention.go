@@ -2,9 +2,9 @@ package activities
 
 import (
 	"context"
-	"fmt"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"dsr/activities/contract"
 	"dsr/internal/store"
@@ -17,7 +17,8 @@ import (
 // where the last attempt stopped, as minimised rows are not picked again.
 func (a *Activities) Minimise(ctx context.Context, in contract.RetentionInput) (contract.RetentionResult, error) {
 	if a.Retention <= 0 {
-		return contract.RetentionResult{}, fmt.Errorf("minimise: no retention period configured")
+		return contract.RetentionResult{}, temporal.NewNonRetryableApplicationError("minimise: no retention period configured",
+			contract.ErrTypeInvalidRequest, nil)
 	}
 	before := in.At.Add(-a.Retention)
 	defer keepAlive(ctx)()
