@@ -46,6 +46,9 @@ type Activities struct {
 	Mailroom *ingest.Room
 	// Webhooks makes the attempts of webhook deliveries.
 	Webhooks *webhooks.Deliverer
+	// Retention is how long after a request became final its subject stays in the
+	// record in the clear (Minimise).
+	Retention time.Duration
 }
 
 // DeliverWebhook makes one attempt of a webhook delivery and records it.
@@ -284,7 +287,9 @@ func (a *Activities) Suppress(ctx context.Context, in contract.SuppressInput) ([
 }
 
 // SubjectHash is the keyed hash under which a subject is kept once their data is gone:
-// HMAC-SHA256 of the tenant id and the lower-cased email.
+// HMAC-SHA256 of the tenant id and the lower-cased email. The suppression list keeps it,
+// and so does dsr's own record once the retention period is over (Minimise); mail cases,
+// which belong to no tenant, are hashed with an empty tenant id.
 func SubjectHash(key []byte, tenantID, email string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(tenantID))

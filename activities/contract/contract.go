@@ -97,6 +97,9 @@ var (
 	SendMail = Activity[int, int]{"SendMail"}
 	// MailSLAReport mails the DPO the SLA report of a period.
 	MailSLAReport = Activity[ReportInput, None]{"MailSLAReport"}
+	// Minimise applies data minimisation to dsr's own record of requests whose retention
+	// period is over, in batches, heartbeating.
+	Minimise = Activity[RetentionInput, RetentionResult]{"Minimise"}
 )
 
 // The activities of webhooks.
@@ -110,7 +113,7 @@ var (
 var All = []Declared{
 	Record, ConnectorNames, Blockers, Apply, CheckJob, BuildPackage, Suppress,
 	Clock, NotifyDPO, StartClock, Extend, Pause, Resume,
-	PollMailbox, SweepCases, SendMail, MailSLAReport,
+	PollMailbox, SweepCases, SendMail, MailSLAReport, Minimise,
 	DeliverWebhook,
 }
 
@@ -221,4 +224,20 @@ type WebhookAttempt struct {
 	Done   bool                  `json:"done"`
 	Status domain.DeliveryStatus `json:"status,omitempty"`
 	Wait   time.Duration         `json:"wait,omitempty"`
+}
+
+// RetentionInput asks for the retention run at At (the workflow's time).
+type RetentionInput struct {
+	At time.Time `json:"at"`
+}
+
+// RetentionResult counts what a retention run changed per table: the rows whose subject
+// identifiers it replaced by keyed hashes, and the kept mails it deleted.
+type RetentionResult struct {
+	// FinalBefore is the end of retention the run used: At less DSR_RETENTION.
+	FinalBefore time.Time `json:"final_before"`
+	Requests    int       `json:"requests"`
+	Cases       int       `json:"mail_cases"`
+	Outbox      int       `json:"mail_outbox"`
+	Mails       int       `json:"mail_messages"`
 }

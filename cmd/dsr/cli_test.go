@@ -97,6 +97,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "sla due bad instant", args: []string{"sla", "due", "--received", "yesterday", "--country", "FR", "--tz", "Europe/Paris"}, exitCode: 2, want: "RFC 3339"},
 		{name: "no postgres", args: []string{"migrate"}, env: []string{"DATABASE_URL=postgres://postgres@127.0.0.1:1/dsr?sslmode=disable"}, exitCode: 1, want: "PostgreSQL is not reachable at 127.0.0.1:1"},
 		{name: "bad secret", args: []string{"migrate"}, env: []string{"DSR_SECRET_KEY=short"}, exitCode: 1, want: "DSR_SECRET_KEY must be at least 32"},
+		{name: "retention too short", args: []string{"retention", "run", "--dry-run"}, env: []string{"DSR_RETENTION=1h"}, exitCode: 1, want: "DSR_RETENTION: 1h0m0s is shorter than 24h0m0s"},
+		{name: "retention not a duration", args: []string{"retention", "run"}, env: []string{"DSR_RETENTION=3y"}, exitCode: 1, want: "DSR_RETENTION"},
+		{name: "retention run unknown flag", args: []string{"retention", "run", "--now"}, exitCode: 2, want: "retention run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

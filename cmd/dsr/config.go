@@ -51,6 +51,9 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 	if c.MailDuplicateWindow, err = time.ParseDuration(env("DSR_MAIL_DUPLICATE_WINDOW", c.MailDuplicateWindow.String())); err != nil {
 		return c, fmt.Errorf("DSR_MAIL_DUPLICATE_WINDOW: %q is not a duration (e.g. 720h; 0 turns joining off)", os.Getenv("DSR_MAIL_DUPLICATE_WINDOW"))
 	}
+	if c.Retention, err = time.ParseDuration(env("DSR_RETENTION", c.Retention.String())); err != nil {
+		return c, fmt.Errorf("DSR_RETENTION: %q is not a duration (e.g. 26280h, three years)", os.Getenv("DSR_RETENTION"))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("DSR_LOG_LEVEL", c.LogLevel.String()))); err != nil {
 		return c, fmt.Errorf("DSR_LOG_LEVEL: %w", err)
 	}

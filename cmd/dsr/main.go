@@ -42,6 +42,8 @@ Usage:
   dsr sla due --received RFC3339 --country CC --tz ZONE [--target-days 4]
   dsr report sla --from DATE --to DATE [--format pdf|csv] [-o FILE] [--tenant ID]
   dsr audit verify                 checks the audit chain; non-zero exit on tampering
+  dsr retention run [--dry-run]  pseudonymises what dsr keeps of closed requests past retention
+                                 (DSR_RETENTION); --dry-run prints the counts per table, changes nothing
   dsr backups add --id ID --taken-at RFC3339 --expires-at RFC3339 --region eu [--kind full]
                                  records a backup in the catalog
   dsr backups list               the backup catalog as a JSON array
@@ -57,7 +59,7 @@ Usage:
                                  a DPO confirms a sub-processor's manual task
 
 Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
-DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_LOG_LEVEL. See README.md.
+DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_RETENTION, DSR_LOG_LEVEL. See README.md.
 `
 
 func main() {
@@ -110,6 +112,8 @@ func run(args []string, out io.Writer) error {
 		return reportSLA(ctx, rest, out)
 	case "audit verify":
 		return auditVerify(ctx, rest, out)
+	case "retention run":
+		return retentionRun(ctx, rest, out)
 	case "backups add":
 		return backupsAdd(ctx, rest, out)
 	case "backups list":

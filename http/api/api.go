@@ -584,13 +584,16 @@ type clockView struct {
 }
 
 type subjectView struct {
-	Email string `json:"email"`
+	// Email is the subject's address, or, once the retention period is over, the keyed
+	// hash that replaced it ("hmac-sha256:..."), from MinimisedAt on.
+	Email       string     `json:"email"`
+	MinimisedAt *time.Time `json:"minimised_at,omitempty"`
 }
 
 // view shapes a request for the API; withEvents adds its events (a list, possibly empty).
 func view(r store.Request, events []store.Event, withEvents bool) requestView {
 	v := requestView{
-		ID: r.ID, Type: r.Type, Status: r.Status, Subject: subjectView{Email: r.SubjectEmail},
+		ID: r.ID, Type: r.Type, Status: r.Status, Subject: subjectView{Email: r.SubjectEmail, MinimisedAt: r.MinimisedAt},
 		ReceivedAt: r.ReceivedAt.UTC(), CompletedAt: r.CompletedAt,
 		ErasureScope: r.Params.ErasureScope, Purposes: r.Params.ObjectionPurposes,
 		TargetDue: date(r.TargetDue), LegalDue: date(r.LegalDue), ExtendedDue: date(r.ExtendedDue),

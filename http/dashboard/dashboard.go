@@ -364,8 +364,15 @@ func short(id string) string {
 	return id
 }
 
+// removedSubject stands for a subject whose email was replaced by a keyed hash once the
+// retention period was over.
+const removedSubject = "(removed after retention)"
+
 // mask shows enough of an email to recognise it, not to read it: v••••1@example.com.
 func mask(email string) string {
+	if store.IsMinimised(email) {
+		return removedSubject
+	}
 	at := strings.LastIndex(email, "@")
 	if at <= 0 {
 		return "••••"

@@ -223,7 +223,7 @@ func (h *Dashboard) requestData(c *gin.Context, it store.QueueItem, revealed boo
 	}
 	d := requestData{Item: it, Events: events, Subject: mask(it.SubjectEmail), Revealed: revealed,
 		Actions: available(it), Version: version(it.Request)}
-	if revealed {
+	if revealed && !store.IsMinimised(it.SubjectEmail) {
 		d.Subject = it.SubjectEmail
 	}
 	d.Target, d.Legal = clocks(it)

@@ -374,12 +374,15 @@ func (a *App) Start() error {
 }
 
 // RunBackground keeps what runs beside the requests until ctx ends: the weekly report's
-// schedule, the mailroom workflow (with a mailbox), and the pass that starts the workflow
+// and the daily retention's schedules, the mailroom workflow (with a mailbox), and the pass that starts the workflow
 // of any open request that has none (a crash between recording a request and starting
 // it, or a start that failed); workflows that exist carry on by themselves.
 func (a *App) RunBackground(ctx context.Context) error {
 	if err := a.Dispatch.EnsureWeeklyReport(ctx, a.Config.DPOEmail != "" && a.Mailer != nil); err != nil {
 		a.Log.Warn("weekly SLA report schedule", slog.Any("error", err))
+	}
+	if err := a.Dispatch.EnsureRetention(ctx); err != nil {
+		a.Log.Warn("retention schedule", slog.Any("error", err))
 	}
 	if a.Room != nil {
 		if err := a.Dispatch.EnsureMailroom(ctx, mailroomInput(a.Config)); err != nil {

@@ -100,6 +100,10 @@ type Config struct {
 	// LocalPasswords allows signing in to the dashboard with a password
 	// (DSR_LOCAL_PASSWORDS, on or off); off needs single sign-on.
 	LocalPasswords bool
+	// Retention is how long dsr keeps a subject's identifiers in its own record after their
+	// request became final (DSR_RETENTION); then a daily run replaces them by keyed hashes
+	// and deletes the mail kept. See DefaultRetention.
+	Retention time.Duration
 }
 
 // OIDCConfig configures single sign-on to the dashboard (DSR_OIDC_*).
@@ -156,6 +160,18 @@ func (c Config) validateOIDC() []error {
 	return errs
 }
 
+// DefaultRetention is three years (26280h). The record of a request is how the controller
+// and dsr's operator show that it was handled as the GDPR requires (accountability,
+// Art. 5(2) and 24), and a claim about that handling can be brought for as long as national
+// law allows: three years under the general limitation period in Germany (section 195 BGB),
+// five in France (article 2224 Code civil). The default is a starting point, not advice:
+// set DSR_RETENTION to the period the privacy team decided and documented.
+const DefaultRetention = 3 * 365 * 24 * time.Hour
+
+// MinRetention is the shortest retention accepted: a request's record must outlive its
+// deadlines and the questions that follow its closing.
+const MinRetention = 24 * time.Hour
+
 // The default databases: a local PostgreSQL with trust authentication.
 const (
 	DefaultDatabaseURL  = "postgres://postgres@127.0.0.1:5432/dsr?sslmode=disable"
@@ -186,6 +202,7 @@ func Defaults() Config {
 
 		Duplicates:          true,
 		MailDuplicateWindow: 30 * 24 * time.Hour,
+		Retention:           DefaultRetention,
 
 		OIDC: OIDCConfig{
 			Scopes:    auth.DefaultOIDCScopes,
@@ -323,6 +340,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("DSR_MAIL_DUPLICATE_WINDOW: %s is negative (0 turns joining off)", c.MailDuplicateWindow))
 	}
 	errs = append(errs, c.validateOIDC()...)
+	if c.Retention < MinRetention {
+		errs = append(errs, fmt.Errorf("DSR_RETENTION: %s is shorter than %s", c.Retention, MinRetention))
+	}
 	return errors.Join(errs...)
 }
 

@@ -97,6 +97,7 @@ func (a *App) buildActivities(context.Context) error {
 		DPOEmail:   a.Config.DPOEmail,
 		Mailer:     a.Mailer,
 		Recipients: a.recipients,
+		Retention:  a.Config.Retention,
 	}
 	return nil
 }

@@ -63,6 +63,10 @@ const (
 	EventDuplicateJoined EventKind = "duplicate_joined"
 )
 
+// EventMinimised is dsr's own record of a final request made minimal once the retention
+// period passed: the subject's identifiers replaced by a keyed hash, the kept mail deleted.
+const EventMinimised EventKind = "minimised"
+
 // EventKinds are every kind of event.
 var EventKinds = []EventKind{
 	EventWorkflowStarted, EventIdentityVerified, EventApproved, EventStatusChanged, EventSuppressed,
@@ -72,7 +76,7 @@ var EventKinds = []EventKind{
 	EventAtRisk, EventTargetBreached, EventLegalWarning7d, EventLegalWarning1d, EventLegalBreached,
 	EventMailSent, EventMailSkipped, EventSubjectReplied, EventVerificationFailed, EventVerificationRefused,
 	EventRecipientReplied, EventRecipientConfirmed, EventSubjectRevealed, EventPackageDownloaded, EventBackupReplayed,
-	EventDuplicateRefused, EventDuplicateJoined,
+	EventDuplicateRefused, EventDuplicateJoined, EventMinimised,
 }
 
 // Alarms are the clock alarms, in the order they come.

@@ -64,7 +64,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 	var out []Outgoing
 	err := s.db.SelectContext(ctx, &out, `
 		UPDATE mail_outbox SET next_attempt_at = $1::timestamptz + $2 * interval '1 millisecond'
-		WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $1
+		WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND minimised_at IS NULL
 			ORDER BY next_attempt_at, created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
 		RETURNING `+outgoingColumns, now, lease.Milliseconds(), limit)
 	if err != nil {

@@ -63,12 +63,15 @@ type Request struct {
 	ExtensionReason  *string    `db:"extension_reason"`
 	PausedAt         *time.Time `db:"paused_at"`
 	PausedDays       int        `db:"paused_days"`
+	// MinimisedAt is when the retention period's minimisation replaced the subject's
+	// identifiers by a keyed hash (SubjectEmail then starts with MinimisedPrefix).
+	MinimisedAt *time.Time `db:"minimised_at"`
 }
 
 const requestColumns = `id, tenant_id, type, status, status_reason, source, subject_email, params, reference,
 	idempotency_key, request_hash, received_at, clock_started_at, target_due, legal_due, extended_due,
 	completed_at, result, updated_at, at_risk_at, target_breached_at, legal_breached_at, breach_reason,
-	extended_at, extension_reason, paused_at, paused_days`
+	extended_at, extension_reason, paused_at, paused_days, minimised_at`
 
 // NewRequest is what CreateRequest needs.
 type NewRequest struct {

@@ -21,6 +21,9 @@ import (
 
 // Mask shows enough of an email to recognise it, not to read it: j•••e@example.com.
 func Mask(email string) string {
+	if store.IsMinimised(email) {
+		return "(removed after retention)"
+	}
 	at := strings.LastIndex(email, "@")
 	if at <= 0 {
 		return "•••"

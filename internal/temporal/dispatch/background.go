@@ -58,3 +58,24 @@ func (d *Client) EnsureWeeklyReport(ctx context.Context, enabled bool) error {
 	}
 	return nil
 }
+
+// RetentionSchedule is when the retention of dsr's own record runs: every day at 03:00 UTC.
+const RetentionSchedule = "0 3 * * *"
+
+// EnsureRetention keeps the Temporal Schedule that runs the retention of dsr's own record
+// every day (workflows.Retention); creating it again is a no-op.
+func (d *Client) EnsureRetention(ctx context.Context) error {
+	_, err := d.Temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.RetentionScheduleID,
+		Spec: client.ScheduleSpec{CronExpressions: []string{RetentionSchedule}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.RetentionScheduleID,
+			Workflow:  workflows.Retention,
+			TaskQueue: workflows.TaskQueue,
+		},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create the retention schedule: %w", err)
+	}
+	return nil
+}

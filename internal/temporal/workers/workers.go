@@ -33,6 +33,7 @@ func Start(c client.Client, acts *activities.Activities, regions []domain.Region
 		if q == workflows.TaskQueue {
 			w.RegisterWorkflow(workflows.DSR)
 			w.RegisterWorkflow(workflows.WeeklySLAReport)
+			w.RegisterWorkflow(workflows.Retention)
 			w.RegisterWorkflow(workflows.Mailroom)
 			w.RegisterWorkflow(workflows.WebhookDelivery)
 		}
