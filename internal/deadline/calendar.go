@@ -121,7 +121,7 @@ var calendars = func() map[string]*Calendar {
 		m[code] = &Calendar{code: code, regions: [][]*cal.Holiday{list}}
 	}
 	m["JP"] = &Calendar{code: "JP", regions: [][]*cal.Holiday{jp.Holidays}, years: jpYears}
-	m["NZ"] = &Calendar{code: "NZ", regions: [][]*cal.Holiday{append(slices.Clone(nz.Holidays), matariki)}, years: matarikiYears}
+	m["NZ"] = &Calendar{code: "NZ", regions: [][]*cal.Holiday{append(without(nz.Holidays, nz.QueensBirthday), named(nz.QueensBirthday, "King's Birthday"), matariki)}, years: matarikiYears}
 	m["AU"] = &Calendar{code: "AU", regions: [][]*cal.Holiday{
 		au.HolidaysACT, au.HolidaysNSW, au.HolidaysNT, au.HolidaysQLD,
 		au.HolidaysSA, au.HolidaysTAS, au.HolidaysVIC, au.HolidaysWA,
