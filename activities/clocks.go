@@ -106,7 +106,7 @@ func renderAlarm(in contract.NotifyInput, r store.Request, t store.Tenant) (stri
 		reason = *r.StatusReason
 	}
 	m, err := letters.Operator(letters.DPOAlarm, map[string]any{
-		"Kind": in.Kind, "Request": r, "Ref": domain.Ref(r.ID), "Tenant": t, "Due": in.Due, "Reason": reason,
+		"Kind": in.Kind, "Request": r, "Ref": r.Ref(), "Tenant": t, "Due": in.Due, "Reason": reason,
 		"Target": dateOrEmpty(r.TargetDue), "Legal": dateOrEmpty(r.LegalDue), "Extended": dateOrEmpty(r.ExtendedDue),
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (a *Activities) Extend(ctx context.Context, in contract.ClockInput) error {
 	if err != nil || sent {
 		return err
 	}
-	m, err := letters.Operator(letters.SubjectExtended, map[string]any{"Type": r.Type, "Ref": domain.Ref(r.ID), "Due": due, "Reason": in.Reason})
+	m, err := letters.Operator(letters.SubjectExtended, map[string]any{"Type": r.Type, "Ref": r.Ref(), "Due": due, "Reason": in.Reason})
 	if err != nil {
 		return err
 	}

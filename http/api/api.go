@@ -558,6 +558,7 @@ type requestView struct {
 	StatusReason string              `json:"status_reason,omitempty"`
 	Subject      subjectView         `json:"subject"`
 	Reference    string              `json:"reference,omitempty"`
+	DSRReference string              `json:"dsr_reference"`
 	ErasureScope domain.ErasureScope `json:"erasure_scope,omitempty"`
 	Purposes     []domain.Purpose    `json:"objection_purposes,omitempty"`
 	Fields       []string            `json:"rectification_fields,omitempty"`
@@ -619,9 +620,10 @@ func view(r store.Request, events []store.Event, withEvents bool) requestView {
 	if r.StatusReason != nil {
 		v.StatusReason = *r.StatusReason
 	}
-	if r.Reference != nil {
+	if r.Reference != nil && r.Source != domain.SourceMail {
 		v.Reference = *r.Reference
 	}
+	v.DSRReference = r.Ref()
 	if len(r.Result) > 0 {
 		v.Result = json.RawMessage(r.Result)
 	} else {

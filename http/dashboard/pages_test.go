@@ -28,6 +28,9 @@ func TestQueuePage(t *testing.T) {
 	_, err := h.Store.Record(ctx, domain.Change{RequestID: approval.ID, DedupeKey: "risk", Kind: "at_risk", Actor: "system",
 		Clock: &domain.ClockChange{AtRisk: true}})
 	require.NoError(t, err)
+	// The approval came by mail: it carries its case's reference.
+	_, err = h.DB.Exec(`UPDATE requests SET reference = 'DSR-26504761' WHERE id = $1`, approval.ID)
+	require.NoError(t, err)
 	b := h.browser()
 	b.login(h.user(domain.RoleViewer))
 
@@ -36,6 +39,11 @@ func TestQueuePage(t *testing.T) {
 		in, out     []string
 	}{
 		{name: "open by default", query: "", in: []string{waiting.ID, approval.ID}, out: []string{done.ID}},
+		{name: "find by id", query: "q=" + waiting.ID, in: []string{waiting.ID}, out: []string{approval.ID, done.ID}},
+		{name: "find by case reference", query: "q=dsr-26504761", in: []string{approval.ID}, out: []string{waiting.ID, done.ID}},
+		{name: "find by reference, closed too", query: "q=" + url.QueryEscape("["+domain.Ref(done.ID)+"]"), in: []string{done.ID}, out: []string{waiting.ID, approval.ID}},
+		{name: "find by email", query: "q=Visitor1@Example.com", in: []string{waiting.ID}, out: []string{approval.ID, done.ID}},
+		{name: "find nothing", query: "q=nobody@example.com", out: []string{waiting.ID, approval.ID, done.ID}},
 		{name: "all", query: "status=all", in: []string{waiting.ID, approval.ID, done.ID}},
 		{name: "status", query: "status=completed", in: []string{done.ID}, out: []string{waiting.ID, approval.ID}},
 		{name: "right", query: "right=erasure", in: []string{waiting.ID}, out: []string{approval.ID}},
@@ -56,6 +64,10 @@ func TestQueuePage(t *testing.T) {
 			}
 		})
 	}
+
+	// The queue and the request page name a request by the reference its mail carried.
+	require.Contains(t, b.get("/?q=dsr-26504761").Body, `req-link" href="/requests/`+approval.ID+`">DSR-26504761</a>`)
+	require.Contains(t, b.get("/requests/"+approval.ID).Body, `<span class="mono subtle" id="reference">DSR-26504761</span>`)
 
 	p := b.get("/")
 	// Subjects are masked; both clocks are marked.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -78,15 +79,15 @@ func clocks(it store.QueueItem) (target, legal clock) {
 
 // row is a request in the queue's table.
 type row struct {
-	ID, StatusReason, Tenant, Subject string
-	Type                              domain.RequestType
-	Status                            domain.Status
-	Received                          string
-	Target, Legal                     clock
+	ID, Ref, StatusReason, Tenant, Subject string
+	Type                                   domain.RequestType
+	Status                                 domain.Status
+	Received                               string
+	Target, Legal                          clock
 }
 
 func newRow(it store.QueueItem) row {
-	r := row{ID: it.ID, Type: it.Type, Status: it.Status, Tenant: it.TenantName, Subject: mask(it.SubjectEmail),
+	r := row{ID: it.ID, Ref: it.Ref(), Type: it.Type, Status: it.Status, Tenant: it.TenantName, Subject: mask(it.SubjectEmail),
 		Received: it.ReceivedAt.UTC().Format("2006-01-02")}
 	if it.StatusReason != nil {
 		r.StatusReason = *it.StatusReason
@@ -114,8 +115,14 @@ type statusCount struct {
 }
 
 func (h *Dashboard) queue(c *gin.Context) {
+	search := strings.TrimSpace(c.Query("q"))
+	status := store.QueueOpen
+	if search != "" {
+		status = store.QueueAll // a request looked for by name is found whatever its status
+	}
 	f := store.QueueFilter{
-		Status:   c.DefaultQuery("status", store.QueueOpen),
+		Search:   search,
+		Status:   c.DefaultQuery("status", status),
 		Type:     domain.RequestType(c.Query("right")),
 		TenantID: c.Query("tenant"),
 		DueSoon:  c.Query("due_soon") != "",
@@ -151,7 +158,7 @@ func (h *Dashboard) queue(c *gin.Context) {
 		d.Rows = append(d.Rows, newRow(it))
 	}
 	q := url.Values{}
-	for k, v := range map[string]string{"right": string(f.Type), "tenant": f.TenantID} {
+	for k, v := range map[string]string{"right": string(f.Type), "tenant": f.TenantID, "q": f.Search} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -20,7 +20,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dsr/internal/documents/bundle"
-	"dsr/internal/domain"
 	"dsr/internal/mail/ingest"
 	"dsr/internal/platform/seal"
 	"dsr/internal/store"
@@ -256,7 +255,7 @@ func (p *Pages) download(c *gin.Context) {
 	}
 	defer f.Close() //nolint:errcheck // read only
 	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="`+domain.Ref(req.ID)+`.zip"`)
+	c.Header("Content-Disposition", `attachment; filename="`+req.Ref()+`.zip"`)
 	c.Header("Content-Type", "application/zip")
 	http.ServeContent(c.Writer, c.Request, "package.zip", modTime, f)
 }

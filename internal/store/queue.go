@@ -44,6 +44,9 @@ type QueueFilter struct {
 	// Waiting keeps open requests that wait on something: blocked (status waiting) or on
 	// a clarification (clock paused).
 	Waiting bool
+	// Search keeps the request whose id, reference (Request.Ref, any letter case) or
+	// subject's email (any letter case) it is; "" keeps all.
+	Search string
 	// Now is the instant "today" is taken at, in each tenant's time zone.
 	Now time.Time
 	// Limit bounds the rows returned (default 200).
@@ -125,7 +128,8 @@ var (
 		)`
 
 	// queryQueue lists the flagged requests that pass the status ($6), due-soon ($7),
-	// breached ($8) and waiting ($9) filters: open ones first by the deadline they must
+	// breached ($8), waiting ($9) and search ($11; $12 is the mail source, whose requests
+	// carry their case's reference) filters: open ones first by the deadline they must
 	// meet next, then closed ones, most recently closed first; at most $10.
 	queryQueue = queueFlagged + `
 		SELECT ` + requestColumns + `, tenant_name, today, deadline_due, next_due,
@@ -135,6 +139,9 @@ var (
 		  AND (NOT $7 OR due_soon)
 		  AND (NOT $8 OR target_breached OR legal_breached)
 		  AND (NOT $9 OR waiting)
+		  AND ($11 = '' OR id::text = lower($11) OR lower(subject_email) = lower($11)
+		       OR lower($11) = lower(CASE WHEN source = $12 AND coalesce(reference, '') <> '' THEN reference
+		                                  ELSE 'DSR-' || right(replace(id::text, '-', ''), 8) END))
 		ORDER BY open DESC, CASE WHEN open THEN next_due END ASC NULLS LAST, completed_at DESC NULLS LAST, received_at, id
 		LIMIT $10`
 
@@ -172,7 +179,8 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, bool, er
 		f.Now = time.Now()
 	}
 	var out []QueueItem
-	err := s.db.SelectContext(ctx, &out, queryQueue, append(queueArgs(f), f.Status, f.DueSoon, f.Breached, f.Waiting, f.Limit+1)...)
+	err := s.db.SelectContext(ctx, &out, queryQueue, append(queueArgs(f), f.Status, f.DueSoon, f.Breached, f.Waiting, f.Limit+1,
+		strings.Trim(strings.TrimSpace(f.Search), "[]"), domain.SourceMail)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list the queue: %w", err)
 	}

@@ -68,6 +68,17 @@ type Request struct {
 	MinimisedAt *time.Time `db:"minimised_at"`
 }
 
+// Ref is the reference people see for the request, in every mail to the subject and to
+// the DPO, on the dashboard and in the API: for a request that came by mail, the reference
+// of its case, which the acknowledgement and the verification mail announced; otherwise
+// domain.Ref of its id. (A request's Reference from the API is the controller's own.)
+func (r Request) Ref() string {
+	if r.Source == domain.SourceMail && r.Reference != nil && *r.Reference != "" {
+		return *r.Reference
+	}
+	return domain.Ref(r.ID)
+}
+
 const requestColumns = `id, tenant_id, type, status, status_reason, source, subject_email, params, reference,
 	idempotency_key, request_hash, received_at, clock_started_at, target_due, legal_due, extended_due,
 	completed_at, result, updated_at, at_risk_at, target_breached_at, legal_breached_at, breach_reason,

@@ -83,7 +83,7 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "I", 8)
-		pdf.CellFormat(0, 5, fmt.Sprintf("dsr evidence pack, request %s, page %d", r.ID, pdf.PageNo()), "", 0, "C", false, 0, "")
+		pdf.CellFormat(0, 5, fmt.Sprintf("dsr evidence pack, request %s (%s), page %d", r.Ref(), r.ID, pdf.PageNo()), "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "B", 16)
@@ -105,6 +105,7 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 		pdf.Ln(1)
 	}
 	section("Request")
+	kv("Reference", r.Ref())
 	kv("Request", r.ID)
 	kv("Right", string(r.Type))
 	kv("Controller", t.Name+" ("+t.ID+")")

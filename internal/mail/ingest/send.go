@@ -106,7 +106,7 @@ func (r *Room) render(ctx context.Context, o store.Outgoing) (letters.Mail, stri
 			return letters.Mail{}, "", nil, err
 		}
 		requests = []string{req.ID}
-		d.Reference = domain.Ref(req.ID)
+		d.Reference = req.Ref()
 		d.Types = []domain.RequestType{req.Type}
 		d.ReceivedAt = req.ReceivedAt
 		d.Controllers = []string{t.Name}
