@@ -122,3 +122,57 @@ func TestTakeMailsManyRows(t *testing.T) {
 	require.NoError(t, s.DB().Get(&n, `SELECT count(*) FROM mail_outbox`))
 	require.Equal(t, 10000, n)
 }
+
+// TestClaimMailInOrder checks that a case's mails are claimed in the order they were queued
+// (the acknowledgement before the verification mail), many times over, and that a mail
+// waits while an earlier one of its case waits for a retry.
+func TestClaimMailInOrder(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	var cases []string
+	var batch []store.Taking
+	for i := range 20 {
+		tk := taking(t, fmt.Sprintf("order%d", i))
+		cases = append(cases, tk.Case.ID)
+		batch = append(batch, tk)
+	}
+	_, _, err := s.TakeMails(ctx, batch)
+	require.NoError(t, err)
+
+	now := time.Now().Add(time.Second)
+	claimed, err := s.ClaimMail(ctx, now, time.Minute, 100)
+	require.NoError(t, err)
+	require.Len(t, claimed, 40)
+	seen := map[string]string{}
+	for _, o := range claimed {
+		if o.Kind == "verify" {
+			require.Equal(t, "ack", seen[*o.CaseID], "the verification mail of case %s came before its acknowledgement", *o.CaseID)
+		}
+		seen[*o.CaseID] = o.Kind
+	}
+
+	// The first case's acknowledgement failed and waits for its retry; its verification
+	// mail, back after the lease, waits behind it; the other cases' are not held up.
+	var ack, verify store.Outgoing
+	for _, o := range claimed {
+		if *o.CaseID == cases[0] && o.Kind == "ack" {
+			ack = o
+		} else if *o.CaseID == cases[0] {
+			verify = o
+		}
+	}
+	require.NoError(t, s.MailFailed(ctx, ack.ID, "connection refused", now.Add(10*time.Minute)))
+	for _, o := range claimed {
+		if o.ID != ack.ID && o.ID != verify.ID {
+			require.NoError(t, s.MailSent(ctx, o.ID, "<x@y>"))
+		}
+	}
+	later := now.Add(2 * time.Minute) // the lease is over
+	again, err := s.ClaimMail(ctx, later, time.Minute, 100)
+	require.NoError(t, err)
+	require.Empty(t, again, "the verification mail waits for the acknowledgement")
+	again, err = s.ClaimMail(ctx, now.Add(11*time.Minute), time.Minute, 100)
+	require.NoError(t, err)
+	require.Len(t, again, 2)
+	require.Equal(t, []string{"ack", "verify"}, []string{again[0].Kind, again[1].Kind})
+}

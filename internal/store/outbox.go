@@ -59,14 +59,24 @@ func enqueue(ctx context.Context, q sqlx.ExecerContext, o Outgoing) error {
 }
 
 // ClaimMail leases up to limit pending mails that are due, for lease: another sender does
-// not take them meanwhile, and a sender that dies lets them come back when it ends.
+// not take them meanwhile, and a sender that dies lets them come back when it ends. They
+// come in the order they were queued, and a mail never overtakes an earlier one of its case
+// or request that is still to be sent (waiting for a retry, or leased by another sender): a
+// subject reads the acknowledgement before the verification mail it announces.
 func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Outgoing, error) {
 	var out []Outgoing
 	err := s.db.SelectContext(ctx, &out, `
-		UPDATE mail_outbox SET next_attempt_at = $1::timestamptz + $2 * interval '1 millisecond'
-		WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND minimised_at IS NULL
-			ORDER BY next_attempt_at, created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+outgoingColumns, now, lease.Milliseconds(), limit)
+		WITH claimed AS (
+			UPDATE mail_outbox SET next_attempt_at = $1::timestamptz + $2 * interval '1 millisecond'
+			WHERE id IN (SELECT m.id FROM mail_outbox m
+				WHERE m.status = 'pending' AND m.next_attempt_at <= $1 AND m.minimised_at IS NULL
+				  AND NOT EXISTS (SELECT 1 FROM mail_outbox e
+					WHERE e.status = 'pending' AND e.next_attempt_at > $1
+					  AND (e.case_id = m.case_id OR e.request_id = m.request_id)
+					  AND (e.created_at, e.id) < (m.created_at, m.id))
+				ORDER BY m.next_attempt_at, m.created_at, m.id LIMIT $3 FOR UPDATE SKIP LOCKED)
+			RETURNING `+outgoingColumns+`)
+		SELECT `+outgoingColumns+` FROM claimed ORDER BY created_at, id`, now, lease.Milliseconds(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", err)
 	}

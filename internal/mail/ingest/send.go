@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,16 +35,36 @@ func (r *Room) Send(ctx context.Context, limit int) (int, error) {
 	}
 	sent := 0
 	var errs []error
+	held := map[string]bool{} // cases and requests with a mail that failed: the later ones wait
 	for _, o := range out {
+		keys := threadKeys(o)
+		if slices.ContainsFunc(keys, func(k string) bool { return held[k] }) {
+			continue // leased: it comes back after the lease, behind the one that failed
+		}
 		if err := r.sendOne(ctx, o); err != nil {
 			next := r.now().Add(backoff(o.Attempts))
 			r.log().Warn("mail not sent", "mail", o.ID, "kind", o.Kind, "attempt", o.Attempts+1, "retry_at", next, "error", scrub(err.Error()))
 			errs = append(errs, r.Store.MailFailed(ctx, o.ID, scrub(err.Error()), next))
+			for _, k := range keys {
+				held[k] = true
+			}
 			continue
 		}
 		sent++
 	}
 	return sent, errors.Join(errs...)
+}
+
+// threadKeys are the case and the request a mail is about: mails about one go in order.
+func threadKeys(o store.Outgoing) []string {
+	var keys []string
+	if o.CaseID != nil {
+		keys = append(keys, "case:"+*o.CaseID)
+	}
+	if o.RequestID != nil {
+		keys = append(keys, "request:"+*o.RequestID)
+	}
+	return keys
 }
 
 func backoff(attempts int) time.Duration {
