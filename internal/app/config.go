@@ -51,9 +51,9 @@ type Config struct {
 	// TemporalRetention is how long Temporal keeps the histories of closed workflows in
 	// the namespace (DSR_TEMPORAL_RETENTION): set by `dsr temporal setup` and at start.
 	TemporalRetention time.Duration
-	DataDir      string
-	HTTPAddr     string
-	IMAPURL      string
+	DataDir           string
+	HTTPAddr          string
+	IMAPURL           string
 	// PublicURL is where data subjects reach dsr: the links in their mail.
 	PublicURL string
 	// MailEvery is the pause between polls of an empty mailbox.
