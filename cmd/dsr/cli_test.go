@@ -100,6 +100,12 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "retention too short", args: []string{"retention", "run", "--dry-run"}, env: []string{"DSR_RETENTION=1h"}, exitCode: 1, want: "DSR_RETENTION: 1h0m0s is shorter than 24h0m0s"},
 		{name: "retention not a duration", args: []string{"retention", "run"}, env: []string{"DSR_RETENTION=3y"}, exitCode: 1, want: "DSR_RETENTION"},
 		{name: "retention run unknown flag", args: []string{"retention", "run", "--now"}, exitCode: 2, want: "retention run"},
+		{name: "temporal setup without a cluster", args: []string{"temporal", "setup"}, exitCode: 1, want: "TEMPORAL_ADDRESS is not set"},
+		{name: "temporal setup unknown flag", args: []string{"temporal", "setup", "--force"}, exitCode: 2, want: "temporal setup"},
+		{name: "temporal setup bad CA", args: []string{"temporal", "setup"}, env: []string{"TEMPORAL_ADDRESS=127.0.0.1:1", "DSR_TEMPORAL_CA_FILE=/nonexistent/ca.pem"},
+			exitCode: 1, want: "DSR_TEMPORAL_CA_FILE"},
+		{name: "temporal retention too short", args: []string{"temporal", "setup"}, env: []string{"TEMPORAL_ADDRESS=127.0.0.1:1", "DSR_TEMPORAL_RETENTION=1h"},
+			exitCode: 1, want: "DSR_TEMPORAL_RETENTION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

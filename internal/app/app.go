@@ -293,7 +293,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (_ *App, err error) {
 }
 
 // connectTemporal starts the embedded server (unless TEMPORAL_ADDRESS is set) and connects
-// to it; an external cluster's namespace gets dsr's search attributes.
+// to it; an external cluster's namespace is set up as `dsr temporal setup` does.
 func (a *App) connectTemporal(ctx context.Context) error {
 	cfg := a.Config
 	hostPort := cfg.TemporalAddress
@@ -325,8 +325,8 @@ func (a *App) connectTemporal(ctx context.Context) error {
 	a.Temporal = c
 	a.closers = append(a.closers, c.Close)
 	if !cfg.embedded() {
-		if err := dispatch.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, dispatch.SearchAttributes); err != nil {
-			a.Log.Warn("could not add search attributes; add DsrTenant and DsrType (keyword) to the namespace", slog.Any("error", err))
+		if err := a.setupNamespace(ctx, c); err != nil {
+			return err
 		}
 	}
 	a.Dispatch = &dispatch.Client{Temporal: c, Store: a.Store, RecheckEvery: cfg.BlockerRecheck, Log: a.Log}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
+
+	"dsr/internal/temporal/dispatch"
 )
 
 // TemporalTLS is how dsr reaches an external Temporal cluster that is secured: a
@@ -160,4 +163,42 @@ func (c Config) describeSecurity() string {
 		s += ", API key"
 	}
 	return s + ")"
+}
+
+// SetupTemporal does `dsr temporal setup`: it connects to TEMPORAL_ADDRESS and makes the
+// namespace ready for dsr (dispatch.SetupNamespace): registered, with
+// DSR_TEMPORAL_RETENTION, served, with dsr's search attributes.
+func SetupTemporal(ctx context.Context, cfg Config, log *slog.Logger) (dispatch.NamespaceSetup, error) {
+	if cfg.TemporalAddress == "" {
+		return dispatch.NamespaceSetup{}, errors.New("TEMPORAL_ADDRESS is not set: dsr temporal setup prepares an external cluster's namespace; the embedded server of dsr serve sets its own up at every start")
+	}
+	c, err := Dial(cfg, cfg.TemporalAddress, log)
+	if err != nil {
+		return dispatch.NamespaceSetup{}, err
+	}
+	defer c.Close()
+	return dispatch.SetupNamespace(ctx, c, cfg.TemporalNamespace, cfg.TemporalRetention, dispatch.SearchAttributes)
+}
+
+// setupNamespace makes an external cluster's namespace ready at start, as `dsr temporal
+// setup` does. Where the cluster does not let dsr change it (Temporal Cloud), a namespace
+// that exists with its search attributes is enough: a retention other than
+// DSR_TEMPORAL_RETENTION is only a warning; a missing namespace or search attribute stops
+// the process with what to do.
+func (a *App) setupNamespace(ctx context.Context, c client.Client) error {
+	cfg := a.Config
+	res, err := dispatch.SetupNamespace(ctx, c, cfg.TemporalNamespace, cfg.TemporalRetention, dispatch.SearchAttributes)
+	var np *dispatch.NotPermittedError
+	switch {
+	case errors.As(err, &np) && np.Step == "update retention":
+		a.Log.Warn("temporal namespace retention not changed", slog.String("namespace", cfg.TemporalNamespace), slog.String("reason", np.Error()))
+		return nil
+	case err != nil:
+		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	if res.Changed {
+		a.Log.Info("temporal namespace set up", slog.String("namespace", res.Namespace), slog.String("action", res.Action),
+			slog.String("retention", res.Retention), slog.Any("search_attributes_added", res.SearchAttributesAdded))
+	}
+	return nil
 }
