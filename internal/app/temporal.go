@@ -158,6 +158,8 @@ func (c Config) describeSecurity() string {
 	}
 	if t.CertFile != "" {
 		s += ", client certificate"
+	} else {
+		s += ", no client certificate: one that needs mutual TLS breaks the connection off (DSR_TEMPORAL_CERT_FILE, DSR_TEMPORAL_KEY_FILE)"
 	}
 	if t.APIKey != "" {
 		s += ", API key"
