@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,11 @@ import (
 	"dsr/internal/app"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
+	"dsr/internal/temporal/dispatch"
+	"dsr/internal/testkit/pgtest"
 	"dsr/internal/testkit/temporalserver"
 	"dsr/internal/testkit/testenv"
+	"dsr/schema"
 )
 
 // TestExternalCluster runs dsr against the official Temporal server on PostgreSQL with
@@ -111,4 +115,57 @@ func config(address string, tls app.TemporalTLS) app.Config {
 	cfg := app.Defaults()
 	cfg.TemporalAddress, cfg.TemporalTLS = address, tls
 	return cfg
+}
+
+// TestSetupNotPermitted runs against a cluster whose authorizer lets dsr's API key work in
+// its namespace but not administer the cluster, as on Temporal Cloud: `dsr temporal setup`
+// and the start of a worker say what is missing and name `dsr temporal setup` and the
+// namespace; once an administrator set it up, a retention the key may not change is
+// reported while the rest of the set-up is done.
+func TestSetupNotPermitted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts temporal-server; skipped in -short mode")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	certs := temporalserver.NewCerts(t, t.TempDir())
+	issuer := temporalserver.NewIssuer(t)
+	srv := temporalserver.Start(t, temporalserver.Options{Certs: &certs, Issuer: issuer})
+	log := slog.New(slog.DiscardHandler)
+	secured := func(token string) app.TemporalTLS {
+		return app.TemporalTLS{CAFile: certs.CAFile, CertFile: certs.ClientCertFile, KeyFile: certs.ClientKey, APIKey: token}
+	}
+	writer := config(srv.Address, secured(issuer.Token(t, "dsr:write")))
+
+	_, err := app.SetupTemporal(ctx, writer, log)
+	var np *dispatch.NotPermittedError
+	require.ErrorAs(t, err, &np)
+	require.Equal(t, "create", np.Step)
+	require.ErrorContains(t, err, `temporal namespace "dsr" does not exist`)
+	require.ErrorContains(t, err, "run `dsr temporal setup` with credentials allowed to register namespaces")
+
+	// A worker does not start, and says why.
+	dir := t.TempDir()
+	wcfg := writer
+	wcfg.Mode, wcfg.Regions, wcfg.DataDir = app.ModeWorker, []domain.Region{domain.RegionEU}, dir
+	wcfg.SecretKey = testenv.SecretKey
+	wcfg.ObjectStoreURL = "file://" + filepath.ToSlash(filepath.Join(dir, "objects"))
+	wcfg.PublicURL = "http://127.0.0.1:8080"
+	_, err = app.New(ctx, wcfg, app.WithLogger(log), app.WithDatabases(pgtest.New(t, schema.Orchestrator).DB, pgtest.New(t, schema.ChatStore).DB))
+	require.ErrorContains(t, err, `temporal namespace "dsr" does not exist`)
+	require.ErrorContains(t, err, "dsr temporal setup")
+	t.Logf("dsr worker: %v", err)
+
+	admin := config(srv.Address, secured(issuer.Token(t, "temporal-system:admin")))
+	res, err := app.SetupTemporal(ctx, admin, log)
+	require.NoError(t, err)
+	require.Equal(t, "created", res.Action)
+
+	writer.TemporalRetention = 96 * time.Hour
+	res, err = app.SetupTemporal(ctx, writer, log)
+	require.ErrorAs(t, err, &np)
+	require.Equal(t, "update retention", np.Step)
+	require.ErrorContains(t, err, "set DSR_TEMPORAL_RETENTION to the namespace's")
+	require.Equal(t, "720h", res.Retention, "the namespace's retention, unchanged")
+	require.Equal(t, []string{"DsrTenant", "DsrType"}, res.SearchAttributes)
 }

@@ -103,6 +103,9 @@ type Options struct {
 	// Certs, when set, serve the frontend with TLS and require client certificates that
 	// their CA issued (mutual TLS); the server's own workers use the client certificate.
 	Certs *Certs
+	// Issuer, when set, turns authorization on: the default JWT claim mapper and
+	// authorizer, with the issuer's keys; callers need its tokens (API keys).
+	Issuer *Issuer
 }
 
 // Server is a running Temporal cluster of one node on PostgreSQL.
@@ -134,22 +137,34 @@ func Start(t testing.TB, o Options) *Server {
 		setupSchema(t, bins, pg, dbs[i], kind)
 	}
 
-	ports := freePorts(t, 11)
+	// frontend, history, matching, worker gRPC; their membership ports; the frontend's
+	// HTTP port, pprof, metrics; the internal frontend's gRPC and membership ports.
+	ports := freePorts(t, 13)
 	// The membership table keeps ports as smallint: those must be below 32768 (and above
 	// the ranges the engine's and the command's tests take, 20000-32000).
-	copy(ports[4:8], membershipPorts(t))
+	members := membershipPorts(t, 5)
+	copy(ports[4:8], members)
+	ports[12] = members[4]
 	s := &Server{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), Certs: o.Certs, LogFile: filepath.Join(dir, "server.log")}
 	cfgFile := filepath.Join(dir, "config.yaml")
 	dynFile := filepath.Join(dir, "dynamic.yaml")
 	require.NoError(t, os.WriteFile(dynFile, []byte(dynamicConfig), 0o600))
 	writeConfig(t, cfgFile, configData{
 		Ports: ports, Databases: dbs, Host: pg.Hostname(), Port: pg.Port(), User: pg.User.Username(), Password: password(pg),
-		Certs: o.Certs, DynamicConfig: dynFile,
+		Certs: o.Certs, DynamicConfig: dynFile, Issuer: o.Issuer,
 	})
 
 	logf, err := os.Create(s.LogFile)
 	require.NoError(t, err)
-	cmd := exec.Command(bins.Server, "--config-file", cfgFile, "--allow-no-auth", "start")
+	args := []string{"--config-file", cfgFile, "--allow-no-auth", "start"}
+	if o.Issuer != nil {
+		// With an authorizer, the server's own workers reach the frontend through the
+		// internal frontend, which trusts the cluster's nodes.
+		for _, svc := range []string{"frontend", "internal-frontend", "history", "matching", "worker"} {
+			args = append(args, "--service", svc)
+		}
+	}
+	cmd := exec.Command(bins.Server, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
@@ -170,6 +185,11 @@ func Start(t testing.TB, o Options) *Server {
 		})
 	}
 	t.Cleanup(stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("temporal-server's last lines:\n%s", s.logTail())
+		}
+	})
 	if err := s.waitReady(exited, &waitErr); err != nil {
 		stop()
 		t.Fatalf("temporal-server did not come up: %v\n%s", err, s.logTail())
@@ -302,14 +322,14 @@ var (
 	picked = map[int]bool{}
 )
 
-// membershipPorts returns four free ports between 32000 and 32767 that this process has
-// not handed out before.
-func membershipPorts(t testing.TB) []int {
+// membershipPorts returns n free ports between 32000 and 32767 that this process has not
+// handed out before.
+func membershipPorts(t testing.TB, n int) []int {
 	t.Helper()
 	pickMu.Lock()
 	defer pickMu.Unlock()
 	var ports []int
-	for try := 0; try < 2000 && len(ports) < 4; try++ {
+	for try := 0; try < 2000 && len(ports) < n; try++ {
 		p := 32000 + mrand.IntN(768)
 		if picked[p] {
 			continue
@@ -322,7 +342,7 @@ func membershipPorts(t testing.TB) []int {
 		picked[p] = true
 		ports = append(ports, p)
 	}
-	require.Len(t, ports, 4, "free ports between 32000 and 32767")
+	require.Len(t, ports, n, "free ports between 32000 and 32767")
 	return ports
 }
 
@@ -335,6 +355,7 @@ type configData struct {
 	Password         string
 	Certs            *Certs
 	DynamicConfig    string
+	Issuer           *Issuer
 }
 
 func writeConfig(t testing.TB, path string, d configData) {
@@ -380,6 +401,15 @@ global:
       framework: "tally"
       timerType: "histogram"
       listenAddress: "127.0.0.1:{{index .Ports 10}}"
+{{- with .Issuer}}
+  authorization:
+    jwtKeyProvider:
+      keySourceURIs: ["{{.JWKSURL}}"]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default
+{{- end}}
 {{- with .Certs}}
   tls:
     frontend:
@@ -421,6 +451,13 @@ services:
       grpcPort: {{index .Ports 3}}
       membershipPort: {{index .Ports 7}}
       bindOnLocalHost: true
+{{- if .Issuer}}
+  internal-frontend:
+    rpc:
+      grpcPort: {{index .Ports 11}}
+      membershipPort: {{index .Ports 12}}
+      bindOnLocalHost: true
+{{- end}}
 
 clusterMetadata:
   enableGlobalNamespace: false
@@ -450,8 +487,11 @@ namespaceDefaults:
     visibility:
       state: "disabled"
 
+{{- if not .Issuer}}
+
 publicClient:
   hostPort: "localhost:{{index .Ports 0}}"
+{{- end}}
 
 dynamicConfigClient:
   filepath: "{{.DynamicConfig}}"
