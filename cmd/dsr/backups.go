@@ -27,18 +27,18 @@ func backupsAdd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *id == "" || *taken == "" || *expires == "" || *region == "" {
-		return usageError{"backups add: --id, --taken-at, --expires-at and --region are required"}
+		return usageError{msg: "backups add: --id, --taken-at, --expires-at and --region are required"}
 	}
 	b := store.Backup{ID: *id, Region: domain.Region(*region), Kind: *kind}
 	var err error
 	if b.TakenAt, err = time.Parse(time.RFC3339, *taken); err != nil {
-		return usageError{fmt.Sprintf("backups add: --taken-at %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *taken)}
+		return usageError{msg: fmt.Sprintf("backups add: --taken-at %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *taken)}
 	}
 	if b.ExpiresAt, err = time.Parse(time.RFC3339, *expires); err != nil {
-		return usageError{fmt.Sprintf("backups add: --expires-at %q is not RFC 3339 (e.g. 2027-02-28T02:00:00Z)", *expires)}
+		return usageError{msg: fmt.Sprintf("backups add: --expires-at %q is not RFC 3339 (e.g. 2027-02-28T02:00:00Z)", *expires)}
 	}
 	if err := b.Validate(); err != nil {
-		return usageError{"backups add: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+		return usageError{msg: "backups add: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
 	base, err := openBase(ctx, true)
 	if err != nil {
@@ -87,11 +87,11 @@ func backupsReplay(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *sinceFlag == "" {
-		return usageError{"backups replay: --since is required"}
+		return usageError{msg: "backups replay: --since is required"}
 	}
 	since, err := time.Parse(time.RFC3339, *sinceFlag)
 	if err != nil {
-		return usageError{fmt.Sprintf("backups replay: --since %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *sinceFlag)}
+		return usageError{msg: fmt.Sprintf("backups replay: --since %q is not RFC 3339 (e.g. 2026-11-30T02:00:00Z)", *sinceFlag)}
 	}
 	b, err := openBase(ctx, false)
 	if err != nil {

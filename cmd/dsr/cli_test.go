@@ -85,15 +85,15 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{name: "unknown command", args: []string{"frobnicate"}, exitCode: 2, want: "unknown command"},
 		{name: "tenant without name", args: []string{"tenant", "create"}, exitCode: 2, want: "--name is required"},
-		{name: "tenant bad region", args: []string{"tenant", "create", "--name", "x", "--region", "mars"}, exitCode: 2, want: "--region"},
+		{name: "tenant bad region", args: []string{"tenant", "create", "--name", "x", "--region", "mars"}, exitCode: 2, want: `--region "mars" must be one of eu, us, apac`},
 		{name: "tenant bad country", args: []string{"tenant", "create", "--name", "x", "--country", "XX"}, exitCode: 2, want: "XX"},
 		{name: "tenant bad zone", args: []string{"tenant", "create", "--name", "x", "--tz", "Mars/Olympus"}, exitCode: 2, want: "Mars/Olympus"},
 		{name: "tenant keys without a command", args: []string{"tenant", "keys"}, exitCode: 2, want: "list, create or revoke"},
 		{name: "tenant keys unknown command", args: []string{"tenant", "keys", "rotate"}, exitCode: 2, want: `"rotate"`},
 		{name: "tenant keys list without tenant", args: []string{"tenant", "keys", "list"}, exitCode: 2, want: "--tenant is required"},
-		{name: "tenant keys create without name", args: []string{"tenant", "keys", "create", "--tenant", "x"}, exitCode: 2, want: "--name are required"},
-		{name: "tenant keys create bad scope", args: []string{"tenant", "keys", "create", "--tenant", "x", "--name", "ci", "--scopes", "requests,root"}, exitCode: 2, want: `"root"`},
-		{name: "tenant keys revoke without key", args: []string{"tenant", "keys", "revoke", "--tenant", "x"}, exitCode: 2, want: "--key are required"},
+		{name: "tenant keys create without name", args: []string{"tenant", "keys", "create", "--tenant", someID}, exitCode: 2, want: "--name are required"},
+		{name: "tenant keys create bad scope", args: []string{"tenant", "keys", "create", "--tenant", someID, "--name", "ci", "--scopes", "requests,root"}, exitCode: 2, want: `"root"`},
+		{name: "tenant keys revoke without key", args: []string{"tenant", "keys", "revoke", "--tenant", someID}, exitCode: 2, want: "--key are required"},
 		{name: "sla due bad instant", args: []string{"sla", "due", "--received", "yesterday", "--country", "FR", "--tz", "Europe/Paris"}, exitCode: 2, want: "RFC 3339"},
 		{name: "no postgres", args: []string{"migrate"}, env: []string{"DATABASE_URL=postgres://postgres@127.0.0.1:1/dsr?sslmode=disable"}, exitCode: 1, want: "PostgreSQL is not reachable at 127.0.0.1:1"},
 		{name: "bad secret", args: []string{"migrate"}, env: []string{"DSR_SECRET_KEY=short"}, exitCode: 1, want: "DSR_SECRET_KEY must be at least 32"},
@@ -106,6 +106,13 @@ func TestCommandLineErrors(t *testing.T) {
 			exitCode: 1, want: "DSR_TEMPORAL_CA_FILE"},
 		{name: "temporal retention too short", args: []string{"temporal", "setup"}, env: []string{"TEMPORAL_ADDRESS=127.0.0.1:1", "DSR_TEMPORAL_RETENTION=1h"},
 			exitCode: 1, want: "DSR_TEMPORAL_RETENTION"},
+		{name: "no command", args: nil, exitCode: 2, want: "no command given\n\ndsr: GDPR data-subject-request orchestrator"},
+		{name: "request id not an id", args: []string{"subprocessors", "done", "--request", "nope", "--name", "Mailer"}, exitCode: 2, want: `invalid value "nope" for flag -request: not an id`},
+		{name: "tenant id not an id", args: []string{"tenant", "keys", "list", "--tenant", "acme"}, exitCode: 2, want: "not an id"},
+		{name: "override id not an id", args: []string{"request", "override", "--id", "DSR-26504761", "--reason", "x"}, exitCode: 2, want: "not an id"},
+		{name: "tenant outside the eu without country", args: []string{"tenant", "create", "--name", "x", "--region", "us"}, exitCode: 2, want: "--region us needs --country and --tz"},
+		{name: "tenant outside the eu without zone", args: []string{"tenant", "create", "--name", "x", "--region", "apac", "--country", "JP"}, exitCode: 2, want: "--region apac needs --country and --tz"},
+		{name: "report format against file", args: []string{"report", "sla", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "pdf", "-o", "sla.csv"}, exitCode: 2, want: "names a .csv file but --format is pdf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,8 +124,44 @@ func TestCommandLineErrors(t *testing.T) {
 			require.ErrorAs(t, err, &exit, "output: %s", out)
 			require.Equal(t, tt.exitCode, exit.ExitCode(), "output: %s", out)
 			require.Contains(t, string(out), tt.want)
+			if tt.exitCode == 2 && len(tt.args) > 0 && tt.name != "unknown command" {
+				// A mistake in one command is not followed by the whole usage.
+				require.NotContains(t, string(out), "Environment:", "output: %s", out)
+				require.Contains(t, string(out), "dsr COMMAND --help")
+			}
 		})
 	}
+}
+
+// someID is a well-formed id that names nothing.
+const someID = "0193f6a2-7c1e-7b3d-9a4f-2c5e8d1b6a70"
+
+// TestCommandHelp checks that each command's --help prints its own usage and flags to
+// standard output and exits 0, and that flags may follow a command's file argument.
+func TestCommandHelp(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "request", "override", "--help").Output()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "dsr request override --id ID --reason TEXT")
+	require.Contains(t, string(out), "-reason string")
+	require.NotContains(t, string(out), "help requested")
+	require.NotContains(t, string(out), "dsr tenant create", "only the command's own lines")
+
+	out, err = exec.Command(binary, "tenant", "keys", "create", "-h").Output()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "-scopes")
+
+	out, err = exec.Command(binary, "help").Output()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "Environment:")
+
+	mail := testkit.Shared(t, "fixtures", "mail", "v01-en-access.eml")
+	after, err := exec.Command(binary, "inbox", "classify", mail, "--explain").Output()
+	require.NoError(t, err)
+	before, err := exec.Command(binary, "inbox", "classify", "--explain", mail).Output()
+	require.NoError(t, err)
+	require.Equal(t, string(before), string(after))
+	require.Contains(t, string(after), `"confidence"`)
 }
 
 func TestSLADue(t *testing.T) {

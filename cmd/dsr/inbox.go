@@ -17,19 +17,19 @@ import (
 // reference of a reply, the confidence and the reasons.
 func inboxClassify(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("inbox classify", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	explain := fs.Bool("explain", false, "also print kind, reference, confidence and reasons")
 	limit := fs.Int64("max-bytes", classify.DefaultLimit, "largest message accepted, in bytes")
-	if err := fs.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("inbox classify: %v", err)}
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{"inbox classify: want exactly one FILE.eml (or - for standard input)"}
+	if len(files) != 1 {
+		return usageError{msg: "inbox classify: want exactly one FILE.eml (or - for standard input)"}
 	}
 	if *limit <= 0 {
-		return usageError{fmt.Sprintf("inbox classify: --max-bytes %d must be positive", *limit)}
+		return usageError{msg: fmt.Sprintf("inbox classify: --max-bytes %d must be positive", *limit)}
 	}
-	name := fs.Arg(0)
+	name := files[0]
 	var r io.Reader = os.Stdin
 	if name != "-" {
 		f, err := os.Open(name)

@@ -21,14 +21,14 @@ import (
 // requestOverride lets a DPO send a blocked erasure ahead.
 func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("request override", flag.ContinueOnError)
-	id := fs.String("id", "", "request id")
+	id := idFlag(fs, "id", "request id")
 	reason := fs.String("reason", "", "why the blockers may be ignored (kept in the record)")
 	actor := fs.String("actor", "", "who decides (default dpo:<login name>)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *id == "" || strings.TrimSpace(*reason) == "" {
-		return usageError{"request override: --id and --reason are required"}
+		return usageError{msg: "request override: --id and --reason are required"}
 	}
 	if *actor == "" {
 		*actor = "dpo:" + env("USER", "cli")

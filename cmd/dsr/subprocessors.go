@@ -31,14 +31,14 @@ func subprocessorsList(args []string, out io.Writer) error {
 // that the vendor confirmed by other means.
 func subprocessorsDone(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("subprocessors done", flag.ContinueOnError)
-	id := fs.String("request", "", "request id")
+	id := idFlag(fs, "request", "request id")
 	name := fs.String("name", "", "sub-processor name, as in the registry")
 	actor := fs.String("actor", "dpo", "who confirms, for the record")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *id == "" || *name == "" {
-		return usageError{"subprocessors done: --request and --name are required"}
+		return usageError{msg: "subprocessors done: --request and --name are required"}
 	}
 	b, err := openBase(ctx, true)
 	if err != nil {

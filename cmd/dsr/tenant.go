@@ -34,7 +34,7 @@ func tenantList(ctx context.Context, args []string, out io.Writer) error {
 // tenantKeys runs `dsr tenant keys list|create|revoke`.
 func tenantKeys(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"tenant keys: say list, create or revoke"}
+		return usageError{msg: "tenant keys: say list, create or revoke"}
 	}
 	switch args[0] {
 	case "list":
@@ -44,7 +44,7 @@ func tenantKeys(ctx context.Context, args []string, out io.Writer) error {
 	case "revoke":
 		return tenantKeysRevoke(ctx, args[1:], out)
 	}
-	return usageError{fmt.Sprintf("tenant keys: unknown command %q: say list, create or revoke", args[0])}
+	return usageError{msg: fmt.Sprintf("tenant keys: unknown command %q: say list, create or revoke", args[0])}
 }
 
 // noTenant says the tenant id names no tenant.
@@ -54,12 +54,12 @@ func noTenant(cmd, id string) error {
 
 func tenantKeysList(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenant keys list", flag.ContinueOnError)
-	tenantID := fs.String("tenant", "", "tenant id")
+	tenantID := idFlag(fs, "tenant", "tenant id")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *tenantID == "" {
-		return usageError{"tenant keys list: --tenant is required"}
+		return usageError{msg: "tenant keys list: --tenant is required"}
 	}
 	b, err := openBase(ctx, true)
 	if err != nil {
@@ -80,22 +80,22 @@ func tenantKeysList(ctx context.Context, args []string, out io.Writer) error {
 
 func tenantKeysCreate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenant keys create", flag.ContinueOnError)
-	tenantID := fs.String("tenant", "", "tenant id")
+	tenantID := idFlag(fs, "tenant", "tenant id")
 	name := fs.String("name", "", "what the key is for, e.g. the integration using it")
 	scopes := fs.String("scopes", string(domain.KeyScopeRequests), "comma-separated: "+domain.JoinNames(domain.KeyScopes))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *tenantID == "" || *name == "" {
-		return usageError{"tenant keys create: --tenant and --name are required"}
+		return usageError{msg: "tenant keys create: --tenant and --name are required"}
 	}
 	list, err := domain.ParseKeyScopes(*scopes)
 	if err != nil {
-		return usageError{"tenant keys create: --scopes: " + err.Error()}
+		return usageError{msg: "tenant keys create: --scopes: " + err.Error()}
 	}
 	nk := tenants.NewKey{Name: *name, Scopes: list}
 	if err := nk.Validate(); err != nil {
-		return usageError{"tenant keys create: " + err.Error()}
+		return usageError{msg: "tenant keys create: " + err.Error()}
 	}
 	b, err := openBase(ctx, true)
 	if err != nil {
@@ -119,14 +119,16 @@ func tenantKeysCreate(ctx context.Context, args []string, out io.Writer) error {
 
 func tenantKeysRevoke(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenant keys revoke", flag.ContinueOnError)
-	tenantID := fs.String("tenant", "", "tenant id")
-	keyID := fs.String("key", "", "the key's id (from dsr tenant keys list)")
-	fs.StringVar(keyID, "id", "", "the same as --key")
+	tenantID := idFlag(fs, "tenant", "tenant id")
+	key := &idValue{}
+	fs.Var(key, "key", "the key's id (from dsr tenant keys list)")
+	fs.Var(key, "id", "the same as --key")
+	keyID := &key.s
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *tenantID == "" || *keyID == "" {
-		return usageError{"tenant keys revoke: --tenant and --key are required"}
+		return usageError{msg: "tenant keys revoke: --tenant and --key are required"}
 	}
 	b, err := openBase(ctx, true)
 	if err != nil {

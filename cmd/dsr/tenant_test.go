@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os/exec"
@@ -84,7 +85,7 @@ func TestTenantKeysCommands(t *testing.T) {
 		require.Contains(t, string(out), want)
 	}
 	fails("no tenant", "tenant", "keys", "list", "--tenant", uuid.NewString())
-	fails("no tenant", "tenant", "keys", "create", "--tenant", "not-an-id", "--name", "x")
+	fails("no tenant", "tenant", "keys", "create", "--tenant", uuid.NewString(), "--name", "x")
 	fails("has no key", "tenant", "keys", "revoke", "--tenant", tn.ID, "--key", uuid.NewString())
 
 	// Revoked at once; --id is the contract's spelling of --key.
@@ -109,4 +110,39 @@ func TestTenantKeysCommands(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, active)
+}
+
+// TestDemoSubjects seeds a tenant, with its progress on standard error, and lists its
+// well-known subjects, each of which the chat store holds.
+func TestDemoSubjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uses PostgreSQL through the binary; skipped in -short mode")
+	}
+	t.Parallel()
+	in := newInstall(t)
+	var tn tenantInfo
+	require.NoError(t, json.Unmarshal(in.run("tenant", "create", "--name", "Acme Corp"), &tn))
+	cmd := exec.Command(binary, "demo", "seed", "--tenant", tn.ID, "--end-users", "20", "--messages", "100")
+	cmd.Env = in.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	_, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	require.Contains(t, stderr.String(), "demo seed: 20 end-users, 100 messages")
+	require.Contains(t, stderr.String(), "demo seed: messages: 100 rows")
+
+	var subjects []struct{ Email, Kind, Shows string }
+	require.NoError(t, json.Unmarshal(in.run("demo", "subjects", "--tenant", tn.ID), &subjects))
+	require.Equal(t, "visitor1@example.com", subjects[0].Email)
+	require.Contains(t, subjects[0].Shows, "open conversation")
+	chat, err := sqlx.Open("postgres", in.chatURL)
+	require.NoError(t, err)
+	defer chat.Close()
+	for _, s := range subjects {
+		var n int
+		require.NoError(t, chat.Get(&n, `SELECT (SELECT count(*) FROM end_users WHERE account_id = $1 AND email = $2)
+			+ (SELECT count(*) FROM agents WHERE account_id = $1 AND email = $2)`, tn.ID, s.Email))
+		require.Equal(t, 1, n, s.Email)
+	}
+	require.Contains(t, subjects[3].Email, "@acme-corp.example")
 }

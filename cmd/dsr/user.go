@@ -26,10 +26,10 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *email == "" || *role == "" || *passwordFile == "" {
-		return usageError{"user create: --email, --role and --password-file are required"}
+		return usageError{msg: "user create: --email, --role and --password-file are required"}
 	}
 	if !domain.Role(*role).Valid() {
-		return usageError{fmt.Sprintf("user create: --role %q must be one of %s", *role, domain.JoinNames(domain.Roles))}
+		return usageError{msg: fmt.Sprintf("user create: --role %q must be one of %s", *role, domain.JoinNames(domain.Roles))}
 	}
 	var raw []byte
 	var err error
@@ -49,7 +49,7 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	defer b.Close()
 	u, err := auth.New(b.Store).Create(ctx, auth.NewUser{Email: *email, Role: domain.Role(*role), Password: password, CreatedBy: "cli"})
 	if errors.Is(err, auth.ErrInvalid) {
-		return usageError{"user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
+		return usageError{msg: "user create: " + strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ")}
 	}
 	if err != nil {
 		return err

@@ -278,7 +278,7 @@ func TestEraseOwnerRetained(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []domain.Exception{chatstore.OwnerException}, out.Exceptions)
 	require.Equal(t, "agent_profile", out.Exceptions[0].Category)
-	require.Equal(t, "Art. 17(3)(b)", out.Exceptions[0].Article)
+	require.Equal(t, "Art. 17(1)(a), Art. 6(1)(b)", out.Exceptions[0].Article)
 	require.Equal(t, int64(1), out.Rows[chatstore.RowsEndUsers], "the end-user profile is erased")
 	require.Zero(t, out.Rows[chatstore.RowsAgents], "the owner's staff profile is kept")
 

@@ -29,11 +29,14 @@ const (
 )
 
 // OwnerException is recorded when the subject is the tenant's account owner, whose staff
-// profile is kept while the account exists.
+// profile is kept while the account exists. The ground is not an exception of Art. 17(3)
+// (no legal obligation requires it) but that no ground of Art. 17(1) applies: under (a) the
+// data are still necessary for the purpose they were collected for, the contract with the
+// account's holder (Art. 6(1)(b)).
 var OwnerException = domain.Exception{
 	Category: "agent_profile",
-	Article:  "Art. 17(3)(b)",
-	Reason:   "account owner: the owner's identity is needed to perform the contract with the controller while the account exists; erase it when the account is closed or ownership is transferred",
+	Article:  "Art. 17(1)(a), Art. 6(1)(b)",
+	Reason:   "account owner: the owner's identity is still necessary to perform the contract for the account while it exists, so the right to erasure does not apply to it yet; erase it when the account is closed or ownership is transferred",
 }
 
 // Notes of an erasure. They carry counts at most, never personal data.

@@ -86,6 +86,12 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 			Rows: map[string]int64{"messages": 10, "end_users": 1, "sessions": 1, "attachments": 0}, AppliedAt: time.Now(),
 			Exceptions: []domain.Exception{{Category: "invoices", Article: "Art. 17(3)(b)", Reason: "tax law"}}}})
 	require.NoError(t, err)
+	// A sub-processor that holds the data only as a conduit: exempt in the Art. 19 ledger.
+	_, err = h.Store.Record(ctx, domain.Change{RequestID: req.ID, DedupeKey: "exempt", Kind: "connector_applied", Actor: "system",
+		Message: "erasure at Relay: exempt", Detail: domain.Outcome{Connector: "Relay", Action: "erasure", Rows: map[string]int64{},
+			AppliedAt: time.Now(), Recipient: &domain.Recipient{Name: "Relay", Kind: "exempt", Status: domain.RecipientExempt,
+				Reason: "transit only: keeps nothing"}}})
+	require.NoError(t, err)
 	dpo := h.user(domain.RoleDPO)
 	b := h.browser()
 	token := b.login(dpo)
@@ -99,6 +105,9 @@ func TestRequestPageRevealAndPoll(t *testing.T) {
 	require.Contains(t, p.Body, `<td class="num">12</td>`)
 	require.Contains(t, p.Body, "end users 1, messages 10, sessions 1")
 	require.Contains(t, p.Body, "Kept: invoices (Art. 17(3)(b)): tax law")
+	// The exempt recipient is shown as the API and the ledger show it, with its reason once.
+	require.Regexp(t, `<td class="mono">Relay</td>\s*<td>Erasure</td>\s*<td><span class="badge b-none">exempt</span></td>\s*<td class="num">—</td>\s*<td class="subtle">transit only: keeps nothing</td>`, p.Body)
+	require.Equal(t, 1, strings.Count(p.Body, "transit only: keeps nothing"))
 	require.Contains(t, p.Body, `id="poll" hx-get="/requests/`+req.ID+`/poll?v=`)
 
 	// Each reveal is its own event, by the DPO.
@@ -170,6 +179,19 @@ func TestActionsNeedReasonAndOpenRequest(t *testing.T) {
 	p = b.post("/requests/"+open.ID+"/approve", url.Values{"csrf_token": {token}})
 	require.Equal(t, http.StatusServiceUnavailable, p.Status)
 	require.Contains(t, p.Body, "The workflow engine is not connected.")
+
+	// Approving an erasure, or overriding its block, needs the confirmation box too.
+	erasure := h.request(tn, "erasure", "visitor3@example.com", domain.StatusAwaitingApproval)
+	page := b.get("/requests/" + erasure.ID)
+	require.Contains(t, page.Body, `id="approve-confirm" required`)
+	for _, a := range []string{"approve", "override"} {
+		p = b.post("/requests/"+erasure.ID+"/"+a, url.Values{"csrf_token": {token}, "reason": {"checked"}})
+		require.Equal(t, http.StatusSeeOther, p.Status, a)
+		require.Contains(t, b.get("/requests/"+erasure.ID).Body, "Not done: tick the box that confirms the erasure", a)
+		p = b.post("/requests/"+erasure.ID+"/"+a, url.Values{"csrf_token": {token}, "reason": {"checked"}, "confirm": {"yes"}})
+		require.Equal(t, http.StatusServiceUnavailable, p.Status, "confirmed, it goes as far as the engine: %s", a)
+	}
+	require.NotContains(t, b.get("/requests/"+open.ID).Body, `id="approve-confirm"`, "an access request needs no confirmation")
 }
 
 func TestDownloads(t *testing.T) {

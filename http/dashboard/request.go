@@ -28,8 +28,12 @@ import (
 type run struct {
 	Connector string
 	Action    domain.RequestType
-	// Status is "applied", "replayed" (the receipt of an earlier run) or "exported".
+	// Status is "applied", "replayed" (the receipt of an earlier run) or "exported"; for a
+	// recipient (a sub-processor) its status in the Art. 19 ledger: notified, confirmed,
+	// failed or exempt, as the API says.
 	Status string
+	// Note is a recipient's reason (why exempt, what failed).
+	Note string
 	// Rows is the total of rows affected; Detail names them per category.
 	Rows       int64
 	Detail     string
@@ -69,6 +73,9 @@ func runs(events []store.Event, result workflows.Result) []run {
 		r := run{Connector: o.Connector, Action: o.Action, Status: "applied", Exceptions: o.Exceptions, Fields: o.Fields}
 		if o.Replayed {
 			r.Status = "replayed"
+		}
+		if o.Recipient != nil {
+			r.Status, r.Note = string(o.Recipient.Status), o.Recipient.Reason
 		}
 		if !o.AppliedAt.IsZero() {
 			at := o.AppliedAt
@@ -126,16 +133,23 @@ func runs(events []store.Event, result workflows.Result) []run {
 type action struct {
 	name, update, done string
 	needReason         bool
+	// confirm says whether the decision on the request cannot be undone and so needs the
+	// form's confirmation box ticked (confirm=yes), on top of the click.
+	confirm func(store.QueueItem) bool
 }
+
+// destructive is a decision that erases: approving an erasure, or letting a blocked one go
+// ahead.
+func destructive(it store.QueueItem) bool { return it.Type == domain.Erasure }
 
 // actions are the decisions, in the order of their routes.
 var actions = []action{
-	{name: "approve", update: workflows.UpdateApprove, done: "Approved."},
+	{name: "approve", update: workflows.UpdateApprove, done: "Approved.", confirm: destructive},
 	{name: "deny", update: workflows.UpdateDeny, needReason: true, done: "Denied; the subject is told the reason."},
 	{name: "extend", update: workflows.UpdateExtend, needReason: true, done: "Extended to three months; the subject is told."},
 	{name: "pause", update: workflows.UpdatePause, needReason: true, done: "The clock is paused."},
 	{name: "resume", update: workflows.UpdateResume, needReason: true, done: "The clock runs again; the deadlines moved by the days paused."},
-	{name: "override", update: workflows.UpdateOverride, needReason: true, done: "Blockers overridden: the request goes ahead."},
+	{name: "override", update: workflows.UpdateOverride, needReason: true, done: "Blockers overridden: the request goes ahead.", confirm: destructive},
 	{name: "cancel", update: workflows.UpdateCancel, done: "Canceled."},
 }
 
@@ -154,6 +168,8 @@ type requestData struct {
 	Actions map[string]bool
 	// Version changes whenever the request's state does; the page polls for it.
 	Version string
+	// Destructive says that approving (or overriding) erases: the form asks to confirm.
+	Destructive bool
 }
 
 // version fingerprints what the request page shows of the request's state (not its
@@ -222,7 +238,7 @@ func (h *Dashboard) requestData(c *gin.Context, it store.QueueItem, revealed boo
 		return requestData{}, err
 	}
 	d := requestData{Item: it, Events: events, Subject: mask(it.SubjectEmail), Revealed: revealed,
-		Actions: available(it), Version: version(it.Request)}
+		Actions: available(it), Version: version(it.Request), Destructive: destructive(it)}
 	if revealed && !store.IsMinimised(it.SubjectEmail) {
 		d.Subject = it.SubjectEmail
 	}
@@ -327,6 +343,10 @@ func (h *Dashboard) act(a action) gin.HandlerFunc {
 		}
 		if !it.Open {
 			h.flash(c, "error", "The request is "+statusLabels[it.Status]+"; nothing can change it now.", back)
+			return
+		}
+		if a.confirm != nil && a.confirm(it) && c.PostForm("confirm") != "yes" {
+			h.flash(c, "error", "Not done: tick the box that confirms the erasure, which cannot be undone.", back)
 			return
 		}
 		if h.Dispatch == nil {

@@ -118,6 +118,7 @@ func TestScreenshots(t *testing.T) {
 
 	// The DPO overrides the block; the erasure completes, the subject is revealed.
 	step(t, c, "override",
+		clickNow("#override-confirm"),
 		clickNow("#override"),
 		chromedp.WaitVisible(chromedp.CSS("#status .st-completed")),
 		chromedp.WaitVisible(chromedp.ID("runs")),

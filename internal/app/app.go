@@ -439,13 +439,14 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // SeedDemo fills the chat store with synthetic data for a tenant (see package demo).
-func (b *Base) SeedDemo(ctx context.Context, tenantID string, endUsers, messages int) (demo.Stats, error) {
+func (b *Base) SeedDemo(ctx context.Context, tenantID string, endUsers, messages int, progress func(table string, rows int64)) (demo.Stats, error) {
 	t, err := b.Store.GetTenant(ctx, tenantID)
 	if err != nil {
 		return demo.Stats{}, err
 	}
 	start := time.Now()
-	stats, err := b.ChatStore.SeedDemo(ctx, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: endUsers, Messages: messages})
+	stats, err := b.ChatStore.SeedDemo(ctx, demo.Options{TenantID: t.ID, TenantName: t.Name, EndUsers: endUsers, Messages: messages,
+		Progress: progress})
 	stats.Duration = time.Since(start)
 	return stats, err
 }

@@ -14,33 +14,25 @@ import (
 	"github.com/rickar/cal/v2/au"
 	"github.com/rickar/cal/v2/be"
 	"github.com/rickar/cal/v2/bg"
-	"github.com/rickar/cal/v2/br"
-	"github.com/rickar/cal/v2/ca"
 	"github.com/rickar/cal/v2/ch"
 	"github.com/rickar/cal/v2/cz"
 	"github.com/rickar/cal/v2/de"
-	"github.com/rickar/cal/v2/dk"
 	"github.com/rickar/cal/v2/es"
 	"github.com/rickar/cal/v2/fr"
 	"github.com/rickar/cal/v2/gb"
 	"github.com/rickar/cal/v2/gr"
 	"github.com/rickar/cal/v2/hr"
 	"github.com/rickar/cal/v2/ie"
-	"github.com/rickar/cal/v2/it"
 	"github.com/rickar/cal/v2/jp"
 	"github.com/rickar/cal/v2/lt"
 	"github.com/rickar/cal/v2/lv"
 	"github.com/rickar/cal/v2/mw"
 	"github.com/rickar/cal/v2/nc"
-	"github.com/rickar/cal/v2/nl"
 	"github.com/rickar/cal/v2/no"
 	"github.com/rickar/cal/v2/nz"
-	"github.com/rickar/cal/v2/pl"
-	"github.com/rickar/cal/v2/ro"
 	"github.com/rickar/cal/v2/ru"
 	"github.com/rickar/cal/v2/se"
 	"github.com/rickar/cal/v2/si"
-	"github.com/rickar/cal/v2/sk"
 	"github.com/rickar/cal/v2/ua"
 	"github.com/rickar/cal/v2/us"
 	"github.com/rickar/cal/v2/za"
@@ -49,6 +41,12 @@ import (
 // ErrUnknownCountry is wrapped by errors for a country code that has no
 // holiday calendar here.
 var ErrUnknownCountry = errors.New("unknown country")
+
+// ErrYearNotCovered is wrapped by errors for a date in a year whose
+// holidays a calendar does not know: some holidays follow lunar or
+// astronomical calendars and are listed per year, and dates outside the
+// list are refused rather than guessed.
+var ErrYearNotCovered = errors.New("year not covered by the holiday calendar")
 
 // Holiday tables are precomputed for these years when a country is first
 // used; dates outside are computed on each call (same result, slower).
@@ -66,40 +64,64 @@ type Calendar struct {
 	// holiday in every list (one list for countries with a national list).
 	regions [][]*cal.Holiday
 
+	// years, when set, is the first and last year whose holidays are known
+	// (lunar or astronomical holidays listed per year); see Covers.
+	years [2]int
+
 	once  sync.Once
 	table map[Date]string // observed holidays of tableFirstYear..tableLastYear
 }
 
 // calendars is built at package initialization and only read afterwards.
 //
-// Source lists: the package variable Holidays (rickar's "standard national
-// holidays") of each country package; for DE that is the nine holidays of
-// every Land, without the regional ones. Two countries need more care:
+// Only nationwide public holidays count, as observed (with the country's
+// weekend substitution rule where its law has one). Sources:
 //
-//   - AU has no national list, only one per state and territory;
-//   - CH's Holidays is the union of the cantonal holidays (it includes
-//     Josefstag, Corpus Christi, Assumption, ... which most cantons work).
+//   - rickar/cal's list (the package variable Holidays, its "standard
+//     national holidays") where it matches the official national list:
+//     AT, BE, BG, CZ, DE (the nine holidays of every Land), ES, FR, GB
+//     (England and Wales, as gov.uk/bank-holidays lists them), GR, HR, IE,
+//     LT, LV, NO, SE (with Midsummer, Christmas and New Year's Eve, which
+//     the Swedish Lag (1930:173) om beräkning av lagstadgad tid treats as
+//     holidays), SI, US (federal holidays, 5 U.S.C. 6103, with OPM's
+//     Friday/Monday observance), JP; and AR, MW, NC, RU, UA, ZA (kept, not
+//     checked here).
+//   - rickar's list corrected to the official one (national.go): BR, CA,
+//     DK, IT, NL, PL, RO, SK, and NZ (plus Matariki).
+//   - lists built from rickar's primitives (national.go): EE, FI, HU, IN,
+//     IS, LU, MT, PT.
+//   - AU has no national list, only one per state and territory, and CH's
+//     Holidays is the union of the cantonal holidays: for both, the
+//     nationwide holidays are the dates that are an observed holiday in
+//     every region list (AU: 8 states and territories; CH: 26 cantons,
+//     which leaves New Year, Ascension, 1 August and Christmas).
 //
-// For both, the nationwide holidays are the dates that are an observed
-// holiday in every region list (AU: 8 states and territories; CH: 26
-// cantons). For CH that leaves New Year, Ascension, 1 August and Christmas
-// (rickar lists Good Friday in 24 cantons, Easter Monday in 19).
+// JP and NZ have holidays that follow astronomical or lunar calendars (the
+// equinoxes, Matariki): their calendars cover only the years for which the
+// official dates are listed here, and deadlines outside are refused with
+// [ErrYearNotCovered].
+//
+// Not supported yet, because their official dates could not be confirmed
+// for 2026 and 2027: CY, LI, SG.
 var calendars = func() map[string]*Calendar {
 	national := map[string][]*cal.Holiday{
 		"AR": ar.Holidays, "AT": at.Holidays, "BE": be.Holidays, "BG": bg.Holidays,
-		"BR": br.Holidays, "CA": ca.Holidays, "CZ": cz.Holidays,
-		"DE": de.Holidays, "DK": dk.Holidays, "ES": es.Holidays, "FR": fr.Holidays,
-		"GB": gb.Holidays, "GR": gr.Holidays, "HR": hr.Holidays, "IE": ie.Holidays,
-		"IT": it.Holidays, "JP": jp.Holidays, "LT": lt.Holidays, "LV": lv.Holidays,
-		"MW": mw.Holidays, "NC": nc.Holidays, "NL": nl.Holidays, "NO": no.Holidays,
-		"NZ": nz.Holidays, "PL": pl.Holidays, "RO": ro.Holidays, "RU": ru.Holidays,
-		"SE": se.Holidays, "SI": si.Holidays, "SK": sk.Holidays, "UA": ua.Holidays,
-		"US": us.Holidays, "ZA": za.Holidays,
+		"BR": brHolidays, "CA": caHolidays, "CZ": cz.Holidays,
+		"DE": de.Holidays, "DK": dkHolidays, "EE": eeHolidays, "ES": es.Holidays,
+		"FI": fiHolidays, "FR": fr.Holidays, "GB": gb.Holidays, "GR": gr.Holidays,
+		"HR": hr.Holidays, "HU": huHolidays, "IE": ie.Holidays, "IN": inHolidays,
+		"IS": isHolidays, "IT": itHolidays, "LT": lt.Holidays, "LU": luHolidays,
+		"LV": lv.Holidays, "MT": mtHolidays, "MW": mw.Holidays, "NC": nc.Holidays,
+		"NL": nlHolidays, "NO": no.Holidays, "PL": plHolidays, "PT": ptHolidays,
+		"RO": roHolidays, "RU": ru.Holidays, "SE": se.Holidays, "SI": si.Holidays,
+		"SK": skHolidays, "UA": ua.Holidays, "US": us.Holidays, "ZA": za.Holidays,
 	}
-	m := make(map[string]*Calendar, len(national)+2)
+	m := make(map[string]*Calendar, len(national)+4)
 	for code, list := range national {
 		m[code] = &Calendar{code: code, regions: [][]*cal.Holiday{list}}
 	}
+	m["JP"] = &Calendar{code: "JP", regions: [][]*cal.Holiday{jp.Holidays}, years: jpYears}
+	m["NZ"] = &Calendar{code: "NZ", regions: [][]*cal.Holiday{append(without(nz.Holidays, nz.QueensBirthday), named(nz.QueensBirthday, "King's Birthday"), matariki)}, years: matarikiYears}
 	m["AU"] = &Calendar{code: "AU", regions: [][]*cal.Holiday{
 		au.HolidaysACT, au.HolidaysNSW, au.HolidaysNT, au.HolidaysQLD,
 		au.HolidaysSA, au.HolidaysTAS, au.HolidaysVIC, au.HolidaysWA,
@@ -130,10 +152,13 @@ func Countries() []string {
 // ISO 3166-1 alpha-2 code (case-insensitive, e.g. "FR", "gb"). An unknown
 // code is an error wrapping [ErrUnknownCountry]; it is never guessed.
 //
-// The holidays are rickar/cal's national list for the country (for DE the
-// nine holidays common to every Land). AU has no national list and CH's is
-// the union of the cantonal holidays, so for those two a date is a holiday
-// only when every state/territory (AU) or canton (CH) observes it.
+// The holidays are the country's nationwide public holidays, from
+// rickar/cal's list where it is the official one, else from lists built
+// here with its primitives; the variable calendars documents each source.
+// AU has no national list and CH's is the union of the cantonal holidays,
+// so for those two a date is a holiday only when every state/territory (AU)
+// or canton (CH) observes it. JP and NZ know the years of their listed
+// astronomical/lunar holidays only; see [Calendar.Covers].
 func CalendarFor(country string) (*Calendar, error) {
 	code := strings.ToUpper(strings.TrimSpace(country))
 	c, ok := calendars[code]
@@ -146,6 +171,26 @@ func CalendarFor(country string) (*Calendar, error) {
 
 // Country returns the calendar's country code.
 func (c *Calendar) Country() string { return c.code }
+
+// Years returns the first and last year whose holidays the calendar knows,
+// and false when it knows every year (all its holidays follow rules).
+func (c *Calendar) Years() (first, last int, bounded bool) {
+	return c.years[0], c.years[1], c.years != [2]int{}
+}
+
+// Covers returns nil when the calendar knows the holidays of every date
+// from..to, else an error wrapping [ErrYearNotCovered]. Holiday, IsWorkday
+// and the other methods do not check it: outside the covered years they
+// miss the listed (lunar or astronomical) holidays, so callers that compute
+// deadlines check Covers first ([Compute] does).
+func (c *Calendar) Covers(from, to Date) error {
+	first, last, bounded := c.Years()
+	if !bounded || (from.Year >= first && to.Year <= last) {
+		return nil
+	}
+	return fmt.Errorf("deadline: %w: %s has the official holiday dates of %d-%d only, not of %s to %s",
+		ErrYearNotCovered, c.code, first, last, from, to)
+}
 
 // Holiday reports whether d is the observed date of a nationwide public
 // holiday, and its name. Weekends are not holidays by themselves.

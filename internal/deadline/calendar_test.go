@@ -20,12 +20,13 @@ func TestCountries(t *testing.T) {
 	t.Parallel()
 	got := Countries()
 	require.True(t, slices.IsSorted(got))
-	// Every EU/EEA country rickar/cal v2.1.13 has, plus the ones the
-	// architecture names. (CY, EE, FI, HU, IS, LI, LU, MT, PT: not in rickar.)
+	// Every EU and EEA country, GB, CH and the us/apac countries a tenant
+	// may pick, except CY, LI and SG, whose official dates are not
+	// confirmed here (see calendars).
 	required := []string{
-		"AT", "BE", "BG", "CZ", "DE", "DK", "ES", "FR", "GR", "HR", "IE", "IT",
-		"LT", "LV", "NL", "NO", "PL", "RO", "SE", "SI", "SK",
-		"GB", "CH", "US", "CA", "AU",
+		"AT", "BE", "BG", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR",
+		"HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE",
+		"SI", "SK", "IS", "NO", "GB", "CH", "US", "CA", "AU", "NZ", "JP", "IN", "BR",
 	}
 	for _, code := range required {
 		require.Contains(t, got, code)
@@ -44,7 +45,8 @@ func TestCalendarForErrors(t *testing.T) {
 		{name: "unknown", country: "XX", wantErr: `deadline: unknown country "XX"`},
 		{name: "empty", country: "", wantErr: `deadline: unknown country ""`},
 		{name: "not alpha-2", country: "FRA", wantErr: `deadline: unknown country "FRA"`},
-		{name: "not in rickar", country: "FI", wantErr: `deadline: unknown country "FI"`},
+		{name: "not confirmed", country: "CY", wantErr: `deadline: unknown country "CY"`},
+		{name: "lunar dates not confirmed", country: "SG", wantErr: `deadline: unknown country "SG"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

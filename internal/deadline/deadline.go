@@ -146,6 +146,10 @@ func compute(start time.Time, p Policy) (Due, *Calendar, error) {
 	if target.After(legal) {
 		target = legal
 	}
+	extended := c.RollForward(local.AddMonths(3))
+	if err := c.Covers(local, extended); err != nil {
+		return Due{}, nil, err
+	}
 	return Due{
 		Policy:    p,
 		Start:     start,
@@ -153,7 +157,7 @@ func compute(start time.Time, p Policy) (Due, *Calendar, error) {
 		Dates: Dates{
 			Target:   target,
 			Legal:    legal,
-			Extended: c.RollForward(local.AddMonths(3)),
+			Extended: extended,
 		},
 	}, c, nil
 }
@@ -190,6 +194,9 @@ func (d Due) Shift(days int) (Due, error) {
 	out.Target = c.RollForward(out.Target.AddDays(total))
 	out.Legal = c.RollForward(out.Legal.AddDays(total))
 	out.Extended = c.RollForward(out.Extended.AddDays(total))
+	if err := c.Covers(out.LocalDate, out.Extended); err != nil {
+		return Due{}, err
+	}
 	return out, nil
 }
 

@@ -10,9 +10,13 @@
 //     when that day is not a working day, the next working day.
 //   - Extended deadline: the same rule with three months.
 //   - A working day is Monday to Friday and not a public holiday of the
-//     tenant's country, as observed (substitute days included) according to
-//     github.com/rickar/cal/v2. Countries with regional holidays (DE, CH,
-//     AU, ...) use the nationwide holidays only; see [CalendarFor].
+//     tenant's country, as observed (substitute days included): the
+//     official national list, from github.com/rickar/cal/v2 where it has
+//     it, else built here from its primitives (national.go). Countries with
+//     regional holidays (DE, CH, AU, ...) use the nationwide holidays only;
+//     see [CalendarFor]. Holidays that follow lunar or astronomical
+//     calendars (JP's equinoxes, NZ's Matariki) are listed per year, and
+//     deadlines outside the listed years are refused ([ErrYearNotCovered]).
 //   - The local date is the start instant converted into the tenant's IANA
 //     time zone: 23:30 UTC is already the next day in Europe/Helsinki.
 //   - While identity is being verified the clock has not started: pass the

@@ -38,6 +38,8 @@ type Options struct {
 	EndUsers int
 	// Messages is the number of messages over all conversations; default DefaultMessages.
 	Messages int
+	// Progress, when set, is told each table as it is loaded, with its rows.
+	Progress func(table string, rows int64)
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -227,6 +229,9 @@ func load(ctx context.Context, db *sqlx.DB, g *generator, o Options) (Stats, err
 			return Stats{}, err
 		}
 		*t.count = n
+		if o.Progress != nil {
+			o.Progress(t.table, n)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return Stats{}, fmt.Errorf("commit: %w", err)
