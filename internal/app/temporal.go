@@ -198,6 +198,9 @@ func (a *App) setupNamespace(ctx context.Context, c client.Client) error {
 	case err != nil:
 		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
 	}
+	if res.Unchecked != "" {
+		a.Log.Warn("temporal namespace search attributes not checked", slog.String("namespace", cfg.TemporalNamespace), slog.String("reason", res.Unchecked))
+	}
 	if res.Changed {
 		a.Log.Info("temporal namespace set up", slog.String("namespace", res.Namespace), slog.String("action", res.Action),
 			slog.String("retention", res.Retention), slog.Any("search_attributes_added", res.SearchAttributesAdded))

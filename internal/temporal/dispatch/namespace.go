@@ -73,6 +73,9 @@ type NamespaceSetup struct {
 	// that dsr needs, each there now.
 	SearchAttributesAdded []string `json:"search_attributes_added"`
 	SearchAttributes      []string `json:"search_attributes"`
+	// Unchecked, when set, says why the search attributes could not be listed (the
+	// cluster does not let these credentials); then SearchAttributes is empty.
+	Unchecked string `json:"search_attributes_unchecked,omitempty"`
 	// Changed reports whether anything changed; a second run says false.
 	Changed bool `json:"changed"`
 }
@@ -179,14 +182,19 @@ func SetupNamespace(ctx context.Context, c client.Client, namespace string, rete
 		return res, err
 	}
 	added, err := addMissingAttributes(ctx, c, namespace, attrs, retention)
-	if err != nil {
+	var unlisted *listNotPermitted
+	switch {
+	case errors.As(err, &unlisted):
+		res.Unchecked = unlisted.Error()
+	case err != nil:
 		return res, err
+	default:
+		res.SearchAttributesAdded = added
+		for name := range attrs {
+			res.SearchAttributes = append(res.SearchAttributes, name)
+		}
+		slices.Sort(res.SearchAttributes)
 	}
-	res.SearchAttributesAdded = added
-	for name := range attrs {
-		res.SearchAttributes = append(res.SearchAttributes, name)
-	}
-	slices.Sort(res.SearchAttributes)
 	res.Changed = res.Action != "unchanged" || len(added) > 0
 	if kept != nil {
 		return res, kept
@@ -223,6 +231,9 @@ func waitNamespace(ctx context.Context, c client.Client, namespace string) error
 // names, sorted; one that exists with another type is an error.
 func addMissingAttributes(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType, retention time.Duration) ([]string, error) {
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if notPermitted(err) {
+		return nil, &listNotPermitted{namespace: namespace, err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list the search attributes of temporal namespace %s: %w", namespace, err)
 	}
@@ -252,6 +263,18 @@ func addMissingAttributes(ctx context.Context, c client.Client, namespace string
 		return nil, &NotPermittedError{Namespace: namespace, Step: "add search attributes", Missing: names, Retention: retention, Err: err}
 	}
 	return nil, fmt.Errorf("add search attributes %s to temporal namespace %s: %w", strings.Join(names, ", "), namespace, err)
+}
+
+// listNotPermitted is a cluster that does not let the credentials list the namespace's
+// search attributes: dsr cannot tell whether they are there.
+type listNotPermitted struct {
+	namespace string
+	err       error
+}
+
+func (e *listNotPermitted) Error() string {
+	return fmt.Sprintf("the search attributes of temporal namespace %s could not be listed (%v): make sure it has %s, or requests cannot start",
+		e.namespace, e.err, attributeText(SearchAttributes))
 }
 
 // retentionText writes a retention in hours, as DSR_TEMPORAL_RETENTION takes it.
