@@ -101,6 +101,9 @@ func loadConfig(mode app.Mode) (app.Config, error) {
 	if err := loadOIDCConfig(&c); err != nil {
 		return c, err
 	}
+	if err := loadTemporalConfig(&c); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -126,6 +129,28 @@ func loadOIDCConfig(c *app.Config) error {
 		c.LocalPasswords = v == "on"
 	default:
 		return fmt.Errorf("DSR_LOCAL_PASSWORDS: %q is neither on nor off", v)
+	}
+	return nil
+}
+
+// loadTemporalConfig reads the settings of the connection to TEMPORAL_ADDRESS
+// (DSR_TEMPORAL_TLS, _CA_FILE, _CERT_FILE, _KEY_FILE, _SERVER_NAME, _API_KEY or
+// _API_KEY_FILE) and the namespace's retention (DSR_TEMPORAL_RETENTION) over the defaults
+// in c. Validate reads and checks the files.
+func loadTemporalConfig(c *app.Config) error {
+	t := &c.TemporalTLS
+	t.TLS = strings.TrimSpace(os.Getenv("DSR_TEMPORAL_TLS"))
+	t.CAFile = os.Getenv("DSR_TEMPORAL_CA_FILE")
+	t.CertFile = os.Getenv("DSR_TEMPORAL_CERT_FILE")
+	t.KeyFile = os.Getenv("DSR_TEMPORAL_KEY_FILE")
+	t.ServerName = strings.TrimSpace(os.Getenv("DSR_TEMPORAL_SERVER_NAME"))
+	key, err := secret("DSR_TEMPORAL_API_KEY")
+	if err != nil {
+		return err
+	}
+	t.APIKey = key
+	if c.TemporalRetention, err = time.ParseDuration(env("DSR_TEMPORAL_RETENTION", c.TemporalRetention.String())); err != nil {
+		return fmt.Errorf("DSR_TEMPORAL_RETENTION: %q is not a duration (e.g. 720h, 30 days)", os.Getenv("DSR_TEMPORAL_RETENTION"))
 	}
 	return nil
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"dsr/internal/app"
+	"dsr/internal/testkit/temporalserver"
 )
 
 // TestSecureCookies: DSR_SECURE_COOKIES wins; unset, an https public URL makes cookies
@@ -70,6 +75,92 @@ func TestOIDCConfig(t *testing.T) {
 			require.Error(t, err)
 			for _, want := range tc.errs {
 				require.ErrorContains(t, err, want)
+			}
+		})
+	}
+}
+
+// TestTemporalConfig: the connection to an external Temporal is plain by default; any CA,
+// client certificate, server name or API key turns TLS on; the files are read and parsed at
+// start, and every error names its variable.
+func TestTemporalConfig(t *testing.T) {
+	dir := t.TempDir()
+	certs := temporalserver.NewCerts(t, dir)
+	notPEM := filepath.Join(dir, "not.pem")
+	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o600))
+	keyFile := filepath.Join(dir, "api-key")
+	require.NoError(t, os.WriteFile(keyFile, []byte("cloud-key-123\n"), 0o600))
+	const addr = "temporal.example.com:7233"
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		tls     bool
+		apiKey  string
+		errs    []string
+		checkFn func(t *testing.T, c app.Config)
+	}{
+		{name: "plain", env: map[string]string{"TEMPORAL_ADDRESS": addr}},
+		{name: "embedded", env: map[string]string{}},
+		{name: "tls on", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_TLS": "on"}, tls: true},
+		{name: "ca implies tls", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CA_FILE": certs.CAFile}, tls: true},
+		{name: "mtls", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CA_FILE": certs.CAFile,
+			"DSR_TEMPORAL_CERT_FILE": certs.ClientCertFile, "DSR_TEMPORAL_KEY_FILE": certs.ClientKey, "DSR_TEMPORAL_SERVER_NAME": "localhost"}, tls: true},
+		{name: "api key", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_API_KEY": "k1"}, tls: true, apiKey: "k1"},
+		{name: "api key file", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_API_KEY_FILE": keyFile}, tls: true, apiKey: "cloud-key-123"},
+		{name: "retention", env: map[string]string{"DSR_TEMPORAL_RETENTION": "72h"}, checkFn: func(t *testing.T, c app.Config) {
+			require.Equal(t, 72*time.Hour, c.TemporalRetention)
+		}},
+		{name: "retention default", env: map[string]string{}, checkFn: func(t *testing.T, c app.Config) {
+			require.Equal(t, app.DefaultTemporalRetention, c.TemporalRetention)
+		}},
+		{name: "retention short", env: map[string]string{"DSR_TEMPORAL_RETENTION": "2h"}, errs: []string{"DSR_TEMPORAL_RETENTION", "shorter than 24h"}},
+		{name: "retention garbage", env: map[string]string{"DSR_TEMPORAL_RETENTION": "a month"}, errs: []string{"DSR_TEMPORAL_RETENTION", "not a duration"}},
+		{name: "tls neither", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_TLS": "yes"}, errs: []string{"DSR_TEMPORAL_TLS", "neither on nor off"}},
+		{name: "tls off with ca", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_TLS": "off", "DSR_TEMPORAL_CA_FILE": certs.CAFile},
+			errs: []string{"DSR_TEMPORAL_TLS is off"}},
+		{name: "tls without address", env: map[string]string{"DSR_TEMPORAL_API_KEY": "k1"}, errs: []string{"need TEMPORAL_ADDRESS"}},
+		{name: "cert without key", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CERT_FILE": certs.ClientCertFile},
+			errs: []string{"DSR_TEMPORAL_CERT_FILE and DSR_TEMPORAL_KEY_FILE go together"}},
+		{name: "ca not pem", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CA_FILE": notPEM}, errs: []string{"DSR_TEMPORAL_CA_FILE", "holds no PEM certificate"}},
+		{name: "ca missing", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CA_FILE": filepath.Join(dir, "nope.pem")}, errs: []string{"DSR_TEMPORAL_CA_FILE", "no such file"}},
+		{name: "key not matching", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CERT_FILE": certs.ClientCertFile, "DSR_TEMPORAL_KEY_FILE": certs.ServerKey},
+			errs: []string{"DSR_TEMPORAL_CERT_FILE/DSR_TEMPORAL_KEY_FILE", "does not match"}},
+		{name: "key not pem", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_CERT_FILE": certs.ClientCertFile, "DSR_TEMPORAL_KEY_FILE": notPEM},
+			errs: []string{"DSR_TEMPORAL_CERT_FILE/DSR_TEMPORAL_KEY_FILE"}},
+		{name: "api key file missing", env: map[string]string{"TEMPORAL_ADDRESS": addr, "DSR_TEMPORAL_API_KEY_FILE": filepath.Join(dir, "nope")},
+			errs: []string{"DSR_TEMPORAL_API_KEY_FILE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, name := range []string{"TEMPORAL_ADDRESS", "DSR_TEMPORAL_TLS", "DSR_TEMPORAL_CA_FILE", "DSR_TEMPORAL_CERT_FILE", "DSR_TEMPORAL_KEY_FILE",
+				"DSR_TEMPORAL_SERVER_NAME", "DSR_TEMPORAL_API_KEY", "DSR_TEMPORAL_API_KEY_FILE", "DSR_TEMPORAL_RETENTION"} {
+				t.Setenv(name, tc.env[name])
+			}
+			c, err := loadConfig(app.ModeAll)
+			if len(tc.errs) > 0 {
+				require.Error(t, err)
+				for _, want := range tc.errs {
+					require.ErrorContains(t, err, want)
+				}
+				require.NotContains(t, err.Error(), "cloud-key-123", "errors never repeat the API key")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.tls, c.TemporalTLS.On())
+			o, err := c.TemporalClientOptions(addr, slog.New(slog.DiscardHandler))
+			require.NoError(t, err)
+			require.Equal(t, addr, o.HostPort)
+			require.Equal(t, "dsr", o.Namespace)
+			require.Equal(t, tc.apiKey != "", o.Credentials != nil)
+			if tc.tls {
+				require.NotNil(t, o.ConnectionOptions.TLS)
+				require.Equal(t, tc.env["DSR_TEMPORAL_SERVER_NAME"], o.ConnectionOptions.TLS.ServerName)
+				require.Equal(t, tc.env["DSR_TEMPORAL_CA_FILE"] != "", o.ConnectionOptions.TLS.RootCAs != nil)
+				require.Equal(t, tc.env["DSR_TEMPORAL_CERT_FILE"] != "", len(o.ConnectionOptions.TLS.Certificates) == 1)
+			} else {
+				require.Nil(t, o.ConnectionOptions.TLS)
+			}
+			if tc.checkFn != nil {
+				tc.checkFn(t, c)
 			}
 		})
 	}

@@ -61,9 +61,13 @@ Usage:
   dsr subprocessors list         the sub-processor registry (DSR_SUBPROCESSORS_FILE) as a JSON array
   dsr subprocessors done --request ID --name N [--actor A]
                                  a DPO confirms a sub-processor's manual task
+  dsr temporal setup             the namespace at TEMPORAL_ADDRESS: created or its retention set
+                                 (DSR_TEMPORAL_RETENTION), search attributes added; idempotent; prints JSON
 
 Environment: DATABASE_URL, CHATSTORE_URL, TEMPORAL_ADDRESS, DSR_DATA_DIR, HTTP_ADDR,
-DSR_TEMPORAL_PORT, DSR_SECRET_KEY (or DSR_SECRET_KEY_FILE), DSR_RETENTION, DSR_LOG_LEVEL. See README.md.
+DSR_TEMPORAL_PORT, DSR_TEMPORAL_TLS, DSR_TEMPORAL_CA_FILE, DSR_TEMPORAL_CERT_FILE, DSR_TEMPORAL_KEY_FILE,
+DSR_TEMPORAL_SERVER_NAME, DSR_TEMPORAL_API_KEY (or _FILE), DSR_TEMPORAL_RETENTION, DSR_SECRET_KEY
+(or DSR_SECRET_KEY_FILE), DSR_RETENTION, DSR_LOG_LEVEL. See README.md.
 `
 
 func main() {
@@ -161,6 +165,8 @@ func runCommand(args []string, out io.Writer) error {
 		return subprocessorsList(rest, out)
 	case "subprocessors done":
 		return subprocessorsDone(ctx, rest, out)
+	case "temporal setup":
+		return temporalSetup(ctx, rest, out)
 	}
 	return usageError{msg: fmt.Sprintf("unknown command %q", cmd), full: true}
 }

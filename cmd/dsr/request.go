@@ -42,7 +42,7 @@ func requestOverride(ctx context.Context, args []string, out io.Writer) error {
 		hostPort = net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.TemporalPort))
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	c, err := app.Dial(hostPort, cfg.TemporalNamespace, quiet)
+	c, err := app.Dial(cfg, hostPort, quiet)
 	if err != nil {
 		return fmt.Errorf("%w (is dsr serve running?)", err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
-	sdklog "go.temporal.io/sdk/log"
 
 	"dsr/activities"
 	"dsr/connectors"
@@ -294,7 +293,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (_ *App, err error) {
 }
 
 // connectTemporal starts the embedded server (unless TEMPORAL_ADDRESS is set) and connects
-// to it; an external cluster's namespace gets dsr's search attributes.
+// to it; an external cluster's namespace is set up as `dsr temporal setup` does.
 func (a *App) connectTemporal(ctx context.Context) error {
 	cfg := a.Config
 	hostPort := cfg.TemporalAddress
@@ -303,6 +302,7 @@ func (a *App) connectTemporal(ctx context.Context) error {
 			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
 			Port:             cfg.TemporalPort,
 			Namespace:        cfg.TemporalNamespace,
+			Retention:        cfg.TemporalRetention,
 			SearchAttributes: dispatch.SearchAttributes,
 			LogLevel:         a.opts.engineLog,
 		})
@@ -318,33 +318,19 @@ func (a *App) connectTemporal(ctx context.Context) error {
 		hostPort = eng.HostPort()
 		a.Log.Info("embedded temporal started", slog.String("address", hostPort))
 	}
-	c, err := Dial(hostPort, cfg.TemporalNamespace, a.Log, a.opts.interceptors...)
+	c, err := Dial(cfg, hostPort, a.Log, a.opts.interceptors...)
 	if err != nil {
 		return err
 	}
 	a.Temporal = c
 	a.closers = append(a.closers, c.Close)
 	if !cfg.embedded() {
-		if err := dispatch.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, dispatch.SearchAttributes); err != nil {
-			a.Log.Warn("could not add search attributes; add DsrTenant and DsrType (keyword) to the namespace", slog.Any("error", err))
+		if err := a.setupNamespace(ctx, c); err != nil {
+			return err
 		}
 	}
 	a.Dispatch = &dispatch.Client{Temporal: c, Store: a.Store, RecheckEvery: cfg.BlockerRecheck, Log: a.Log}
 	return nil
-}
-
-// Dial connects to the Temporal frontend at hostPort.
-func Dial(hostPort, namespace string, log *slog.Logger, is ...interceptor.ClientInterceptor) (client.Client, error) {
-	c, err := client.Dial(client.Options{
-		HostPort:     hostPort,
-		Namespace:    namespace,
-		Logger:       sdklog.NewStructuredLogger(log.With(slog.String("component", "temporal-client"))),
-		Interceptors: is,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to temporal at %s: %w", hostPort, err)
-	}
-	return c, nil
 }
 
 func (a *App) buildMailer(context.Context) error {

@@ -45,9 +45,15 @@ type Config struct {
 	TemporalNamespace string
 	// TemporalPort is the embedded server's frontend port; zero picks free ports.
 	TemporalPort int
-	DataDir      string
-	HTTPAddr     string
-	IMAPURL      string
+	// TemporalTLS secures the connection to TemporalAddress: TLS, mTLS, an API key
+	// (DSR_TEMPORAL_TLS, DSR_TEMPORAL_CA_FILE, ...).
+	TemporalTLS TemporalTLS
+	// TemporalRetention is how long Temporal keeps the histories of closed workflows in
+	// the namespace (DSR_TEMPORAL_RETENTION): set by `dsr temporal setup` and at start.
+	TemporalRetention time.Duration
+	DataDir           string
+	HTTPAddr          string
+	IMAPURL           string
 	// PublicURL is where data subjects reach dsr: the links in their mail.
 	PublicURL string
 	// MailEvery is the pause between polls of an empty mailbox.
@@ -172,6 +178,14 @@ const DefaultRetention = 3 * 365 * 24 * time.Hour
 // deadlines and the questions that follow its closing.
 const MinRetention = 24 * time.Hour
 
+// DefaultTemporalRetention is how long Temporal keeps a closed workflow's history (30
+// days): long enough to look into a request that just closed; dsr's own record is in
+// PostgreSQL and does not depend on it.
+const DefaultTemporalRetention = 30 * 24 * time.Hour
+
+// MinTemporalRetention is the shortest namespace retention Temporal accepts.
+const MinTemporalRetention = 24 * time.Hour
+
 // The default databases: a local PostgreSQL with trust authentication.
 const (
 	DefaultDatabaseURL  = "postgres://postgres@127.0.0.1:5432/dsr?sslmode=disable"
@@ -185,6 +199,7 @@ func Defaults() Config {
 		ChatStoreURL:      DefaultChatStoreURL,
 		TemporalNamespace: "dsr",
 		TemporalPort:      7233,
+		TemporalRetention: DefaultTemporalRetention,
 		DataDir:           "./data",
 		HTTPAddr:          "127.0.0.1:8080",
 		MailEvery:         30 * time.Second,
@@ -291,6 +306,7 @@ func (c Config) Validate() error {
 	if c.TemporalPort < 0 || c.TemporalPort > 65535-103 {
 		errs = append(errs, fmt.Errorf("DSR_TEMPORAL_PORT %d is out of range", c.TemporalPort))
 	}
+	errs = append(errs, c.validateTemporal()...)
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q is not host:port", c.HTTPAddr))
 	}

@@ -1,8 +1,9 @@
 // Package testkit holds what the tests of every package share: where the repository and
 // the shared fixtures are. Its subpackages run real servers for tests: PostgreSQL schemas
 // (pgtest), an IMAP server in memory (imaptest) or Dovecot (dovecot), an SMTP sink
-// (smtptest), fake sub-processor APIs (fakevendor) and a complete dsr (testenv); oapitest
-// validates HTTP calls against the API's OpenAPI document.
+// (smtptest), fake sub-processor APIs (fakevendor), the official Temporal server on
+// PostgreSQL with TLS (temporalserver) and a complete dsr (testenv); oapitest validates
+// HTTP calls against the API's OpenAPI document.
 package testkit
 
 import (

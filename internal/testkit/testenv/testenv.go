@@ -69,6 +69,11 @@ type Options struct {
 	Webhooks func(*app.WebhookConfig)
 	// DuplicatesOff turns the API's refusal of duplicates off (DSR_DUPLICATES=off).
 	DuplicatesOff bool
+	// TemporalAddress, when set, is an external Temporal cluster used instead of the
+	// embedded server (TEMPORAL_ADDRESS), reached with TemporalTLS; its namespace is set up
+	// at start as dsr serve does it.
+	TemporalAddress string
+	TemporalTLS     app.TemporalTLS
 }
 
 // SecretKey is the environment's DSR_SECRET_KEY.
@@ -106,6 +111,10 @@ func New(t *testing.T, o Options) *Env {
 	cfg.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	if o.Webhooks != nil {
 		o.Webhooks(&cfg.Webhooks)
+	}
+	if o.TemporalAddress != "" {
+		cfg.TemporalAddress, cfg.TemporalTLS = o.TemporalAddress, o.TemporalTLS
+		cfg.Regions = domain.Regions
 	}
 	cfg.SubprocessorsFile = filepath.Join(dir, "subprocessors.json")
 	require.NoError(t, os.WriteFile(cfg.SubprocessorsFile, []byte("[]"), 0o600), "no sub-processor but those the test adds")
