@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +18,7 @@ import (
 	"dsr/http/api"
 	"dsr/internal/demo"
 	"dsr/internal/domain"
+	"dsr/internal/testkit"
 	"dsr/internal/testkit/oapitest"
 	"dsr/internal/testkit/smtptest"
 	"dsr/internal/testkit/testenv"
@@ -503,25 +501,11 @@ func TestEndToEnd(t *testing.T) {
 	r = c.do("GET", "/v1/requests/"+erase+"/evidence", "")
 	require.Equal(t, http.StatusOK, r.Status)
 	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
-	text := pdfText(t, r.Body)
+	text := testkit.PDFText(t, r.Body)
 	for _, want := range []string{erase, "connector_applied", "chatstore", "end_users 1", "The chain of this request's events verifies"} {
 		require.Contains(t, text, want)
 	}
 	require.NotContains(t, text, subject.Email, "the pack masks the subject")
-}
-
-// pdfText extracts a PDF's text with pdftotext (poppler-utils).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skipf("pdftotext (poppler-utils) is not installed: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command(bin, "-layout", path, "-").Output()
-	require.NoError(t, err)
-	return string(out)
 }
 
 // TestClockActions pauses, resumes and extends a blocked erasure through the API, with the

@@ -8,6 +8,7 @@ package testkit
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -42,4 +43,23 @@ func Path(t testing.TB, elem ...string) string {
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
 	return filepath.Join(append([]string{RepoRoot(t), "..", "shared"}, elem...)...)
+}
+
+// PDFText is the text of a PDF as pdftotext (poppler-utils) lays it out; the test is
+// skipped where pdftotext is not installed.
+func PDFText(t testing.TB, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skipf("pdftotext (poppler-utils) is not installed: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatalf("write the PDF: %v", err)
+	}
+	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"dsr/internal/domain"
 	"dsr/internal/store"
 )
 
@@ -47,6 +48,11 @@ type receipt struct {
 		Article  string `json:"article"`
 		Reason   string `json:"reason"`
 	} `json:"exceptions"`
+	// Recipient is set for a sub-processor: its entry in the Art. 19 ledger.
+	Recipient *struct {
+		Status domain.RecipientStatus `json:"status"`
+		Reason string                 `json:"reason"`
+	} `json:"recipient"`
 }
 
 // PDF writes the evidence pack of a request (any tenant's: callers scope access).
@@ -135,13 +141,27 @@ func PDF(ctx context.Context, st *store.Store, requestID string, w io.Writer) er
 		pdf.CellFormat(0, 6, "No connector has acted on this request.", "", 1, "L", false, 0, "")
 	}
 	for _, c := range result.Connectors {
-		kv(c.Connector, string(c.Action)+" applied "+stamp(&c.AppliedAt))
-		kv("", rowsText(c.Rows))
+		if c.Recipient != nil {
+			// A sub-processor: its status in the Art. 19 ledger, as the API and the
+			// dashboard show it, and its reason once.
+			kv(c.Connector, string(c.Action)+": recipient "+string(c.Recipient.Status)+" "+stamp(&c.AppliedAt))
+			if c.Recipient.Reason != "" {
+				kv("", c.Recipient.Reason)
+			}
+			if c.Recipient.Status != domain.RecipientExempt {
+				kv("", rowsText(c.Rows))
+			}
+		} else {
+			kv(c.Connector, string(c.Action)+" applied "+stamp(&c.AppliedAt))
+			kv("", rowsText(c.Rows))
+		}
 		for _, e := range c.Exceptions {
 			kv("", "kept: "+e.Category+" ("+e.Article+"): "+e.Reason)
 		}
 		for _, n := range c.Notes {
-			kv("", n)
+			if c.Recipient == nil || n != c.Recipient.Reason {
+				kv("", n)
+			}
 		}
 	}
 
