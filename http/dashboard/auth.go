@@ -247,38 +247,51 @@ func (h *Dashboard) login(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	// A browser that signs in again gets a new session; the one it had ends.
-	if old, err := c.Request.Cookie(sessionCookie); err == nil {
-		if err := h.Users.EndSession(c, old.Value); err != nil {
-			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
-			return
-		}
-	}
 	pending, err := h.pendingAfterPassword(c, u)
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	if pending != "" {
-		token, _, err := h.Users.StartPendingSession(c, u, pending, now)
-		if err != nil {
-			h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
-			return
-		}
-		h.setCookie(c, loginCookie, "", "/login", -1, http.SameSiteStrictMode)
-		h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
-		c.Redirect(http.StatusSeeOther, secondFactorTarget(d.Next))
-		return
-	}
-	token, _, err := h.Users.StartSession(c, u, h.Sessions, now)
-	if err != nil {
+	if err := h.startSession(c, u, pending, now, slog.String("method", "password")); err != nil {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	h.Log.Info("signed in", slog.String("user_id", u.ID), slog.String("role", string(u.Role)))
+	if pending != "" {
+		c.Redirect(http.StatusSeeOther, secondFactorTarget(d.Next))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, d.Next)
+}
+
+// startSession signs the browser in as u: the session its cookie held ends (a browser
+// that signs in again gets a new session token), a new one begins in the session cookie
+// (waiting for pending, the second factor, when that is set) and the sign-in form's
+// cookie goes. A session that is signed in is logged, with attrs.
+func (h *Dashboard) startSession(c *gin.Context, u auth.User, pending string, now time.Time, attrs ...any) error {
+	if old, err := c.Request.Cookie(sessionCookie); err == nil {
+		if err := h.Users.EndSession(c, old.Value); err != nil {
+			return err
+		}
+	}
+	var token string
+	var s auth.Session
+	var err error
+	if pending != "" {
+		token, s, err = h.Users.StartPendingSession(c, u, pending, now)
+	} else {
+		token, s, err = h.Users.StartSession(c, u, h.Sessions, now)
+	}
+	if err != nil {
+		return err
+	}
+	if pending == "" {
+		h.Log.Info("signed in", append([]any{slog.String("user_id", u.ID), slog.String("role", string(u.Role))}, attrs...)...)
+	}
 	h.setCookie(c, loginCookie, "", "/login", -1, http.SameSiteStrictMode)
 	h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
-	c.Redirect(http.StatusSeeOther, d.Next)
+	c.Set(ctxSession, s)
+	c.Set(ctxToken, token)
+	return nil
 }
 
 func (h *Dashboard) logout(c *gin.Context) {

@@ -97,8 +97,8 @@ func (h *Dashboard) enrolment(c *gin.Context, u auth.User, d *secondFactorData) 
 	return true
 }
 
-// secondFactorLimit counts second-factor attempts as sign-in attempts at an account of
-// their own: guessing codes is limited like guessing passwords.
+// secondFactorKey is the account second-factor attempts count against, as sign-in attempts
+// at an account of their own: guessing codes is limited like guessing passwords.
 func secondFactorKey(u auth.User) string { return "second-factor:" + u.ID }
 
 // limitSecondFactor reports whether a code may be tried now; when not, it has answered.
@@ -160,10 +160,6 @@ func (h *Dashboard) secondFactor(c *gin.Context) {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	if err := h.Users.EndSession(c, sessionToken(c)); err != nil {
-		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
-		return
-	}
 	if codes != nil {
 		u, err = h.Users.ByID(c, u.ID) // now with its second factor
 		if err != nil {
@@ -171,21 +167,15 @@ func (h *Dashboard) secondFactor(c *gin.Context) {
 			return
 		}
 	}
-	token, full, err := h.Users.StartSession(c, u, h.Sessions, now)
-	if err != nil {
+	if err := h.startSession(c, u, "", now, slog.String("method", "password"), slog.Bool("second_factor", true),
+		slog.Bool("recovery_code", usedRecovery), slog.Bool("enrolled", codes != nil)); err != nil {
 		h.fail(c, http.StatusInternalServerError, "Signing in is not possible right now; try again.", err)
 		return
 	}
-	h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
-	h.Log.Info("signed in", slog.String("user_id", u.ID), slog.String("role", string(u.Role)),
-		slog.Bool("second_factor", true), slog.Bool("recovery_code", usedRecovery), slog.Bool("enrolled", codes != nil))
 	if codes != nil {
-		c.Set(ctxSession, full)
-		c.Set(ctxToken, token)
 		h.render(c, http.StatusOK, "second_factor", "Recovery codes", secondFactorData{Mode: "codes", Codes: codes, Continue: d.Next})
 		return
 	}
-	c.Set(ctxToken, token)
 	if usedRecovery {
 		left, err := h.Users.RecoveryCodesLeft(c, u)
 		if err != nil {

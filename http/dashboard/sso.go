@@ -180,20 +180,10 @@ func (h *Dashboard) ssoCallback(c *gin.Context) {
 		h.ssoRefuse(c, status, msg, next, "user refused", err)
 		return
 	}
-	// A browser that signs in again gets a new session; the one it had ends.
-	if old, err := c.Request.Cookie(sessionCookie); err == nil {
-		if err := h.Users.EndSession(c, old.Value); err != nil {
-			h.ssoRefuse(c, http.StatusInternalServerError, msgSSOFailed, next, "end old session", err)
-			return
-		}
-	}
-	token, _, err := h.Users.StartSession(c, u, h.Sessions, now)
-	if err != nil {
+	if err := h.startSession(c, u, "", now, slog.String("method", "sso")); err != nil {
 		h.ssoRefuse(c, http.StatusInternalServerError, msgSSOFailed, next, "start session", err)
 		return
 	}
-	h.Log.Info("signed in", slog.String("user_id", u.ID), slog.String("role", string(u.Role)), slog.String("method", "sso"))
-	h.setCookie(c, sessionCookie, token, "/", 0, http.SameSiteLaxMode)
 	c.Redirect(http.StatusSeeOther, next)
 }
 

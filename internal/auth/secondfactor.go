@@ -249,15 +249,15 @@ func (s *Users) SecondFactorRoles(ctx context.Context) ([]domain.Role, error) {
 // without one set it up at their next sign-in. An error wrapping ErrInvalid names an
 // unknown role.
 func (s *Users) SetSecondFactorRoles(ctx context.Context, roles []domain.Role) error {
+	for _, r := range roles {
+		if !r.Valid() {
+			return fmt.Errorf("%w: unknown role %q; the roles are %s", ErrInvalid, r, domain.JoinNames(domain.Roles))
+		}
+	}
 	names := make([]string, 0, len(roles))
 	for _, r := range domain.Roles { // in the vocabulary's order, each once
 		if slices.Contains(roles, r) {
 			names = append(names, string(r))
-		}
-	}
-	for _, r := range roles {
-		if !r.Valid() {
-			return fmt.Errorf("%w: unknown role %q; the roles are %s", ErrInvalid, r, domain.JoinNames(domain.Roles))
 		}
 	}
 	return s.st.SetSecondFactorRoles(ctx, strings.Join(names, ","))

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"dsr/internal/domain"
 )
@@ -189,19 +191,50 @@ func chainedEvent(ctx context.Context, tx *sqlx.Tx, c domain.Change) (Event, err
 		return Event{}, fmt.Errorf("detail is not JSON: %w", err)
 	}
 	ev.Detail = JSON(normal)
-	var prevChain, prevGlobal []byte
-	err := tx.GetContext(ctx, &prevChain, `SELECT chain_hash FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1`, c.RequestID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Event{}, fmt.Errorf("read the request's chain: %w", err)
+	evs := []Event{ev}
+	if err := chain(ctx, tx, evs); err != nil {
+		return Event{}, err
 	}
-	err = tx.GetContext(ctx, &prevGlobal, `SELECT global_hash FROM request_events ORDER BY id DESC LIMIT 1`)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Event{}, fmt.Errorf("read the global chain: %w", err)
+	return evs[0], nil
+}
+
+// chain sets the hashes of events about to be appended, in their order: each over its
+// canonical content, linked to the previous event of its request and to the previous
+// event of the whole record, in the table or earlier in evs. The caller holds the audit
+// chain's lock.
+func chain(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
+	ids := make([]string, 0, len(evs))
+	for _, ev := range evs {
+		if !slices.Contains(ids, ev.RequestID) {
+			ids = append(ids, ev.RequestID)
+		}
 	}
-	content := ev.Canonical()
-	ev.ChainHash = ChainHash(prevChain, content)
-	ev.GlobalHash = ChainHash(prevGlobal, content)
-	return ev, nil
+	var heads []struct {
+		RequestID string `db:"request_id"`
+		Chain     []byte `db:"chain_hash"`
+	}
+	if err := tx.SelectContext(ctx, &heads, `
+		SELECT q.id AS request_id,
+			(SELECT chain_hash FROM request_events WHERE request_id = q.id ORDER BY id DESC LIMIT 1) AS chain_hash
+		FROM unnest($1::uuid[]) AS q(id)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("read the requests' chains: %w", err)
+	}
+	last := make(map[string][]byte, len(heads))
+	for _, h := range heads {
+		last[h.RequestID] = h.Chain
+	}
+	var global []byte
+	err := tx.GetContext(ctx, &global, `SELECT global_hash FROM request_events ORDER BY id DESC LIMIT 1`)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read the global chain: %w", err)
+	}
+	for i := range evs {
+		content := evs[i].Canonical()
+		evs[i].ChainHash = ChainHash(last[evs[i].RequestID], content)
+		evs[i].GlobalHash = ChainHash(global, content)
+		last[evs[i].RequestID], global = evs[i].ChainHash, evs[i].GlobalHash
+	}
+	return nil
 }
 
 // applyStatus sets the change's status (and its reason), result and, for a final status,

@@ -186,8 +186,9 @@ func (s *Store) minimiseRequests(ctx context.Context, o MinimiseOptions) (int, e
 		if err != nil {
 			return err
 		}
-		affected, _ := res.RowsAffected()
-		n = int(affected)
+		if n, err = affectedRows(res); err != nil {
+			return err
+		}
 		return appendMinimisedEvents(ctx, tx, ids, o.Before)
 	}, new([]string))
 	return n, err
@@ -204,33 +205,19 @@ func appendMinimisedEvents(ctx context.Context, tx *sqlx.Tx, ids []string, befor
 	if err := tx.GetContext(ctx, &normal, `SELECT $1::jsonb::text`, detail); err != nil {
 		return fmt.Errorf("normalise detail: %w", err)
 	}
-	var heads []struct {
-		RequestID string `db:"request_id"`
-		Chain     []byte `db:"chain_hash"`
-	}
-	if err := tx.SelectContext(ctx, &heads, `SELECT DISTINCT ON (request_id) request_id, chain_hash FROM request_events
-		WHERE request_id = ANY($1::uuid[]) ORDER BY request_id, id DESC`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("read the requests' chains: %w", err)
-	}
-	last := make(map[string][]byte, len(heads))
-	for _, h := range heads {
-		last[h.RequestID] = h.Chain
-	}
-	var global []byte
-	if err := tx.GetContext(ctx, &global, `SELECT global_hash FROM request_events ORDER BY id DESC LIMIT 1`); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read the global chain: %w", err)
-	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	chains := make([][]byte, len(ids))
-	globals := make([][]byte, len(ids))
+	evs := make([]Event, len(ids))
 	for i, id := range ids {
-		ev := Event{RequestID: id, At: at, Kind: domain.EventMinimised, Actor: domain.ActorSystem,
+		evs[i] = Event{RequestID: id, At: at, Kind: domain.EventMinimised, Actor: domain.ActorSystem,
 			Message: minimisedMessage, Detail: JSON(normal), DedupeKey: MinimiseDedupeKey}
-		content := ev.Canonical()
-		chains[i] = ChainHash(last[id], content)
-		global = ChainHash(global, content)
-		globals[i] = global
-		last[id] = chains[i]
+	}
+	if err := chain(ctx, tx, evs); err != nil {
+		return err
+	}
+	chains := make([][]byte, len(evs))
+	globals := make([][]byte, len(evs))
+	for i, ev := range evs {
+		chains[i], globals[i] = ev.ChainHash, ev.GlobalHash
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO request_events (request_id, at, kind, actor, message, detail, dedupe_key, chain_hash, global_hash)
 		SELECT v.id, $2, $3, $4, $5, $6::jsonb, $7, v.chain, v.global
@@ -263,9 +250,8 @@ func (s *Store) minimiseCases(ctx context.Context, o MinimiseOptions) (int, erro
 		if err != nil {
 			return err
 		}
-		affected, _ := res.RowsAffected()
-		n = int(affected)
-		return nil
+		n, err = affectedRows(res)
+		return err
 	})
 	return n, err
 }
@@ -290,9 +276,8 @@ func (s *Store) minimiseOutbox(ctx context.Context, o MinimiseOptions) (int, err
 		if err != nil {
 			return err
 		}
-		affected, _ := res.RowsAffected()
-		n = int(affected)
-		return nil
+		n, err = affectedRows(res)
+		return err
 	})
 	return n, err
 }
@@ -306,6 +291,14 @@ func (s *Store) minimiseMails(ctx context.Context, o MinimiseOptions) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	n, _ := res.RowsAffected()
+	return affectedRows(res)
+}
+
+// affectedRows is how many rows a statement changed.
+func affectedRows(res sql.Result) (int, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
 	return int(n), nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"dsr/internal/domain"
 )
@@ -53,8 +52,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, email string, role domain.Rol
 		INSERT INTO dashboard_users (id, email, role, password_hash, created_by, sso, oidc_subject, last_login_at)
 		VALUES ($1, $2, $3, '', $4, true, $5, $6)
 		RETURNING `+userColumns, uuid.NewString(), email, role, createdBy, subject, at)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+	if isUniqueViolation(err) {
 		return User{}, ErrExists
 	}
 	if err != nil {
@@ -77,9 +75,8 @@ func (s *Store) SignInSSOUser(ctx context.Context, id string, subject string, ro
 			totp_sealed = NULL, totp_pending_sealed = NULL, totp_enabled_at = NULL
 		WHERE id = $1 AND disabled_at IS NULL AND (oidc_subject IS NULL OR oidc_subject = $2)
 		RETURNING `+userColumns, id, subject, role, at)
-	var pqErr *pq.Error
 	switch {
-	case errors.As(err, &pqErr) && pqErr.Code == "23505":
+	case isUniqueViolation(err):
 		return User{}, ErrExists
 	case errors.Is(err, sql.ErrNoRows):
 		return User{}, ErrNotFound

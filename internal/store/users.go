@@ -18,6 +18,12 @@ import (
 // dashboard user's email.
 var ErrExists = errors.New("already exists")
 
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation (23505).
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
+
 // User is one member of the privacy team who signs in to the dashboard. Its password
 // hash is not part of it: only UserByEmail reads it.
 type User struct {
@@ -42,8 +48,7 @@ func (s *Store) CreateUser(ctx context.Context, email string, role domain.Role, 
 		INSERT INTO dashboard_users (id, email, role, password_hash, created_by)
 		VALUES ($1, $2, $3, $4, $5)
 		RETURNING `+userColumns, uuid.NewString(), email, role, passwordHash, createdBy)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+	if isUniqueViolation(err) {
 		return User{}, ErrExists
 	}
 	if err != nil {
