@@ -68,14 +68,8 @@ type webhookBody struct {
 	Description *string                `json:"description"`
 }
 
-// check validates the body (all fields when creating); its error is shown to the caller.
-func (h *Webhooks) check(c *gin.Context, b *webhookBody, creating bool) error {
-	if creating && b.URL == nil {
-		return errors.New("url is required")
-	}
-	if creating && b.Events == nil {
-		b.Events = &[]domain.WebhookEvent{}
-	}
+// check validates the fields a PATCH sets; its error is shown to the caller.
+func (h *Webhooks) check(c *gin.Context, b *webhookBody) error {
 	if b.URL != nil {
 		u, err := h.Guard.CleanURL(c, *b.URL)
 		if err != nil {
@@ -98,13 +92,13 @@ func (h *Webhooks) check(c *gin.Context, b *webhookBody, creating bool) error {
 
 var webhookDecoder = apibody.Decoder{Limit: 16 << 10}
 
-func (h *Webhooks) decode(c *gin.Context, creating bool) (webhookBody, bool) {
+func (h *Webhooks) decode(c *gin.Context) (webhookBody, bool) {
 	var b webhookBody
 	if err := webhookDecoder.Decode(c.Request.Body, &b); err != nil {
 		FailBody(c, h.Log, "a webhook", err)
 		return b, false
 	}
-	if err := h.check(c, &b, creating); err != nil {
+	if err := h.check(c, &b); err != nil {
 		h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, err.Error(), nil)
 		return b, false
 	}
@@ -112,25 +106,27 @@ func (h *Webhooks) decode(c *gin.Context, creating bool) (webhookBody, bool) {
 }
 
 func (h *Webhooks) create(c *gin.Context) {
-	b, ok := h.decode(c, true)
-	if !ok {
+	var b webhookBody
+	if err := webhookDecoder.Decode(c.Request.Body, &b); err != nil {
+		FailBody(c, h.Log, "a webhook", err)
 		return
 	}
-	id, err := store.NewID()
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not create the webhook", err)
-		return
+	n := webhooks.NewSubscription{TenantID: tenant(c).ID}
+	if b.URL != nil {
+		n.URL = *b.URL
 	}
-	clear, sealed, err := h.Secrets.New()
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not create the webhook's secret", err)
-		return
+	if b.Events != nil {
+		n.Events = *b.Events
 	}
-	w := store.Webhook{ID: id, TenantID: tenant(c).ID, URL: *b.URL, Events: domain.Strings(*b.Events)}
 	if b.Description != nil {
-		w.Description = *b.Description
+		n.Description = *b.Description
 	}
-	w, err = h.Store.CreateWebhook(c, w, sealed)
+	w, clear, err := webhooks.Create(c, h.Store, h.Guard, h.Secrets, n)
+	var invalid *webhooks.InvalidError
+	if errors.As(err, &invalid) {
+		h.fail(c, http.StatusUnprocessableEntity, CodeInvalid, err.Error(), nil)
+		return
+	}
 	if err != nil {
 		h.fail(c, http.StatusInternalServerError, CodeInternal, "could not create the webhook", err)
 		return
@@ -186,7 +182,7 @@ func (h *Webhooks) update(c *gin.Context) {
 	if !ok {
 		return
 	}
-	b, ok := h.decode(c, false)
+	b, ok := h.decode(c)
 	if !ok {
 		return
 	}

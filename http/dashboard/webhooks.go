@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -115,28 +114,13 @@ func (h *Dashboard) createWebhook(c *gin.Context) {
 		events = append(events, domain.WebhookEvent(e))
 		f.Events[domain.WebhookEvent(e)] = true
 	}
-	w := store.Webhook{TenantID: tid, Description: strings.TrimSpace(f.Description)}
-	var err error
-	if w.URL, err = h.Webhooks.Guard.CleanURL(c, f.URL); err == nil {
-		if events, err = webhooks.CleanEvents(events); err == nil {
-			err = webhooks.CheckDescription(w.Description)
-		}
-	}
-	if err != nil {
+	w, clear, err := webhooks.Create(c, h.Store, h.Webhooks.Guard, h.Webhooks.Secrets,
+		webhooks.NewSubscription{TenantID: tid, URL: f.URL, Events: events, Description: f.Description})
+	var invalid *webhooks.InvalidError
+	if errors.As(err, &invalid) {
 		h.webhooksPage(c, http.StatusUnprocessableEntity, webhooksData{Form: f, Error: "Not created: " + err.Error() + "."})
 		return
 	}
-	w.Events = domain.Strings(events)
-	if w.ID, err = store.NewID(); err != nil {
-		h.fail(c, http.StatusInternalServerError, "The webhook could not be created.", err)
-		return
-	}
-	clear, sealed, err := h.Webhooks.Secrets.New()
-	if err != nil {
-		h.fail(c, http.StatusInternalServerError, "The webhook's secret could not be made.", err)
-		return
-	}
-	w, err = h.Store.CreateWebhook(c, w, sealed)
 	if err != nil {
 		// An unknown tenant fails the insert's reference: nothing was made.
 		if _, terr := h.Store.GetTenant(c, tid); errors.Is(terr, store.ErrNotFound) {
